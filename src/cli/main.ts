@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `r1-reward` command line: one small file per command under src/cli/, wiring only.
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerSelfCheck } from './self-check.js';
+
+const program = new Command()
+  .name('r1-reward')
+  .description('Train, run and evaluate R1-Reward, a multimodal generative reward model (StableReinforce).')
+  .version(VERSION)
+  .showHelpAfterError();
+
+registerSelfCheck(program);
+
+await program.parseAsync(process.argv);
