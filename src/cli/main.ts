@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerSelfCheck } from './self-check.js';
+import { registerServeReward } from './serve-reward.js';
 
 const program = new Command()
   .name('r1-reward')
@@ -11,5 +12,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSelfCheck(program);
+registerServeReward(program);
 
 await program.parseAsync(process.argv);
