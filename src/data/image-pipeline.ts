@@ -91,7 +91,8 @@ export async function inspectImage(
   const bytes = await readBounded(image, maxBytes, itemId);
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes).metadata();
+    // Header only: no pixels are decoded here, so the pixel limit is checked below with a clear message.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new ImageError(itemId, label(image), `cannot decode (${(error as Error).message})`);
   }
