@@ -115,6 +115,38 @@ describe('synthetic world: responses and images', () => {
     }
   });
 
+  it('gives a text-only judge no edge: the flaw is only visible in the image', () => {
+    // Naive Bayes on words and word pairs (conditioned on question words), trained on 4,000 training
+    // samples, scored on 1,000 held-out pairs: it must stay at chance (±4σ).
+    const features = (question: string, response: string) => {
+      const words = response.toLowerCase().replace(/[.,]/g, ' $&').split(/\s+/).filter(Boolean);
+      const out = new Set(words);
+      for (let i = 1; i < words.length; i++) out.add(`${words[i - 1]} ${words[i]}`);
+      for (const q of question.toLowerCase().split(' ')) for (const w of words) out.add(`${q}|${w}`);
+      return out;
+    };
+    const good = new Map<string, number>();
+    const bad = new Map<string, number>();
+    const add = (table: Map<string, number>, f: Set<string>) => {
+      for (const k of f) table.set(k, (table.get(k) ?? 0) + 1);
+    };
+    const config = { ...small, seed: 11 };
+    for (let i = 0; i < 4000; i++) {
+      const s = generateSample(config, 'train', i);
+      add(good, features(s.question, s.faithfulText));
+      add(bad, features(s.question, s.flawedText));
+    }
+    const score = (f: Set<string>) =>
+      [...f].reduce((sum, k) => sum + Math.log(((good.get(k) ?? 0) + 1) / ((bad.get(k) ?? 0) + 1)), 0);
+    let right = 0;
+    const n = 1000;
+    for (let i = 0; i < n; i++) {
+      const s = generateSample(config, 'benchmark', i);
+      if (score(features(s.question, s.faithfulText)) > score(features(s.question, s.flawedText))) right++;
+    }
+    assert.ok(Math.abs(right / n - 0.5) <= 4 * Math.sqrt(0.25 / n), `text-only accuracy ${right / n}`);
+  });
+
   it('keeps shapes and sizes apart by several pixels at 32×32 and 48×48', () => {
     assert.ok(silhouetteMargin(32) >= 4);
     assert.ok(silhouetteMargin(48) >= 8);
