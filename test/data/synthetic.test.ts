@@ -148,8 +148,8 @@ describe('synthetic world: responses and images', () => {
   });
 
   it('keeps shapes and sizes apart by several pixels at 32×32 and 48×48', () => {
-    assert.ok(silhouetteMargin(32) >= 4);
-    assert.ok(silhouetteMargin(48) >= 8);
+    assert.ok(silhouetteMargin(32) >= 8);
+    assert.ok(silhouetteMargin(48) >= 16);
   });
 
   it('makes every kind at every hardness, and harder long descriptions longer', () => {
