@@ -418,6 +418,11 @@ async function readAll(file: string) {
 }
 
 describe('readBenchmark', () => {
+  it('says when the data file is missing or a folder', async () => {
+    await assert.rejects(collect('mm-rlhf', join(dir, 'absent.jsonl')), /absent\.jsonl: file not found/);
+    await assert.rejects(collect('vl-rewardbench', join(dir, 'img')), /img: is a folder, not a data file/);
+  });
+
   it('rejects an unknown benchmark name', () => {
     assert.throws(
       () => readBenchmark('nope' as BenchmarkName, 'x'),

@@ -1,14 +1,21 @@
 // The real benchmark text files in ../shared/data (images are not shipped, so text only).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type PreferencePair, readBenchmark } from '../../src/data/index.js';
+import {
+  type PreferencePair,
+  parseR1RewardPrompt,
+  R1_REWARD_PROMPT_TEMPLATE,
+  r1RewardPrompt,
+  readBenchmark,
+} from '../../src/data/index.js';
 import type { BenchmarkName } from '../../src/data/types.js';
 
 const shared = join(new URL('../../', import.meta.url).pathname, '..', 'shared', 'data');
 const vlFile = join(shared, 'vl-rewardbench.r1-copy.jsonl');
 const mmFile = join(shared, 'mm-rlhf-rewardbench.jsonl');
+const promptFile = join(shared, 'r1-reward-prompt.json');
 const absent = (file: string) =>
   !existsSync(file) && `${file} not present (the shared benchmark data is not in this clone)`;
 
@@ -61,5 +68,18 @@ describe('real MM-RLHF-RewardBench', { skip: absent(mmFile) }, () => {
       video: 25,
     });
     assert.equal(pairs.filter((p) => p.meta?.['video'] !== undefined).length, 25);
+  });
+});
+
+describe('the released judge prompt', { skip: absent(promptFile) }, () => {
+  it('R1_REWARD_PROMPT_TEMPLATE is byte-identical to r1-reward-prompt.json, and round-trips', () => {
+    const { template } = JSON.parse(readFileSync(promptFile, 'utf8')) as { template: string };
+    assert.equal(R1_REWARD_PROMPT_TEMPLATE, template);
+    const filled = r1RewardPrompt('What is {answer1}?', 'A $& cat.  ', 'B');
+    assert.deepEqual(parseR1RewardPrompt(filled), {
+      question: 'What is {answer1}?',
+      answer1: 'A $& cat.  ',
+      answer2: 'B',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -296,5 +296,47 @@ describe('r1-reward data synth', () => {
     );
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /is not empty/);
+  });
+
+  it('data check counts items per category, and skipped items with --skip-missing', () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const copy = join(dir, 'check');
+    mkdirSync(join(copy, 'images'), { recursive: true });
+    const records = readJsonl(join(worldA, 'benchmark.jsonl')).slice(0, 6);
+    writeFileSync(join(copy, 'benchmark.jsonl'), records.map((r) => JSON.stringify(r)).join('\n'));
+    for (const r of records.slice(1))
+      copyFileSync(join(worldA, r['image'] as string), join(copy, r['image'] as string));
+    const check = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'data',
+          'check',
+          '--benchmark',
+          'synthetic',
+          '--file',
+          join(copy, 'benchmark.jsonl'),
+          ...extra,
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
+    const failing = check();
+    assert.notEqual(failing.status, 0);
+    assert.match(failing.stderr, /error: item syn-bench-000000: image .*bench-000000\.png: file not found/);
+    const skipping = check('--skip-missing', '--json');
+    assert.equal(skipping.status, 0, skipping.stderr);
+    const report = JSON.parse(skipping.stdout) as {
+      items: number;
+      skipped: number;
+      categories: Record<string, number>;
+    };
+    assert.deepEqual([report.items, report.skipped], [5, 1]);
+    assert.equal(
+      Object.values(report.categories).reduce((a, b) => a + b, 0),
+      5,
+    );
   });
 });
