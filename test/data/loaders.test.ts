@@ -187,6 +187,7 @@ describe('VL-RewardBench official parquet', () => {
         { name: 'query_source', data: rows.map(() => 'test') },
       ],
       schema,
+      rowGroupSize: 1, // several row groups, as the reader streams group by group
     } as Parameters<typeof parquetWriteBuffer>[0]);
     const path = join(dir, name);
     writeFileSync(path, new Uint8Array(buffer));
