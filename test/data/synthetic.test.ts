@@ -37,14 +37,12 @@ function readJsonl(file: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-function folderBytes(folder: string): Map<string, Buffer> {
+function folderBytes(folder: string, prefix = ''): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile())
-      out.set(
-        join(entry.parentPath, entry.name).slice(folder.length),
-        readFileSync(join(entry.parentPath, entry.name)),
-      );
+  for (const entry of readdirSync(join(folder, prefix), { withFileTypes: true })) {
+    const name = join(prefix, entry.name);
+    if (entry.isDirectory()) for (const [k, v] of folderBytes(folder, name)) out.set(k, v);
+    else out.set(name, readFileSync(join(folder, name)));
   }
   return out;
 }
