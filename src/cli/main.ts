@@ -2,6 +2,7 @@
 // The `r1-reward` command line: one small file per command under src/cli/, wiring only.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerData } from './data.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';
 
@@ -12,6 +13,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSelfCheck(program);
+registerData(program);
 registerServeReward(program);
 
 await program.parseAsync(process.argv);
