@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { type LabelIndex, readRewardLabels } from '../../src/serve/reward-labels.js';
 import { buildRewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
 import { createOpenAIReferee, createRuleReferee } from '../../src/train/referees/index.js';
-import { type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
+import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -93,14 +92,6 @@ async function serve(options: Partial<RewardServerOptions> = {}) {
   const app = await buildRewardServer({ referee: createRuleReferee(), labels, ...options });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 // Hand cases with the rule referee: [response, prompt, expected reward].

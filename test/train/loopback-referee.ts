@@ -4,7 +4,7 @@
 // Run directly (`tsx test/train/loopback-referee.ts --delay-ms 50 --reply 1`) it prints its port
 // and serves until killed — bench/serve runs it in its own process.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 
 export interface LoopbackBehaviour {
   /** Text of the assistant reply, or a function of the request body. */
@@ -123,6 +123,15 @@ export async function startLoopbackReferee(
       server.close(() => resolve());
     });
   return state;
+}
+
+/** A loopback port with nothing listening on it: a referee that is "down". */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
