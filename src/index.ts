@@ -2,4 +2,16 @@
 export * from './algo/index.js';
 export * from './data/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
+export {
+  extraLogs,
+  RewardInputError,
+  type RewardRequest,
+  resolveLabels,
+  type ScoredSample,
+  scoreBatch,
+} from './serve/reward-batch.js';
+export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
+export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+export * from './train/referees/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -3,8 +3,7 @@
 // client against a loopback endpoint that is fine, slow, down or talking garbage).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { type LabelIndex, readRewardLabels } from '../../src/serve/reward-labels.js';
 import { buildRewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
 import { createOpenAIReferee, createRuleReferee } from '../../src/train/referees/index.js';
-import { type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
+import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -25,10 +24,10 @@ interface Result {
 }
 type Case = Record<string, unknown>;
 
-/** Runs the Python client on some cases (asynchronously: the server lives in this process). */
-function python(url: string, cases: Case[]): Promise<Result[]> {
+/** Runs python3 asynchronously (the server lives in this process) and returns its stdout. */
+function runPython(args: string[], stdin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [join(root, 'test/serve/openrlhf_client.py'), url]);
+    const child = spawn('python3', args, { env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -38,9 +37,15 @@ function python(url: string, cases: Case[]): Promise<Result[]> {
       err += d;
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Result[]) : reject(new Error(err))));
-    child.stdin.end(JSON.stringify(cases));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+    child.stdin.end(stdin);
   });
+}
+
+/** Runs the OpenRLHF-shaped Python client on some cases. */
+async function python(url: string, cases: Case[]): Promise<Result[]> {
+  const out = await runPython([join(root, 'test/serve/openrlhf_client.py'), url], JSON.stringify(cases));
+  return JSON.parse(out) as Result[];
 }
 const one = async (url: string, c: Case) => (await python(url, [c]))[0]!;
 const raw = (bytes: Buffer | string, extra: Case = {}): Case => ({
@@ -87,14 +92,6 @@ async function serve(options: Partial<RewardServerOptions> = {}) {
   const app = await buildRewardServer({ referee: createRuleReferee(), labels, ...options });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 // Hand cases with the rule referee: [response, prompt, expected reward].
@@ -508,5 +505,42 @@ describe('r1-reward serve-reward (CLI)', { skip }, () => {
     );
     assert.notEqual(out.status, 0);
     assert.match(out.stderr, /referee must be 'rule' or an http\(s\) URL/);
+  });
+});
+
+describe('the verl reward function in docs/reward-server.md', { skip }, () => {
+  it('scores a batch through the server (batch and naive reward managers)', async () => {
+    const doc = readFileSync(join(root, 'docs/reward-server.md'), 'utf8');
+    const code = /```python\n(# r1_reward_verl\.py[\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(code, 'docs/reward-server.md has the r1_reward_verl.py block');
+    const dir = mkdtempSync(join(tmpdir(), 'r1-verl-'));
+    writeFileSync(join(dir, 'r1_reward_verl.py'), code);
+    const { app, url } = await serve({ apiKey: 'verl-key' });
+    try {
+      const script = [
+        'import json, sys',
+        `sys.path.insert(0, ${JSON.stringify(dir)})`,
+        'import r1_reward_verl as m',
+        `batch = m.compute_score(data_sources=["r1", "r1"], solution_strs=${JSON.stringify([consistent1, inconsistent1])}, ground_truths=["<answer>1</answer>", "1"], extra_infos=[None, None])`,
+        `one = m.compute_score_one(data_source="r1", solution_str=${JSON.stringify(consistent1)}, ground_truth="2")`,
+        'print(json.dumps({"batch": batch, "one": one}))',
+      ].join('\n');
+      const out = await runPython(['-c', script], '', {
+        ...process.env,
+        R1_REWARD_URL: url,
+        R1_REWARD_API_KEY: 'verl-key',
+      });
+      const result = JSON.parse(out) as { batch: { score: number; consistency: number }[]; one: number };
+      assert.deepEqual(
+        result.batch.map((r) => [r.score, r.consistency]),
+        [
+          [2, 1],
+          [1, -1],
+        ],
+      );
+      assert.equal(result.one, 0.5);
+    } finally {
+      await app.close();
+    }
   });
 });

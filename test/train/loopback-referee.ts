@@ -4,7 +4,7 @@
 // Run directly (`tsx test/train/loopback-referee.ts --delay-ms 50 --reply 1`) it prints its port
 // and serves until killed — bench/serve runs it in its own process.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 
 export interface LoopbackBehaviour {
   /** Text of the assistant reply, or a function of the request body. */
@@ -14,6 +14,8 @@ export interface LoopbackBehaviour {
   /** Answer completions with this HTTP status and an error body instead (e.g. 500). */
   status: number;
   models: string[];
+  /** Keep every request body in `received` (off for long benchmark runs). */
+  record: boolean;
 }
 
 export interface ChatBody {
@@ -48,7 +50,14 @@ export async function startLoopbackReferee(
 ): Promise<LoopbackReferee> {
   const state: LoopbackReferee = {
     url: '',
-    behaviour: { reply: '1', delayMs: 0, status: 200, models: ['loopback-referee'], ...behaviour },
+    behaviour: {
+      reply: '1',
+      delayMs: 0,
+      status: 200,
+      models: ['loopback-referee'],
+      record: true,
+      ...behaviour,
+    },
     received: [],
     inFlight: 0,
     maxInFlight: 0,
@@ -71,7 +80,7 @@ export async function startLoopbackReferee(
       return;
     }
     const body = JSON.parse(await readBody(request)) as ChatBody;
-    state.received.push(body);
+    if (state.behaviour.record) state.received.push(body);
     // In flight until answered or until the client hangs up (an aborted call no longer counts).
     let open = true;
     const finish = () => {
@@ -116,6 +125,15 @@ export async function startLoopbackReferee(
   return state;
 }
 
+/** A loopback port with nothing listening on it: a referee that is "down". */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name: string, fallback: string) => {
     const i = process.argv.indexOf(name);
@@ -124,6 +142,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const referee = await startLoopbackReferee({
     delayMs: Number(arg('--delay-ms', '50')),
     reply: arg('--reply', '1'),
+    record: false,
   });
   console.log(JSON.stringify({ url: referee.url }));
   process.on('SIGTERM', () => void referee.close().then(() => process.exit(0)));

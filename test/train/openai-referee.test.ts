@@ -1,6 +1,5 @@
 // The openai referee against a real loopback HTTP server that plays the referee (never a mock client).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   createOpenAIReferee,
@@ -11,20 +10,11 @@ import {
   refereeLines,
   releasedRefereePrompt,
 } from '../../src/train/referees/index.js';
-import { type LoopbackReferee, startLoopbackReferee } from './loopback-referee.js';
+import { closedPort, type LoopbackReferee, startLoopbackReferee } from './loopback-referee.js';
 
 const judgement =
   '<think>Line one about the image.\nResponse 1 misses the dog.\nResponse 2 names it.\nSo response 2 is better</think><answer>1</answer>';
 const input = refereeInputFromJudgement(judgement);
-
-/** A port with nothing listening on it: the referee is "down". */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('released referee prompt', () => {
   it('sees the last 3 lines joined by ";" and the answer as "response N is better"', () => {

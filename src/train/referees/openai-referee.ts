@@ -9,6 +9,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { consistencyFromReferee } from '../../algo/judgement.js';
+import { createKeepAliveFetch } from './keep-alive-fetch.js';
 import type { Referee, RefereeFailure, RefereeInput, RefereeVerdict } from './referee.js';
 
 export interface OpenAIRefereeOptions {
@@ -28,6 +29,8 @@ export interface OpenAIRefereeOptions {
   timeoutMs?: number;
   /** Referee calls in flight at once, across every batch and request; default 256. */
   concurrency?: number;
+  /** The HTTP client under the openai client; default: a keep-alive node:http fetch (see keep-alive-fetch.ts). */
+  fetch?: typeof fetch;
 }
 
 /** The analysis's last 3 lines joined by ';' (the released referee's view of the reasoning). */
@@ -95,7 +98,13 @@ export function createOpenAIReferee(options: OpenAIRefereeOptions): Referee {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   // Retries are ours (one attempt = one call), so the client itself never retries.
-  const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: timeoutMs });
+  const client = new OpenAI({
+    baseURL,
+    apiKey,
+    maxRetries: 0,
+    timeout: timeoutMs,
+    fetch: options.fetch ?? createKeepAliveFetch(concurrency),
+  });
   const limit: LimitFunction = pLimit(concurrency);
   let model: Promise<string> | null = options.model ? Promise.resolve(options.model) : null;
 

@@ -1,6 +1,7 @@
 // The consistency referee (spec §3): does the judgement's analysis support its final choice?
 // A referee returns C ∈ {−1, 0, +1}; it never throws into the caller — a failure is C = 0 with a
 // reason, so an RL step (or a reward server request) survives a referee that is down.
+import { setMaxListeners } from 'node:events';
 import { type Choice, parseJudgement } from '../../algo/judgement.js';
 
 export type Consistency = -1 | 0 | 1;
@@ -88,5 +89,7 @@ export function judgeBatch(
   inputs: readonly RefereeInput[],
   signal?: AbortSignal,
 ): Promise<RefereeVerdict[]> {
+  // Every call in flight listens to the one deadline signal; that many listeners is expected.
+  if (signal) setMaxListeners(0, signal);
   return Promise.all(inputs.map((input) => judgeSafely(referee, input, signal)));
 }
