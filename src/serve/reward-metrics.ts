@@ -49,7 +49,7 @@ export function createRewardMetrics(referee: Referee): RewardMetrics {
   });
   const samples = new Counter({
     name: 'r1_reward_samples_total',
-    help: "Scored samples ('all'), and those with format F=1, result R=1, consistency C=+1 / C=-1",
+    help: "Scored samples ('all'); those with F=1, R=1, C=+1, C=-1; choices by the last-digit fallback or unparseable",
     labelNames: ['part'] as const,
     registers: [registry],
   });
@@ -80,6 +80,8 @@ export function createRewardMetrics(referee: Referee): RewardMetrics {
         if (s.result) samples.inc({ part: 'result' });
         if (s.consistency === 1) samples.inc({ part: 'consistent' });
         if (s.consistency === -1) samples.inc({ part: 'inconsistent' });
+        if (s.choiceVia === 'fallback') samples.inc({ part: 'choice_fallback' });
+        if (s.choiceVia === 'none') samples.inc({ part: 'choice_unparseable' });
         refereeSeconds.observe(s.verdict.latencyMs / 1000);
         if (s.verdict.failure) refereeFailures.inc({ reason: s.verdict.failure });
       }
