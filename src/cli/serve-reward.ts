@@ -1,8 +1,5 @@
 // `r1-reward serve-reward`: the OpenRLHF / verl reward server (spec §8), wiring only.
 import type { Command } from 'commander';
-import { readRewardLabels } from '../serve/reward-labels.js';
-import { buildRewardServer } from '../serve/reward-server.js';
-import { createReferee } from '../train/referees/index.js';
 
 interface ServeRewardOptions {
   labels?: string;
@@ -68,6 +65,10 @@ export function registerServeReward(program: Command): void {
 }
 
 async function serveReward(options: ServeRewardOptions): Promise<void> {
+  // Loaded here, not at start-up, so other commands do not pay for fastify, openai and prom-client.
+  const { createReferee } = await import('../train/referees/index.js');
+  const { readRewardLabels } = await import('../serve/reward-labels.js');
+  const { buildRewardServer } = await import('../serve/reward-server.js');
   if (!['auto', 'chatml', 'llama3', 'plain'].includes(options.template))
     throw new RangeError(`--template must be auto, chatml, llama3 or plain, got '${options.template}'`);
   const referee = createReferee(options.referee, {
