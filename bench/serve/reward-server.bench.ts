@@ -164,6 +164,11 @@ async function rss(url: string): Promise<number> {
 }
 
 async function main() {
+  // The commit of the code under test, read before the (possibly long) run.
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {}
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
   const labelsPath = join(dir, 'rl.jsonl');
   writeFileSync(
@@ -277,10 +282,6 @@ async function main() {
   if (!config.soakOnly) console.log(lines.join('\n'));
   console.log(`\n${soakLine}`);
 
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {}
   const outDir = join(root, 'runs', 'bench-serve');
   mkdirSync(outDir, { recursive: true });
   const outPath = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

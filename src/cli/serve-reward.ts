@@ -1,8 +1,5 @@
 // `r1-reward serve-reward`: the OpenRLHF / verl reward server (spec §8), wiring only.
 import type { Command } from 'commander';
-import { readRewardLabels } from '../serve/reward-labels.js';
-import { buildRewardServer } from '../serve/reward-server.js';
-import { createReferee } from '../train/referees/index.js';
 
 interface ServeRewardOptions {
   labels?: string;
@@ -57,43 +54,60 @@ export function registerServeReward(program: Command): void {
     .option('--max-batch <n>', 'most samples per request', '4096')
     .option('--log', 'log every request (pino JSON on stdout)')
     .action(async (options: ServeRewardOptions) => {
-      if (!['auto', 'chatml', 'llama3', 'plain'].includes(options.template))
-        throw new RangeError(`--template must be auto, chatml, llama3 or plain, got '${options.template}'`);
-      const referee = createReferee(options.referee, {
-        model: options.model,
-        apiKey: options.refereeApiKey ?? process.env['R1_REWARD_REFEREE_API_KEY'],
-        timeoutMs: positiveInt('--referee-timeout-ms', options.refereeTimeoutMs),
-        maxAttempts: positiveInt('--referee-attempts', options.refereeAttempts),
-        concurrency: positiveInt('--referee-concurrency', options.refereeConcurrency),
-      });
-      const labels = options.labels ? await readRewardLabels(options.labels, options.promptKey) : undefined;
-      const app = await buildRewardServer({
-        referee,
-        labels,
-        nearest: options.nearest ?? false,
-        template: options.template,
-        apiKey: options.apiKey ?? process.env['R1_REWARD_API_KEY'],
-        deadlineMs: positiveInt('--deadline-ms', options.deadlineMs),
-        bodyLimitBytes: positiveInt('--body-limit-mb', options.bodyLimitMb) * 1024 * 1024,
-        maxBatch: positiveInt('--max-batch', options.maxBatch),
-        logger: options.log ?? false,
-      });
-      const address = await app.listen({ host: options.host, port: Number(options.port) });
-      console.log(
-        `r1-reward serve-reward listening on ${address} (POST /get_reward, /get_reward_mllm; referee ${referee.name}${labels ? `; ${labels.size} labelled prompts` : ''})`,
-      );
-      // Graceful shutdown: stop accepting, let in-flight requests finish, then exit.
-      const stop = (signal: string) => {
-        console.log(`${signal}: draining in-flight requests…`);
-        app.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            console.error(error);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      try {
+        await serveReward(options);
+      } catch (error) {
+        // Bad options or a bad labels file: one clear line, no stack trace.
+        console.error(`serve-reward: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 2;
+      }
     });
+}
+
+async function serveReward(options: ServeRewardOptions): Promise<void> {
+  // Loaded here, not at start-up, so other commands do not pay for fastify, openai and prom-client.
+  const { createReferee } = await import('../train/referees/index.js');
+  const { readRewardLabels } = await import('../serve/reward-labels.js');
+  const { buildRewardServer } = await import('../serve/reward-server.js');
+  if (!['auto', 'chatml', 'llama3', 'plain'].includes(options.template))
+    throw new RangeError(`--template must be auto, chatml, llama3 or plain, got '${options.template}'`);
+  const referee = createReferee(options.referee, {
+    model: options.model,
+    apiKey: options.refereeApiKey ?? process.env['R1_REWARD_REFEREE_API_KEY'],
+    timeoutMs: positiveInt('--referee-timeout-ms', options.refereeTimeoutMs),
+    maxAttempts: positiveInt('--referee-attempts', options.refereeAttempts),
+    concurrency: positiveInt('--referee-concurrency', options.refereeConcurrency),
+  });
+  const labels = options.labels ? await readRewardLabels(options.labels, options.promptKey) : undefined;
+  const app = await buildRewardServer({
+    referee,
+    labels,
+    nearest: options.nearest ?? false,
+    template: options.template,
+    apiKey: options.apiKey ?? process.env['R1_REWARD_API_KEY'],
+    deadlineMs: positiveInt('--deadline-ms', options.deadlineMs),
+    bodyLimitBytes: positiveInt('--body-limit-mb', options.bodyLimitMb) * 1024 * 1024,
+    maxBatch: positiveInt('--max-batch', options.maxBatch),
+    logger: options.log ?? false,
+  });
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`--port must be an integer from 0 to 65535, got '${options.port}'`);
+  const address = await app.listen({ host: options.host, port });
+  console.log(
+    `r1-reward serve-reward listening on ${address} (POST /get_reward, /get_reward_mllm; referee ${referee.name}${labels ? `; ${labels.size} labelled prompts` : ''})`,
+  );
+  // Graceful shutdown: stop accepting, let in-flight requests finish, then exit.
+  const stop = (signal: string) => {
+    console.log(`${signal}: draining in-flight requests…`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }

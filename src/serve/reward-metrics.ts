@@ -1,6 +1,7 @@
 // Prometheus metrics of the reward server (GET /metrics), in a registry of its own so that several
 // servers in one process (tests, benchmarks) never share counters.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Referee } from '../train/referees/referee.js';
 import type { ScoredSample } from './reward-batch.js';
 
 export interface RewardMetrics {
@@ -14,7 +15,7 @@ export interface RewardMetrics {
   record(samples: readonly ScoredSample[]): void;
 }
 
-export function createRewardMetrics(): RewardMetrics {
+export function createRewardMetrics(referee: Referee): RewardMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'r1_reward_' });
   const requests = new Counter({
@@ -35,9 +36,20 @@ export function createRewardMetrics(): RewardMetrics {
     help: 'Requests being answered now',
     registers: [registry],
   });
+  new Gauge({
+    name: 'r1_reward_referee_calls',
+    help: 'Referee calls running now (state="active") and waiting for a slot (state="pending")',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const load = referee.load?.() ?? { active: 0, pending: 0 };
+      this.set({ state: 'active' }, load.active);
+      this.set({ state: 'pending' }, load.pending);
+    },
+  });
   const samples = new Counter({
     name: 'r1_reward_samples_total',
-    help: "Scored samples ('all'), and those with format F=1, result R=1, consistency C=+1 / C=-1",
+    help: "Scored samples ('all'); those with F=1, R=1, C=+1, C=-1; choices by the last-digit fallback or unparseable",
     labelNames: ['part'] as const,
     registers: [registry],
   });
@@ -68,6 +80,8 @@ export function createRewardMetrics(): RewardMetrics {
         if (s.result) samples.inc({ part: 'result' });
         if (s.consistency === 1) samples.inc({ part: 'consistent' });
         if (s.consistency === -1) samples.inc({ part: 'inconsistent' });
+        if (s.choiceVia === 'fallback') samples.inc({ part: 'choice_fallback' });
+        if (s.choiceVia === 'none') samples.inc({ part: 'choice_unparseable' });
         refereeSeconds.observe(s.verdict.latencyMs / 1000);
         if (s.verdict.failure) refereeFailures.inc({ reason: s.verdict.failure });
       }

@@ -108,7 +108,7 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const metrics = createRewardMetrics();
+  const metrics = createRewardMetrics(referee);
 
   // While closing, answers to in-flight requests also close their keep-alive connection, so that
   // close() finishes as soon as they are sent instead of waiting for the keep-alive timeout.

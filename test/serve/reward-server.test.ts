@@ -200,7 +200,9 @@ describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
     const text = await metrics.text();
     assert.match(text, /r1_reward_requests_total\{route="\/get_reward",status="200"\} \d+/);
     assert.match(text, /r1_reward_samples_total\{part="all"\} \d+/);
+    assert.match(text, /r1_reward_samples_total\{part="choice_unparseable"\} [1-9]/);
     assert.match(text, /r1_reward_process_resident_memory_bytes \d+/);
+    assert.match(text, /r1_reward_referee_calls\{state="pending"\} 0/);
   });
 });
 

@@ -154,6 +154,7 @@ describe('openai referee on a loopback endpoint', () => {
     assert.equal(endpoint.received.length, 12);
     assert.ok(endpoint.maxInFlight <= 3, `max in flight ${endpoint.maxInFlight} > 3`);
     assert.ok(endpoint.maxInFlight >= 2, 'calls of one batch should overlap');
+    assert.deepEqual(referee.load?.(), { active: 0, pending: 0 });
   });
 
   it('a referee that is down → C = 0 with failure "network" after 3 attempts', async () => {

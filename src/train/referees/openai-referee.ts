@@ -172,5 +172,6 @@ export function createOpenAIReferee(options: OpenAIRefereeOptions): Referee {
     judge(input, signal) {
       return limit(() => judgeNow(input, signal));
     },
+    load: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
   };
 }

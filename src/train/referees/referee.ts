@@ -46,6 +46,8 @@ export interface Referee {
   readonly name: string;
   /** Never rejects. `signal` aborts waiting calls (they resolve with failure 'deadline'). */
   judge(input: RefereeInput, signal?: AbortSignal): Promise<RefereeVerdict>;
+  /** Calls running now and calls waiting for a slot (referees that queue, for metrics). */
+  load?(): { active: number; pending: number };
 }
 
 /**
