@@ -4,22 +4,29 @@
 import { existsSync } from 'node:fs';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 
+export interface ReadOptions {
+  /** Cut a torn last line off the file (before appending to it); readers that only score leave it. */
+  repair?: boolean;
+  onTorn?: (bytes: number) => void;
+}
+
 /**
- * Reads every complete line of a JSON-lines file. A last line without its newline is torn: it is
- * reported through `onTorn` and cut off so that later appends start on a fresh line.
- * A damaged line in the middle is an error naming the line, because silently skipping it would lose data.
+ * Reads every complete line of a JSON-lines file. A last line without its newline is torn (a write
+ * cut short, or one still in progress): it is skipped, reported through `onTorn`, and with
+ * `repair` cut off so that later appends start on a fresh line. A damaged line in the middle is an
+ * error naming the line, because silently skipping it would lose data.
  */
 export async function readJsonLines<T>(
   file: string,
   onRecord: (record: T, line: number) => void,
-  onTorn?: (bytes: number) => void,
+  options: ReadOptions = {},
 ): Promise<number> {
   if (!existsSync(file)) return 0;
   const buffer = await readFile(file);
   const end = buffer.lastIndexOf(0x0a) + 1;
   if (end < buffer.length) {
-    onTorn?.(buffer.length - end);
-    await truncate(file, end);
+    options.onTorn?.(buffer.length - end);
+    if (options.repair) await truncate(file, end);
   }
   let count = 0;
   let start = 0;

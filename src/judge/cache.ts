@@ -22,9 +22,13 @@ export class FileJudgementCache implements JudgementCache {
 
   static async open(file: string): Promise<FileJudgementCache> {
     const entries = new Map<string, readonly string[]>();
-    await readJsonLines<CacheLine>(file, (line) => {
-      if (typeof line?.key === 'string' && Array.isArray(line.samples)) entries.set(line.key, line.samples);
-    });
+    await readJsonLines<CacheLine>(
+      file,
+      (line) => {
+        if (typeof line?.key === 'string' && Array.isArray(line.samples)) entries.set(line.key, line.samples);
+      },
+      { repair: true },
+    );
     return new FileJudgementCache(entries, await AppendLog.open(file));
   }
 
