@@ -51,6 +51,8 @@ export interface RunOptions {
   config?: Record<string, unknown>;
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
+  /** Messages worth a user's attention that do not stop the run (default: console.warn). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunProgress {
