@@ -143,7 +143,9 @@ export async function runBenchmark(
   await readJsonLines<JudgedItemRecord>(judgementsPath, (record) => done.add(record.id), {
     repair: true,
     onTorn: (bytes) =>
-      console.warn(`${judgementsPath}: cut off a torn last line (${bytes} bytes); that item is judged again`),
+      (options.onWarning ?? console.warn)(
+        `${judgementsPath}: cut off a torn last line (${bytes} bytes); that item is judged again`,
+      ),
   });
   const judgements = await AppendLog.open(judgementsPath);
   const errors = await AppendLog.open(join(outDir, ERRORS_FILE));
