@@ -183,7 +183,7 @@ export async function runBenchmark(
         judgements: result.judgements,
         ms: Math.round(performance.now() - started),
       };
-      await judgements.append(record);
+      judgements.append(record);
       progress.judged++;
       progress.done++;
       progress.unparseable += result.votes.unparseable;
@@ -191,7 +191,7 @@ export async function runBenchmark(
     } catch (error) {
       if (signal?.aborted) return; // stopped by the user: the item is simply not done yet
       progress.errors++;
-      await errors.append({
+      errors.append({
         id: pair.id,
         at: new Date().toISOString(),
         error: (error as Error).message ?? String(error),

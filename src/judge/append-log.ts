@@ -1,8 +1,8 @@
 // Durable append-only JSON-lines files (judgements, cache). Each record is one write() of one whole
 // line, so a killed process leaves every finished record on disk; a torn last line (power loss)
 // is cut off when the file is reopened, and only that record is redone.
-import { existsSync } from 'node:fs';
-import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
+import { closeSync, existsSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { readFile, truncate } from 'node:fs/promises';
 
 export interface ReadOptions {
   /** Cut a torn last line off the file (before appending to it); readers that only score leave it. */
@@ -51,49 +51,30 @@ export async function readJsonLines<T>(
   return count;
 }
 
-/** Appends records as JSON lines; concurrent appends are batched into one write, in call order. */
+/**
+ * Appends records as JSON lines with one synchronous write() each: a short line lands in the page
+ * cache in microseconds, so this costs less CPU than a thread-pool round trip per record, keeps
+ * lines in call order, and a record is on disk (safe from a kill) as soon as append returns.
+ */
 export class AppendLog {
-  private pending: string[] = [];
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private writing: Promise<void> | null = null;
-
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly fd: number,
     readonly file: string,
   ) {}
 
   static async open(file: string): Promise<AppendLog> {
-    return new AppendLog(await open(file, 'a'), file);
+    return new AppendLog(openSync(file, 'a'), file);
   }
 
-  /** Resolves once the line is written to the file (it then survives the process being killed). */
-  append(record: unknown): Promise<void> {
-    this.pending.push(`${JSON.stringify(record)}\n`);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.writing ??= this.flush();
-    return done;
+  append(record: unknown): void {
+    const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
   }
 
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const text = this.pending.join('');
-      const waiters = this.waiters;
-      this.pending = [];
-      this.waiters = [];
-      try {
-        await this.handle.appendFile(text);
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
-    }
-    this.writing = null;
-  }
-
-  /** Waits for pending lines, syncs them to the disk and closes the file. */
+  /** Syncs the lines to the disk (power-loss safety) and closes the file. */
   async close(): Promise<void> {
-    await this.writing;
-    await this.handle.datasync();
-    await this.handle.close();
+    fdatasyncSync(this.fd);
+    closeSync(this.fd);
   }
 }

@@ -5,7 +5,7 @@ import { AppendLog, readJsonLines } from './append-log.js';
 
 export interface JudgementCache {
   get(key: string): readonly string[] | undefined;
-  put(key: string, samples: readonly string[]): Promise<void>;
+  put(key: string, samples: readonly string[]): void;
 }
 
 interface CacheLine {
@@ -40,11 +40,11 @@ export class FileJudgementCache implements JudgementCache {
     return this.entries.get(key);
   }
 
-  async put(key: string, samples: readonly string[]): Promise<void> {
+  put(key: string, samples: readonly string[]): void {
     const known = this.entries.get(key);
     if (known && known.length >= samples.length) return;
     this.entries.set(key, samples);
-    await this.log.append({ key, samples } satisfies CacheLine);
+    this.log.append({ key, samples } satisfies CacheLine);
   }
 
   close(): Promise<void> {

@@ -92,7 +92,7 @@ export async function judgePair(
       if (cached.length < options.k) {
         const fresh = await backend.sample(request, options.k - cached.length, { signal: options.signal });
         texts = [...cached, ...fresh];
-        await options.cache?.put(key, texts);
+        options.cache?.put(key, texts);
       }
       return { firstAt, samples: texts.map(parseSample), cached: cached.length };
     }),

@@ -31,6 +31,8 @@ export interface ScriptedJudgeOptions {
   ignoreN?: boolean;
   /** Faults served to the next requests, one per request, before normal answers resume. */
   faults?: { status: number; retryAfter?: string }[];
+  /** Pads every analysis to about this many characters (realistic response sizes for benchmarks). */
+  thinkChars?: number;
   /** Overrides the whole reply. */
   script?: (body: ChatBody, requestIndex: number) => Reply | undefined;
 }
@@ -65,13 +67,18 @@ function section(prompt: string, header: string): string {
  * - the question contains SPLIT → the samples of one request alternate right and wrong (right first);
  * - otherwise `<think>…</think><answer>N</answer>` picking the response that contains GOOD.
  */
-export function ruleAnswer(prompt: string, index: number): string {
+export function ruleAnswer(prompt: string, index: number, thinkChars = 0): string {
   const question = section(prompt, '[Question]:');
   const right = section(prompt, '[Response 1]:').includes('GOOD') ? 1 : 2;
   if (question.includes('MALFORMED')) return 'I refuse to compare these.';
   if (question.includes('FALLBACK')) return `Comparing both, the better is Response ${right}`;
   const pick = question.includes('SPLIT') && index % 2 === 1 ? 3 - right : right;
-  return `<think>Response ${pick} is grounded in the image.</think><answer>${pick}</answer>`;
+  const analysis = `Response ${pick} is grounded in the image.`;
+  const padding =
+    thinkChars > analysis.length
+      ? ' The other one is not.'.repeat(Math.ceil((thinkChars - analysis.length) / 22))
+      : '';
+  return `<think>${analysis}${padding}</think><answer>${pick}</answer>`;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -113,7 +120,7 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
       if (!reply) {
         const prompt = promptText(body);
         const count = options.ignoreN ? 1 : n;
-        reply = { texts: Array.from({ length: count }, (_, i) => ruleAnswer(prompt, i)) };
+        reply = { texts: Array.from({ length: count }, (_, i) => ruleAnswer(prompt, i, options.thinkChars)) };
       }
       if ('texts' in reply) {
         res.writeHead(200, { 'content-type': 'application/json' });
