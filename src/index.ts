@@ -1,5 +1,5 @@
 // The public API of r1-reward.
 export * from './algo/index.js';
-export type { BenchmarkName, ImageInput, PreferencePair } from './data/types.js';
+export * from './data/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
 export { PACKAGE_NAME, VERSION } from './version.js';
