@@ -2,6 +2,11 @@
 // Votes are in the pair's numbering: 1 = the human-preferred response was picked, 2 = the rejected
 // one, null = unparseable. A verdict is true (correct), false (wrong) or null (left out).
 import { type Choice, countVotes, vote } from '../algo/index.js';
+import {
+  type VlRewardBenchCategory,
+  vlRewardBenchCategory,
+  vlRewardBenchR1CompatCategory,
+} from '../data/categories.js';
 import type { BenchmarkName } from '../data/types.js';
 import { seededCoin } from '../judge/order.js';
 import type { JudgedItemRecord } from './record.js';
@@ -32,39 +37,19 @@ export function vlRewardBenchVerdict(votes: readonly (Choice | null)[]): boolean
   return null;
 }
 
-/** Official VL-RewardBench groups and the fine sources that make them up (spec §7). */
-export const VL_GROUPS: Record<string, 'general' | 'hallucination' | 'reasoning'> = {
-  vlfeedback: 'general',
-  wildvision: 'general',
-  povid: 'hallucination',
-  'rlhf-v': 'hallucination',
-  'rlaif-v': 'hallucination',
-  reasoning: 'reasoning',
-};
-
-/** The official group of a record: its category when it is a group, else the group of its fine source. */
-export function vlOfficialGroup(record: JudgedItemRecord): string {
-  const category = record.category ?? '';
+/** The official group of a record: its category (the loader's), else from its raw id (spec §7 prefix rule). */
+export function vlOfficialGroup(record: JudgedItemRecord): VlRewardBenchCategory {
+  const category = record.category;
   if (category === 'general' || category === 'hallucination' || category === 'reasoning') return category;
-  const source = typeof record.meta?.source === 'string' ? record.meta.source : category;
-  const group = VL_GROUPS[source];
-  if (!group)
-    throw new Error(
-      `VL-RewardBench item ${record.id} has category ${JSON.stringify(record.category)} and source ${JSON.stringify(record.meta?.source)}; ` +
-        'expected general, hallucination, reasoning or a fine source (vlfeedback, wildvision, povid, rlhf-v, rlaif-v); read the data with the vl-rewardbench loader',
-    );
-  return group;
+  return vlRewardBenchCategory(rawId(record));
 }
 
 /**
  * The released R1-Reward evaluation's grouping: a case-sensitive substring test on the raw id, so the
  * upper-case RLAIF-V… / RLHF-V… ids fall into general (484 / 448 / 318).
  */
-export function r1CompatGroup(rawId: string): 'general' | 'hallucination' | 'reasoning' {
-  if (rawId.includes('mmmu') || rawId.includes('mathverse')) return 'reasoning';
-  if (rawId.includes('hallucination') || rawId.includes('rlhf') || rawId.includes('rlaif'))
-    return 'hallucination';
-  return 'general';
+export function r1CompatGroup(record: JudgedItemRecord): VlRewardBenchCategory {
+  return vlRewardBenchR1CompatCategory(rawId(record));
 }
 
 function rawId(record: JudgedItemRecord): string {
@@ -95,7 +80,7 @@ export function scoringRules(benchmark: BenchmarkName, protocol: ScoreProtocol, 
     // One greedy sample, human-preferred first, unparseable = wrong (handled by strictVerdict).
     return {
       verdict: strictVerdict,
-      categories: benchmark === 'vl-rewardbench' ? (r) => [r1CompatGroup(rawId(r))] : withParent,
+      categories: benchmark === 'vl-rewardbench' ? (r) => [r1CompatGroup(r)] : withParent,
       macroOver: benchmark === 'vl-rewardbench' ? ['general', 'hallucination', 'reasoning'] : null,
       groupOf: benchmark === 'mm-rlhf' ? groupId : null,
     };

@@ -32,7 +32,7 @@ describe('VL-RewardBench official scoring (spec §7)', () => {
   it('Overall is micro over kept items, Macro the mean of the three group accuracies', () => {
     const records = [
       record('g1', [picks(1, 'RRW')], { category: 'general' }),
-      record('g2', [picks(2, 'WWR')], { category: 'general', meta: { source: 'wildvision' } }),
+      record('g2', [picks(2, 'WWR')], { category: 'general' }),
       record('h1', [picks(2, 'RR-')], { category: 'hallucination', meta: { source: 'rlaif-v' } }),
       record('h2', [picks(1, 'RW-')], { category: 'hallucination' }), // no majority → dropped
       record('r1', [picks(1, 'RRR')], { category: 'reasoning' }),
@@ -55,36 +55,33 @@ describe('VL-RewardBench official scoring (spec §7)', () => {
     assert.equal(metrics.votingAtK[3], metrics.overall);
   });
 
-  it('maps fine sources to groups and rejects an unknown category with a clear message', () => {
+  it('without a loader category, groups by the official id-prefix rule (RLAIF-V… is hallucination here)', () => {
     const records = [
-      record('a', [picks(1, 'R')], { category: 'vlfeedback' }),
-      record('b', [picks(1, 'W')], { category: 'povid' }),
-      record('c', [picks(1, 'R')], { category: 'x', meta: { source: 'rlhf-v' } }),
+      record('wildvision_1', [picks(1, 'R')]),
+      record('RLAIF-V_2', [picks(1, 'W')]),
+      record('RLHF-V-3', [picks(1, 'R')]),
     ];
     const { metrics } = scoreRecords(records, opts({ benchmark: 'vl-rewardbench' }));
-    assert.deepEqual(Object.keys(metrics.categories), ['general', 'hallucination']);
-    assert.equal(metrics.categories.hallucination!.items, 2);
+    assert.deepEqual(metrics.categories, {
+      general: { items: 1, accuracy: 1 },
+      hallucination: { items: 2, accuracy: 0.5 },
+    });
     assert.equal(metrics.macro, null, 'macro needs all three groups');
-    assert.throws(
-      () =>
-        scoreRecords(
-          [record('d', [picks(1, 'R')], { category: 'cats' })],
-          opts({ benchmark: 'vl-rewardbench' }),
-        ),
-      /item d has category "cats".*expected general, hallucination, reasoning/,
-    );
   });
 });
 
 describe('r1-compat: the released R1-Reward evaluation', () => {
-  it('groups VL-RewardBench ids by case-sensitive substring', () => {
-    assert.equal(r1CompatGroup('RLAIF-V_123'), 'general');
-    assert.equal(r1CompatGroup('RLHF-V-9'), 'general');
-    assert.equal(r1CompatGroup('rlaif_5'), 'hallucination');
-    assert.equal(r1CompatGroup('hallucination_pair-1003'), 'hallucination');
-    assert.equal(r1CompatGroup('mathverse_12'), 'reasoning');
-    assert.equal(r1CompatGroup('mmmu_hallucination_3'), 'reasoning', 'reasoning is tested first');
-    assert.equal(r1CompatGroup('wildvision_7'), 'general');
+  it('groups VL-RewardBench items by case-sensitive substring of the raw id', () => {
+    const group = (id: string, meta?: Record<string, unknown>) =>
+      r1CompatGroup(record(id, [picks(1, 'R')], { meta }));
+    assert.equal(group('RLAIF-V_123'), 'general');
+    assert.equal(group('RLHF-V-9'), 'general');
+    assert.equal(group('rlaif_5'), 'hallucination');
+    assert.equal(group('hallucination_pair-1003'), 'hallucination');
+    assert.equal(group('mathverse_12'), 'reasoning');
+    assert.equal(group('mmmu_hallucination_3'), 'reasoning', 'reasoning is tested first');
+    assert.equal(group('wildvision_7'), 'general');
+    assert.equal(group('x#2', { sourceId: 'mmmu_1' }), 'reasoning', 'the raw id, not a deduplicated one');
   });
 
   const vlFile = new URL('../../../shared/data/vl-rewardbench.r1-copy.jsonl', import.meta.url).pathname;
@@ -95,7 +92,7 @@ describe('r1-compat: the released R1-Reward evaluation', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => (JSON.parse(l) as { id: string }).id);
-    const records = ids.map((id) => record(id, [picks(1, 'R')], { meta: { sourceId: id } }));
+    const records = ids.map((id) => record(id, [picks(1, 'R')]));
     const { metrics } = scoreRecords(records, opts({ benchmark: 'vl-rewardbench', protocol: 'r1-compat' }));
     assert.deepEqual(Object.fromEntries(Object.entries(metrics.categories).map(([n, c]) => [n, c.items])), {
       general: 484,
