@@ -2,6 +2,8 @@
 // The `r1-reward` command line: one small file per command under src/cli/, wiring only.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBench } from './bench.js';
+import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
 
 const program = new Command()
@@ -11,5 +13,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSelfCheck(program);
+registerJudge(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

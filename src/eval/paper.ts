@@ -12,6 +12,8 @@ export interface PaperRow {
   categories?: Record<string, number>;
   accPlus?: number;
   accPlusVotingAt15?: number;
+  /** The protocol whose category split the paper's categories and macro use (all protocols when absent). */
+  categoriesProtocol?: 'r1-compat';
   note: string;
 }
 
@@ -21,7 +23,8 @@ export const PAPER_RESULTS: Partial<Record<BenchmarkName, PaperRow>> = {
     votingAt15: 76.46,
     macro: 71.44,
     categories: { general: 63.84, hallucination: 85.71, reasoning: 64.78 },
-    note: 'categories and macro use the released case-sensitive grouping (484 / 448 / 318): compare them with --protocol r1-compat',
+    categoriesProtocol: 'r1-compat',
+    note: 'the paper scored one sample with the preferred response first and the released case-sensitive grouping (484 / 448 / 318); its categories and macro are shown only beside --protocol r1-compat, and only its Overall compares with other judges',
   },
   'multimodal-rewardbench': {
     overall: 82.2,

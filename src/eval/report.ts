@@ -23,6 +23,10 @@ function sections(
   details: ScoreDetails,
 ): { title: string; text?: string; table?: Table }[] {
   const paper: PaperRow | undefined = PAPER_RESULTS[metrics.benchmark];
+  // Category numbers made on another split are not shown beside ours.
+  const splitMatches =
+    paper?.categoriesProtocol === undefined || paper.categoriesProtocol === metrics.protocol;
+  const paperCategories = splitMatches ? paper?.categories : undefined;
   const kMax = metrics.k;
   const headline: Table = {
     head: ['metric', 'ours (%)', 'paper, 1 sample (%)', 'paper, Voting@15 (%)'],
@@ -31,7 +35,8 @@ function sections(
       [`Voting@${kMax}`, pct(metrics.votingAtK[kMax]), '', ''],
     ],
   };
-  if (metrics.macro !== null) headline.rows.push(['Macro', pct(metrics.macro), num(paper?.macro), '']);
+  if (metrics.macro !== null)
+    headline.rows.push(['Macro', pct(metrics.macro), num(splitMatches ? paper?.macro : undefined), '']);
   if (metrics.accPlus !== null)
     headline.rows.push(['Acc+', pct(metrics.accPlus), num(paper?.accPlus), num(paper?.accPlusVotingAt15)]);
 
@@ -42,7 +47,7 @@ function sections(
       String(c.items),
       String(details.categoryCorrect[name] ?? 0),
       pct(c.accuracy),
-      num(paper?.categories?.[name]),
+      num(paperCategories?.[name]),
     ]),
   };
   const curve: Table = {
@@ -134,8 +139,9 @@ export function votingCurveSvg(metrics: Metrics): string {
   const ks = Object.keys(metrics.votingAtK).map(Number);
   const paper = PAPER_RESULTS[metrics.benchmark];
   const series = [
-    { name: 'Voting@K', color: '#1f5fbf', values: ks.map((K) => metrics.votingAtK[K] ?? null) },
+    // Any@K first, so Voting@K is drawn on top where they coincide.
     { name: 'Any@K', color: '#999999', values: ks.map((K) => metrics.anyAtK[K] ?? null) },
+    { name: 'Voting@K', color: '#1f5fbf', values: ks.map((K) => metrics.votingAtK[K] ?? null) },
   ];
   const refs = paper
     ? [

@@ -4,7 +4,8 @@
 // the items in flight stop and keeps everything already written.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
@@ -114,6 +115,8 @@ export async function runBenchmark(
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
     throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
   const template = options.template ?? R1_REWARD_PROMPT_TEMPLATE;
+  // Every request in flight listens for the abort: lift the default cap of 10 listeners.
+  if (signal) setMaxListeners(0, signal);
   await mkdir(outDir, { recursive: true });
 
   const settings: RunSettings = {
@@ -128,7 +131,11 @@ export async function runBenchmark(
   const run: RunFile = existsSync(runPath)
     ? (JSON.parse(readFileSync(runPath, 'utf8')) as RunFile)
     : { settings, config: options.config ?? {}, sessions: [] };
-  checkSameSettings(run.settings, settings, outDir);
+  const judgementsPath = join(outDir, JUDGEMENTS_FILE);
+  const started = existsSync(judgementsPath) && statSync(judgementsPath).size > 0;
+  // Settings bind a run once it holds judgements; before that a corrected command may start afresh.
+  if (started) checkSameSettings(run.settings, settings, outDir);
+  else run.settings = settings;
   const session: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     commit: gitCommit(),
@@ -138,7 +145,6 @@ export async function runBenchmark(
   run.sessions.push(session);
   await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
 
-  const judgementsPath = join(outDir, JUDGEMENTS_FILE);
   const done = new Set<string>();
   await readJsonLines<JudgedItemRecord>(judgementsPath, (record) => done.add(record.id), {
     repair: true,

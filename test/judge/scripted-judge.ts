@@ -31,6 +31,8 @@ export interface ScriptedJudgeOptions {
   ignoreN?: boolean;
   /** Faults served to the next requests, one per request, before normal answers resume. */
   faults?: { status: number; retryAfter?: string }[];
+  /** Which response the judge prefers: the one containing GOOD (default), or the longer one (ties: 1). */
+  prefer?: 'good' | 'longer';
   /** Pads every analysis to about this many characters (realistic response sizes for benchmarks). */
   thinkChars?: number;
   /** Overrides the whole reply. */
@@ -65,11 +67,18 @@ function section(prompt: string, header: string): string {
  * - the question contains MALFORMED → text with no answer tag and no digit 1/2 (unparseable);
  * - the question contains FALLBACK → no tags, ends with the right digit (the last-digit fallback);
  * - the question contains SPLIT → the samples of one request alternate right and wrong (right first);
- * - otherwise `<think>…</think><answer>N</answer>` picking the response that contains GOOD.
+ * - otherwise `<think>…</think><answer>N</answer>` picking the response that contains GOOD
+ *   (or, with prefer 'longer', the longer response).
  */
-export function ruleAnswer(prompt: string, index: number, thinkChars = 0): string {
+export function ruleAnswer(
+  prompt: string,
+  index: number,
+  thinkChars = 0,
+  prefer: 'good' | 'longer' = 'good',
+): string {
   const question = section(prompt, '[Question]:');
-  const right = section(prompt, '[Response 1]:').includes('GOOD') ? 1 : 2;
+  const [one, two] = [section(prompt, '[Response 1]:'), section(prompt, '[Response 2]:')];
+  const right = prefer === 'longer' ? (one.length >= two.length ? 1 : 2) : one.includes('GOOD') ? 1 : 2;
   if (question.includes('MALFORMED')) return 'I refuse to compare these.';
   if (question.includes('FALLBACK')) return `Comparing both, the better is Response ${right}`;
   const pick = question.includes('SPLIT') && index % 2 === 1 ? 3 - right : right;
@@ -120,7 +129,11 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
       if (!reply) {
         const prompt = promptText(body);
         const count = options.ignoreN ? 1 : n;
-        reply = { texts: Array.from({ length: count }, (_, i) => ruleAnswer(prompt, i, options.thinkChars)) };
+        reply = {
+          texts: Array.from({ length: count }, (_, i) =>
+            ruleAnswer(prompt, i, options.thinkChars, options.prefer),
+          ),
+        };
       }
       if ('texts' in reply) {
         res.writeHead(200, { 'content-type': 'application/json' });
