@@ -2,4 +2,6 @@
 export * from './algo/index.js';
 export * from './data/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export * from './eval/index.js';
+export * from './judge/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

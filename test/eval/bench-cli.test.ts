@@ -88,18 +88,23 @@ async function linesAtLeast(file: string, n: number): Promise<void> {
   }
 }
 
+/** Starts `bench run` on a fixture against a slow judge and interrupts it once `lines` items are written. */
+async function interruptedRun(name: string, count: number, k: string, signal: NodeJS.Signals, lines: number) {
+  const server = await startScriptedJudge({ latencyMs: 60 });
+  servers.push(server);
+  const { data, images } = fixture(name, count);
+  const out = join(root, `${name}-run`);
+  const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images', images];
+  args.push('--endpoint', server.url, '--model', 'scripted', '-k', k, '--concurrency', '3', '--out', out);
+  const first = cli(args);
+  await linesAtLeast(join(out, 'judgements.jsonl'), lines);
+  first.child.kill(signal);
+  return { out, args, interrupted: await first.done };
+}
+
 describe('r1-reward bench run / score (CLI)', () => {
   it('resumes after being killed mid-run: no item lost or duplicated', async () => {
-    const server = await startScriptedJudge({ latencyMs: 60 });
-    servers.push(server);
-    const { data, images } = fixture('kill', 40);
-    const out = join(root, 'kill-run');
-    const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images', images];
-    args.push('--endpoint', server.url, '--model', 'scripted', '-k', '1', '--concurrency', '2', '--out', out);
-    const first = cli(args);
-    await linesAtLeast(join(out, 'judgements.jsonl'), 6);
-    first.child.kill('SIGKILL');
-    const killed = await first.done;
+    const { out, args, interrupted: killed } = await interruptedRun('kill', 40, '1', 'SIGKILL', 6);
     assert.equal(killed.code, null, 'killed, not finished');
     const before = readRecords(out).length;
     assert.ok(before >= 6 && before < 40, `${before} judged before the kill`);
@@ -117,16 +122,7 @@ describe('r1-reward bench run / score (CLI)', () => {
   });
 
   it('stops cleanly on Ctrl-C (SIGINT) with every line whole, and the rerun finishes', async () => {
-    const server = await startScriptedJudge({ latencyMs: 60 });
-    servers.push(server);
-    const { data, images } = fixture('sigint', 30);
-    const out = join(root, 'sigint-run');
-    const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images', images];
-    args.push('--endpoint', server.url, '--model', 'scripted', '-k', '2', '--concurrency', '3', '--out', out);
-    const first = cli(args);
-    await linesAtLeast(join(out, 'judgements.jsonl'), 4);
-    first.child.kill('SIGINT');
-    const stopped = await first.done;
+    const { out, args, interrupted: stopped } = await interruptedRun('sigint', 30, '2', 'SIGINT', 4);
     assert.equal(stopped.code, 130);
     assert.match(stopped.stderr, /stopped; rerun the same command to resume/);
     const text = readFileSync(join(out, 'judgements.jsonl'), 'utf8');
