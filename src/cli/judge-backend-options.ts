@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { R1_EVAL_MAX_PIXELS } from '../data/index.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import { OpenAICompatibleBackend } from '../judge/openai-backend.js';
-import { type OrderProtocol, parseOrder } from '../judge/order.js';
+import { ORDER_PROTOCOLS, type OrderProtocol, parseOrder } from '../judge/order.js';
 import { loadTemplate } from '../judge/prompt.js';
 
 export interface BackendOptions {
@@ -51,8 +51,11 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('-k, --k <k>', 'samples per item and order (Voting@K)', positiveInteger('-k'), 1)
     .addOption(
-      new Option('--order <order>', 'response order: fixed (preferred first), random (seeded per item), both')
-        .choices(['fixed', 'random', 'both'])
+      new Option(
+        '--order <order>',
+        'response order: fixed (first/preferred as Response 1), random (seeded per item), both, stored (as the benchmark file stores it)',
+      )
+        .choices([...ORDER_PROTOCOLS])
         .default('random'),
     )
     .option(

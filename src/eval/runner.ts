@@ -14,7 +14,7 @@ import { AppendLog, readJsonLines } from '../judge/append-log.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import { FileJudgementCache } from '../judge/cache.js';
 import { judgePair } from '../judge/judge.js';
-import type { OrderProtocol } from '../judge/order.js';
+import type { OrderProtocol, Position } from '../judge/order.js';
 import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -176,7 +176,13 @@ export async function runBenchmark(
     try {
       const images = await Promise.all(pair.images.map((image) => options.encodeImage(image)));
       const result = await judgePair(
-        { id: pair.id, images, question: pair.question, responses: [pair.chosen, pair.rejected] },
+        {
+          id: pair.id,
+          images,
+          question: pair.question,
+          responses: [pair.chosen, pair.rejected],
+          ...storedOrder(pair),
+        },
         backend,
         { k, order, seed, template, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
       );
@@ -241,6 +247,12 @@ export async function runBenchmark(
     await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }
   return { ...progress, aborted: signal?.aborted ?? false, duplicateIds };
+}
+
+/** The file's own order, where the loader recorded it (Multimodal RewardBench: meta.chosenPosition). */
+function storedOrder(pair: PreferencePair): { storedFirstAt?: Position } {
+  const position = pair.meta?.chosenPosition;
+  return position === 1 || position === 2 ? { storedFirstAt: position } : {};
 }
 
 /** Reads a run's settings and judgements back (for scoring). */

@@ -16,6 +16,8 @@ export interface PairToJudge {
   question: string;
   /** The two responses in the pair's own order; for benchmarks [chosen, rejected]. */
   responses: readonly [string, string];
+  /** Where the source file shows the first response (order `stored`). */
+  storedFirstAt?: Position;
 }
 
 export interface JudgeOptions {
@@ -80,7 +82,7 @@ export async function judgePair(
   options: JudgeOptions,
 ): Promise<PairJudgement> {
   const template = options.template ?? R1_REWARD_PROMPT_TEMPLATE;
-  const positions = positionsFor(options.order, options.seed, pair.id);
+  const positions = positionsFor(options.order, options.seed, pair.id, pair.storedFirstAt);
   const judgements = await Promise.all(
     positions.map(async (firstAt): Promise<OrderedJudgement> => {
       const [a, b] = firstAt === 1 ? pair.responses : [pair.responses[1], pair.responses[0]];

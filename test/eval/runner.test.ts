@@ -190,6 +190,20 @@ describe('bench runner against a scripted judge on 127.0.0.1', () => {
     assert.ok(compat.files[0]!.endsWith('metrics.r1-compat.json'));
   });
 
+  it('order stored shows each pair as the file stores it (meta.chosenPosition), and needs it', async () => {
+    const server = await judgeServer();
+    const dir = freshDir();
+    const stored = pairs(4).map((p, i) => ({ ...p, meta: { ...p.meta, chosenPosition: i % 2 ? 2 : 1 } }));
+    await runBenchmark(stored, options(server, dir, { order: 'stored', k: 1 }));
+    const byId = new Map(readRecords(dir).map((r) => [r.id, r.judgements.map((j) => j.firstAt)]));
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => byId.get(`item-${i}`)),
+      [[1], [2], [1], [2]],
+    );
+    const summary = await runBenchmark(pairs(1), options(server, freshDir(), { order: 'stored', k: 1 }));
+    assert.equal(summary.errors, 1);
+  });
+
   it('counts unparseable and fallback-parsed samples', async () => {
     const server = await judgeServer();
     const dir = freshDir();
