@@ -86,7 +86,7 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
     .option(
       '--retries <n>',
       'retries per request and endpoint (429/5xx/timeouts, honouring retry-after)',
-      nonNegative('--retries'),
+      number('--retries', (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0'),
       4,
     )
     .option(
