@@ -147,7 +147,7 @@ try {
     'ideal items/s (C ÷ latency)',
     'runner items/s',
     'runner ÷ ideal (target ≥ 0.90)',
-    'bare client items/s',
+    'bare client (built-in fetch) items/s',
     'runner CPU ms/item (target < 1)',
     'bare client CPU ms/request',
     'runner ÷ bare CPU',

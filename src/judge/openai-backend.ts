@@ -17,6 +17,7 @@ import {
   type SampleOptions,
   type SamplingConfig,
 } from './backend.js';
+import { nodeHttpFetch } from './http-transport.js';
 
 export interface OpenAIBackendConfig extends Partial<SamplingConfig> {
   /** One or more base URLs, e.g. http://127.0.0.1:8000/v1; requests are spread over them. */
@@ -32,6 +33,8 @@ export interface OpenAIBackendConfig extends Partial<SamplingConfig> {
   timeoutMs?: number;
   /** `auto` (default): try n = k, fall back when rejected or ignored; `never`: always k single requests. */
   useN?: 'auto' | 'never';
+  /** `node-http` (default): node:http with keep-alive, half the CPU per request; `fetch`: Node's built-in fetch. */
+  transport?: 'node-http' | 'fetch';
 }
 
 interface Endpoint {
@@ -106,6 +109,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
         apiKey,
         maxRetries: config.maxRetries ?? 4,
         timeout: config.timeoutMs ?? 600_000,
+        ...(config.transport === 'fetch' ? {} : { fetch: nodeHttpFetch }),
       });
       return { baseURL, client, inFlight: 0 };
     });

@@ -41,6 +41,13 @@ describe('OpenAICompatibleBackend against a scripted HTTP judge on 127.0.0.1', (
     assert.equal(backend.nSupport, 'yes');
   });
 
+  it("works the same through Node's built-in fetch (transport: fetch)", async () => {
+    const server = await judgeServer({ rejectN: true });
+    const backend = new OpenAICompatibleBackend({ baseURLs: [server.url], model: 'r1', transport: 'fetch' });
+    assert.equal((await backend.sample(request, 2)).length, 2);
+    assert.equal(backend.nSupport, 'no');
+  });
+
   it('reads the API key from the named environment variable', async () => {
     const server = await judgeServer();
     process.env.R1_TEST_KEY = 'sk-scripted';
