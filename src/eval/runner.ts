@@ -96,6 +96,18 @@ function gitCommit(): string | null {
   }
 }
 
+function readRunFile(path: string): RunFile {
+  try {
+    const run = JSON.parse(readFileSync(path, 'utf8')) as RunFile;
+    if (run && typeof run.settings === 'object' && Array.isArray(run.sessions)) return run;
+    throw new Error('settings or sessions missing');
+  } catch (error) {
+    throw new Error(
+      `${path} is damaged (${(error as Error).message}); restore it or start a new --out directory`,
+    );
+  }
+}
+
 function checkSameSettings(previous: RunSettings, now: RunSettings, outDir: string): void {
   for (const key of Object.keys(now) as (keyof RunSettings)[]) {
     if (JSON.stringify(previous[key]) !== JSON.stringify(now[key]))
@@ -129,13 +141,13 @@ export async function runBenchmark(
   };
   const runPath = join(outDir, RUN_FILE);
   const run: RunFile = existsSync(runPath)
-    ? (JSON.parse(readFileSync(runPath, 'utf8')) as RunFile)
+    ? readRunFile(runPath)
     : { settings, config: options.config ?? {}, sessions: [] };
   const judgementsPath = join(outDir, JUDGEMENTS_FILE);
-  const started = existsSync(judgementsPath) && statSync(judgementsPath).size > 0;
+  const hasJudgements = existsSync(judgementsPath) && statSync(judgementsPath).size > 0;
   // Settings bind a run once it holds judgements; before that a corrected command may start afresh.
-  if (started) checkSameSettings(run.settings, settings, outDir);
-  else run.settings = settings;
+  if (hasJudgements) checkSameSettings(run.settings, settings, outDir);
+  else Object.assign(run, { settings, config: options.config ?? {} });
   const session: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     commit: gitCommit(),
@@ -260,7 +272,7 @@ export async function readRun(outDir: string): Promise<{ run: RunFile; records: 
   const runPath = join(outDir, RUN_FILE);
   if (!existsSync(runPath))
     throw new Error(`${outDir} has no ${RUN_FILE}: give the --out directory of an \`r1-reward bench run\``);
-  const run = JSON.parse(readFileSync(runPath, 'utf8')) as RunFile;
+  const run = readRunFile(runPath);
   const records: JudgedItemRecord[] = [];
   const byId = new Map<string, number>();
   await readJsonLines<JudgedItemRecord>(join(outDir, JUDGEMENTS_FILE), (record) => {
