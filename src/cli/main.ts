@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBench } from './bench.js';
+import { registerData } from './data.js';
 import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
 
@@ -13,6 +14,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSelfCheck(program);
+registerData(program);
 registerJudge(program);
 registerBench(program);
 
