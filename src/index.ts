@@ -2,6 +2,8 @@
 export * from './algo/index.js';
 export * from './data/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export * from './eval/index.js';
+export * from './judge/index.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
 export {
   extraLogs,
