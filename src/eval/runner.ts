@@ -2,7 +2,6 @@
 // RUN_DIR/judgements.jsonl. A rerun with the same RUN_DIR skips the items already there; items whose
 // judge calls failed go to errors.jsonl and are retried by the next rerun; an abort (Ctrl-C) lets
 // the items in flight stop and keeps everything already written.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -10,6 +9,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { BenchmarkName, ImageInput, PreferencePair } from '../data/types.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { gitCommit } from '../io/run-record.js';
 import { AppendLog, readJsonLines } from '../judge/append-log.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import { FileJudgementCache } from '../judge/cache.js';
@@ -17,7 +18,6 @@ import { judgePair } from '../judge/judge.js';
 import type { OrderProtocol, Position } from '../judge/order.js';
 import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
 import { VERSION } from '../version.js';
-import { writeFileAtomic } from './atomic-write.js';
 import { CACHE_FILE, ERRORS_FILE, JUDGEMENTS_FILE, type JudgedItemRecord, RUN_FILE } from './record.js';
 
 /** The settings that change what a judgement is; a resumed run must use the same ones. */
@@ -87,19 +87,6 @@ interface RunFile {
   sessions: Record<string, unknown>[];
 }
 
-function gitCommit(): string | null {
-  try {
-    const cwd = new URL('../..', import.meta.url).pathname;
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return null;
-  }
-}
-
 function readRunFile(path: string): RunFile {
   try {
     const run = JSON.parse(readFileSync(path, 'utf8')) as RunFile;
@@ -159,7 +146,7 @@ export async function runBenchmark(
     concurrency: options.concurrency,
   };
   run.sessions.push(session);
-  await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
 
   const done = new Set<string>();
   await readJsonLines<JudgedItemRecord>(judgementsPath, (record) => done.add(record.id), {
@@ -265,7 +252,7 @@ export async function runBenchmark(
       aborted: signal?.aborted ?? false,
       ...(stoppedBecause ? { stoppedBecause } : {}),
     });
-    await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
+    writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }
   return {
     ...progress,

@@ -1,7 +1,7 @@
 // `bench score`: rescore a run directory from judgements.jsonl and write metrics.json, report.md
 // and report.html (suffixed .r1-compat for that protocol), each replaced atomically.
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderHtml, renderMarkdown } from './report.js';
 import { readRun } from './runner.js';
 import { type Metrics, type ScoreDetails, scoreRecords } from './score.js';
@@ -26,8 +26,8 @@ export async function scoreRun(runDir: string, protocol: ScoreProtocol): Promise
     join(runDir, `report${suffix}.md`),
     join(runDir, `report${suffix}.html`),
   ];
-  await writeFileAtomic(files[0]!, `${JSON.stringify(metrics, null, 2)}\n`);
-  await writeFileAtomic(files[1]!, renderMarkdown(metrics, details, context));
-  await writeFileAtomic(files[2]!, renderHtml(metrics, details, context));
+  writeFileAtomic(files[0]!, `${JSON.stringify(metrics, null, 2)}\n`);
+  writeFileAtomic(files[1]!, renderMarkdown(metrics, details, context));
+  writeFileAtomic(files[2]!, renderHtml(metrics, details, context));
   return { metrics, details, files };
 }

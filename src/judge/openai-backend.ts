@@ -10,6 +10,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { nodeHttpFetch } from '../io/http-transport.js';
 import {
   DEFAULT_SAMPLING,
   type JudgeBackend,
@@ -17,7 +18,6 @@ import {
   type SampleOptions,
   type SamplingConfig,
 } from './backend.js';
-import { nodeHttpFetch } from './http-transport.js';
 
 export interface OpenAIBackendConfig extends Partial<SamplingConfig> {
   /** One or more base URLs, e.g. http://127.0.0.1:8000/v1; requests are spread over them. */

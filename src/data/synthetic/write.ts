@@ -5,12 +5,12 @@
 //   rl.jsonl           R1-Reward format: the hard samples (teacher needed ≥ 2 attempts, or failed)
 //   benchmark.jsonl    held-out pairs in the VL-RewardBench-copy shape + `category` (= error kind)
 //   manifest.json      config, seed, versions, git commit and the summary
-import { execFileSync } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import pLimit from 'p-limit';
+import { gitCommit } from '../../io/run-record.js';
 import { VERSION } from '../../version.js';
 import { r1RewardAnswer, r1RewardMessage } from '../r1-reward-format.js';
 import { claimClause } from './claims.js';
@@ -42,19 +42,6 @@ export interface SynthSummary {
   hardness: Record<string, { samples: number; firstAttemptError: number }>;
   /** Gold position counts in the written SFT and RL files. */
   goldPositions: { sft: { 1: number; 2: number }; rl: { 1: number; 2: number } };
-}
-
-function gitCommit(): string {
-  try {
-    const cwd = dirname(new URL(import.meta.url).pathname);
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 async function writeLine(stream: WriteStream, value: unknown): Promise<void> {
@@ -126,7 +113,7 @@ export async function writeSyntheticWorld(
     const summary = await writeInto(temp, config, onProgress);
     await writeFile(
       join(temp, 'manifest.json'),
-      `${JSON.stringify({ generator: 'r1-reward synthetic world', version: VERSION, node: process.version, gitCommit: gitCommit(), config, summary }, null, 2)}\n`,
+      `${JSON.stringify({ generator: 'r1-reward synthetic world', version: VERSION, node: process.version, gitCommit: gitCommit() ?? 'unknown', config, summary }, null, 2)}\n`,
     );
     await rmdir(target).catch(() => undefined); // an empty target folder may exist
     await rename(temp, target);

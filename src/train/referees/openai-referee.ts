@@ -9,7 +9,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { consistencyFromReferee } from '../../algo/judgement.js';
-import { createKeepAliveFetch } from './keep-alive-fetch.js';
+import { nodeHttpFetch } from '../../io/http-transport.js';
 import type { Referee, RefereeFailure, RefereeInput, RefereeVerdict } from './referee.js';
 
 export interface OpenAIRefereeOptions {
@@ -29,7 +29,7 @@ export interface OpenAIRefereeOptions {
   timeoutMs?: number;
   /** Referee calls in flight at once, across every batch and request; default 256. */
   concurrency?: number;
-  /** The HTTP client under the openai client; default: a keep-alive node:http fetch (see keep-alive-fetch.ts). */
+  /** The HTTP client under the openai client; default: a keep-alive node:http fetch (src/io/http-transport.ts). */
   fetch?: typeof fetch;
 }
 
@@ -103,7 +103,7 @@ export function createOpenAIReferee(options: OpenAIRefereeOptions): Referee {
     apiKey,
     maxRetries: 0,
     timeout: timeoutMs,
-    fetch: options.fetch ?? createKeepAliveFetch(concurrency),
+    fetch: options.fetch ?? nodeHttpFetch,
   });
   const limit: LimitFunction = pLimit(concurrency);
   let model: Promise<string> | null = options.model ? Promise.resolve(options.model) : null;

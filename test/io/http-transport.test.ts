@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { nodeHttpFetch } from '../../src/judge/http-transport.js';
+import { nodeHttpFetch } from '../../src/io/http-transport.js';
 
 const server = createServer((req, res) => {
   let body = '';
