@@ -1,8 +1,9 @@
 // Human labels for the reward server: from the request body, or looked up by prompt in an
 // R1-Reward RL JSONL file (spec §5: `message` is a JSON string of a chat — the prompt OpenRLHF
 // sends back —, `answer` is like ["<answer>2</answer>"]).
-// A minimal reader that lives here until the data area's `readR1RewardData` lands; then this file
-// keeps only the label parsing and the prompt index.
+// Separate from the data area's `readR1RewardData` on purpose: the server keys labels by the raw
+// `message` string (exactly what the trainer sends back), accepts any prompt text, and never opens
+// images, while `readR1RewardData` parses the judge prompt and checks every image path.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Choice } from '../algo/judgement.js';
