@@ -58,13 +58,17 @@ const prefillRows = rows(prefillLen);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
 const weightsPath = join(scratch, 'model.safetensors');
 saveSafetensors(weightsPath, Object.fromEntries(model.namedParameters()));
-const child = spawn(args.python, [`${root}bench/sampling/reference.py`], { stdio: ['pipe', 'pipe', 'inherit'] });
+const child = spawn(args.python, [`${root}bench/sampling/reference.py`], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
 const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
 async function ask<T>(command: Record<string, unknown>): Promise<T> {
   child.stdin.write(`${JSON.stringify(command)}\n`);
   const line = await replies.next();
   if (line.done)
-    throw new Error(`the PyTorch reference exited (${args.python} bench/sampling/reference.py): install python3-torch or pass --python`);
+    throw new Error(
+      `the PyTorch reference exited (${args.python} bench/sampling/reference.py): install python3-torch or pass --python`,
+    );
   const reply = JSON.parse(line.value) as T & { error?: string };
   if (reply.error) throw new Error(`PyTorch reference: ${reply.error}`);
   return reply;
@@ -110,25 +114,40 @@ async function main(): Promise<void> {
   });
   // Same model on both sides: greedy decoding must agree token for token (float noise aside).
   const ours = ourGenerate(true);
-  const theirs = await ask<{ firstRow: number[]; firstLogProbs: number[] }>({ op: 'generate', prompts, maxNew, greedy: true });
+  const theirs = await ask<{ firstRow: number[]; firstLogProbs: number[] }>({
+    op: 'generate',
+    prompts,
+    maxNew,
+    greedy: true,
+  });
   let agree = 0;
   while (agree < maxNew && ours.firstRow[agree] === theirs.firstRow[agree]) agree++;
   const logProbGap = Math.max(
     ...ours.firstLogProbs.slice(0, agree).map((x, i) => Math.abs(x - theirs.firstLogProbs[i]!)),
   );
-  console.log(`greedy cross-check: ${agree}/${maxNew} tokens agree, max |Δ log p| ${logProbGap.toExponential(1)} over them`);
+  console.log(
+    `greedy cross-check: ${agree}/${maxNew} tokens agree, max |Δ log p| ${logProbGap.toExponential(1)} over them`,
+  );
 
-  const samples = { ours: [] as number[], torch: [] as number[], oursPrefill: [] as number[], torchPrefill: [] as number[] };
+  const samples = {
+    ours: [] as number[],
+    torch: [] as number[],
+    oursPrefill: [] as number[],
+    torchPrefill: [] as number[],
+  };
   ourGenerate();
   await ask({ op: 'generate', prompts, maxNew });
   ourPrefill();
   await ask({ op: 'prefill', prompts: prefillRows });
   for (let r = 0; r < reps; r++) {
     samples.ours.push((batch * maxNew) / ourGenerate().seconds);
-    samples.torch.push((batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew })).seconds);
+    samples.torch.push(
+      (batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew })).seconds,
+    );
     samples.oursPrefill.push((batch * prefillLen) / ourPrefill());
     samples.torchPrefill.push(
-      (batch * prefillLen) / (await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows })).seconds,
+      (batch * prefillLen) /
+        (await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows })).seconds,
     );
     console.log(
       `rep ${r + 1}/${reps}: sampling ${samples.ours.at(-1)!.toFixed(0)} vs ${samples.torch.at(-1)!.toFixed(0)} tokens/s, prefill ${samples.oursPrefill.at(-1)!.toFixed(0)} vs ${samples.torchPrefill.at(-1)!.toFixed(0)} tokens/s`,
@@ -148,13 +167,19 @@ async function main(): Promise<void> {
     `\nbatch ${batch}, prompt ${promptLen}, ${maxNew} new tokens, threads ${threads}, ${reps} reps; prefill: batch ${batch} × ${prefillLen}`,
   );
   console.log('| measure | r1-reward | PyTorch eager | ratio |\n|---|---:|---:|---:|');
-  for (const [name, a, b] of table) console.log(`| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× |`);
+  for (const [name, a, b] of table)
+    console.log(`| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× |`);
 
   const info = engineInfo();
   const record = {
-    ...makeRunRecord('bench/sampling', { threads, reps, batch, maxNew, promptLen, prefillLen, model: config }, 0, {
-      libtorch: info.libtorch,
-    }),
+    ...makeRunRecord(
+      'bench/sampling',
+      { threads, reps, batch, maxNew, promptLen, prefillLen, model: config },
+      0,
+      {
+        libtorch: info.libtorch,
+      },
+    ),
     blas: { ours: info.blas, torch: torchInfo.blas },
     greedyAgreement: { tokens: agree, of: maxNew, maxLogProbGap: logProbGap },
     samples,
