@@ -1,7 +1,7 @@
 // The reference transformer LM of the engine benchmark (issue 3), written on the engine's API:
 // token + position embeddings, pre-LN blocks (causal self-attention, GELU MLP 4×), final LN, LM head.
 // Mirrors bench/engine/reference.py line for line, including PyTorch's default initialisation.
-import { empty, nn, noGrad, ones, randn, type Tensor, zeros } from '../../src/engine/index.js';
+import { empty, nn, noGrad, ones, randn, scope, type Tensor, zeros } from '../../src/engine/index.js';
 
 export interface LMConfig {
   vocab: number;
@@ -119,7 +119,9 @@ function block(b: Block, x: Tensor, heads: number): Tensor {
 export function lmLoss(model: LM, inputs: Tensor, targets: Tensor): Tensor {
   const T = inputs.size(1);
   let x = nn.embedding(inputs, model.tok).add(model.pos.narrow(0, 0, T));
-  for (const b of model.blocks) x = block(b, x, model.config.heads);
+  // A scope per block frees its temporaries as soon as the block is done (autograd keeps what it saved),
+  // as Python's reference counting does for the PyTorch reference.
+  for (const b of model.blocks) x = scope(() => block(b, x, model.config.heads));
   const logits = nn.linear(nn.layerNorm(x, [model.config.dModel], model.lnw, model.lnb), model.head);
   return nn.crossEntropy(logits.view([-1, model.config.vocab]), targets.reshape([-1]));
 }

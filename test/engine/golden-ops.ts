@@ -117,4 +117,5 @@ export const GOLDEN_OPS: Record<string, Op> = {
   attention_causal: (q, k, v) => nn.scaledDotProductAttention(q, k!, v!, { causal: true }),
   attention_cross_causal: (q, k, v) => nn.scaledDotProductAttention(q, k!, v!, { causal: true }),
   attention_mask: (q, k, v, m) => nn.scaledDotProductAttention(q, k!, v!, { mask: m! }),
+  attention_broadcast_causal: (q, k, v) => nn.scaledDotProductAttention(q, k!, v!, { causal: true }),
 };
