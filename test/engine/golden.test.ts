@@ -115,3 +115,38 @@ describe(`golden values against PyTorch ${golden.torch}`, { skip }, () => {
     });
   }
 });
+
+describe('optimizer state', { skip }, () => {
+  it('stateDict and loadStateDict resume AdamW exactly', () => {
+    scope(() => {
+      const run = (
+        steps: number,
+        resumeFrom?: { step: number; tensors: Record<string, Tensor> },
+        start?: Tensor,
+      ) => {
+        const p = (start ?? tensor([1, -2, 3], { dtype: 'float32' })).clone().requiresGrad_();
+        const opt = new AdamW([p], { lr: 0.1 });
+        if (resumeFrom) opt.loadStateDict(resumeFrom);
+        for (let i = 0; i < steps; i++) {
+          opt.zeroGrad();
+          p.square().sum().backward();
+          opt.step();
+        }
+        return { p, opt };
+      };
+      const straight = run(4);
+      const first = run(2);
+      const resumed = run(2, first.opt.stateDict(), first.p.detach());
+      assert.deepEqual(resumed.p.detach().toArray(), straight.p.detach().toArray());
+      assert.equal(resumed.opt.stepCount, 4);
+      assert.throws(
+        () =>
+          new AdamW([tensor([1, 2], { dtype: 'float32', requiresGrad: true })]).loadStateDict(
+            first.opt.stateDict(),
+          ),
+        /AdamW.loadStateDict: 'exp_avg.0' has shape \[3\], the parameter \[2\]/,
+      );
+      for (const o of [straight.opt, first.opt, resumed.opt]) o.dispose();
+    });
+  });
+});
