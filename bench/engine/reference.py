@@ -45,6 +45,21 @@ def gemm(n, seconds, warmup=True):
     return 2 * n**3 * iters / elapsed / 1e9
 
 
+def small_op(seconds):
+    """Microseconds per call of a tiny elementwise op: the per-op overhead of the binding."""
+    a = torch.randn(8)
+    b = torch.randn(8)
+    iters, start = 0, time.perf_counter()
+    while True:
+        for _ in range(1000):
+            a + b
+        iters += 1000
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            break
+    return elapsed / iters * 1e6
+
+
 class Block(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -122,6 +137,8 @@ def serve():
             out = {'threads': torch.get_num_threads(), 'torch': torch.__version__}
         elif op == 'gemm':
             out = {'gflops': gemm(cmd['n'], cmd['seconds'], cmd.get('warmup', True))}
+        elif op == 'small_op':
+            out = {'us': small_op(cmd['seconds'])}
         elif op == 'train_init':
             trainer = Trainer(cmd['config'])
             out = {}

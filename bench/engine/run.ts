@@ -2,7 +2,7 @@
 // the same shapes and thread count, in one run: GEMM GFLOP/s and the reference transformer LM
 // training step. The two sides alternate burst by burst (PyTorch runs as a child process answering
 // JSON commands, bench/engine/reference.py) so that load from other processes hits both alike.
-//   npm run bench:engine -- [--threads 2] [--reps 6] [--steps 10] [--warmup 2] [--burst 0.25]
+//   npm run bench:engine -- [--threads 2] [--reps 6] [--steps 10] [--warmup 2] [--burst 0.5] [--settle 0.3]
 // Prints the BLAS each side loaded, peak RSS and a ratio table; writes the full record under runs/.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,8 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '6' },
     steps: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
-    burst: { type: 'string', default: '0.25' },
+    burst: { type: 'string', default: '0.5' },
+    settle: { type: 'string', default: '0.3' },
     python: { type: 'string', default: process.env['PYTHON'] ?? '/usr/bin/python3' },
   },
 });
@@ -36,6 +37,10 @@ const reps = Number(args.reps);
 const steps = Number(args.steps);
 const warmup = Number(args.warmup);
 const burst = Number(args.burst);
+const settleMs = Number(args.settle) * 1000;
+// BLAS and OpenMP workers spin for a while after their last job (OpenBLAS: ~0.1 s); a pause before
+// each measured burst keeps the other side's spinning threads from eating into it.
+const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs));
 const SIZES = [256, 512, 1024];
 const PEAK_GFLOPS = 157; // 2 cores × 2.45 GHz base × 2 FMA units × 8 fp32 lanes × 2 flops
 const config: LMConfig = { vocab: 256, dModel: 256, layers: 4, heads: 4, seq: 128, batch: 16 };
@@ -77,6 +82,25 @@ function gemmBurst(n: number, seconds: number): number {
     } while (elapsed < seconds);
     return (2 * n ** 3 * iters) / elapsed / 1e9;
   });
+}
+
+/** Microseconds per call of a tiny elementwise op (the binding's per-op overhead). */
+function smallOp(seconds: number): number {
+  const a = randn([8]);
+  const b = randn([8]);
+  let iters = 0;
+  let elapsed = 0;
+  const start = performance.now();
+  do {
+    scope(() => {
+      for (let i = 0; i < 1000; i++) a.add(b);
+    });
+    iters += 1000;
+    elapsed = (performance.now() - start) / 1000;
+  } while (elapsed < seconds);
+  a.dispose();
+  b.dispose();
+  return (elapsed / iters) * 1e6;
 }
 
 function createTrainer() {
@@ -127,6 +151,21 @@ for (const n of SIZES) {
   console.error(`GEMM ${n}: done`);
 }
 
+const small = { ours: [] as number[], torch: [] as number[] };
+for (let r = 0; r < reps; r++) {
+  const oursFirst = r % 2 === 0;
+  if (oursFirst) {
+    await settle();
+    small.ours.push(smallOp(burst));
+  }
+  await settle();
+  small.torch.push((await ask<{ us: number }>({ op: 'small_op', seconds: burst })).us);
+  if (!oursFirst) {
+    await settle();
+    small.ours.push(smallOp(burst));
+  }
+}
+
 const ourStep = createTrainer();
 await ask({
   op: 'train_init',
@@ -148,9 +187,16 @@ const train = {
 for (let step = 0; step < warmup + steps; step++) {
   const oursFirst = step % 2 === 0;
   let a: { time: number; loss: number } | undefined;
-  if (oursFirst) a = ourStep();
+  if (oursFirst) {
+    await settle();
+    a = ourStep();
+  }
+  await settle();
   const b = await ask<{ time: number; loss: number }>({ op: 'train_step' });
-  if (!oursFirst) a = ourStep();
+  if (!oursFirst) {
+    await settle();
+    a = ourStep();
+  }
   train.oursLoss.push(a!.loss);
   train.torchLoss.push(b.loss);
   if (step >= warmup) {
@@ -179,6 +225,9 @@ for (const n of SIZES) {
     f(ga / gb, 2),
   ]);
 }
+const ua = median(small.ours);
+const ub = median(small.torch);
+rows.push(['tiny op (add of 8 floats), µs per call', f(ua, 2), f(ub, 2), f(ub / ua, 2)]);
 const sa = median(train.ours);
 const sb = median(train.torch);
 const tokens = config.batch * config.seq;
@@ -205,7 +254,7 @@ console.log(
   `LM: vocab ${config.vocab}, d_model ${config.dModel}, ${config.layers} layers, ${config.heads} heads, seq ${config.seq}, batch ${config.batch}, pre-LN, GELU MLP 4×, AdamW, clip 1.0`,
 );
 console.log(
-  `GEMM: ${reps} alternating ${burst}s bursts per size; LM: ${steps} alternating steps after ${warmup} warm-up; commit ${commit}`,
+  `GEMM: ${reps} alternating ${burst}s bursts per size, a ${settleMs / 1000}s pause before each; LM: ${steps} alternating steps after ${warmup} warm-up; commit ${commit}`,
 );
 console.log(
   `same init and data on both sides; first losses: ours ${train.oursLoss
@@ -231,6 +280,7 @@ const record = {
   steps,
   warmup,
   gemm,
+  small,
   train,
   ourInfo,
   theirInfo,
