@@ -778,7 +778,12 @@ Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   if (info[1].IsNull() || info[1].IsUndefined()) {
     t.mutable_grad() = at::Tensor();
   } else {
-    t.mutable_grad() = T(1);
+    auto& grad = T(1);
+    TORCH_CHECK(grad.sizes() == t.sizes(), "assigned grad has shape ", grad.sizes(), " but the tensor has shape ", t.sizes());
+    TORCH_CHECK(grad.scalar_type() == t.scalar_type(), "assigned grad has dtype ", grad.scalar_type(),
+                " but the tensor has dtype ", t.scalar_type());
+    TORCH_CHECK(grad.device() == t.device(), "assigned grad is on ", grad.device(), " but the tensor is on ", t.device());
+    t.mutable_grad() = grad;
   }
   return info.Env().Undefined();
 }
