@@ -255,6 +255,13 @@ export class VisionLanguageModel {
     });
   }
 
+  /** An independent copy with the same weights (a frozen reference model, or a stale rollout policy). */
+  clone(): VisionLanguageModel {
+    const copy = new VisionLanguageModel(this.config, { imageTokenId: this.imageTokenId });
+    copy.loadWeights(Object.fromEntries(this.named));
+    return copy;
+  }
+
   dispose(): void {
     for (const [, t] of this.named) t.dispose();
   }

@@ -36,6 +36,12 @@ describe('VisionLanguageModel', () => {
     const w = (m: VisionLanguageModel) => m.namedParameters()[0]![1].toTypedArray();
     assert.deepEqual(w(a), w(b));
     assert.notDeepEqual(w(a), w(c));
+    // A clone starts equal and stays independent.
+    const d = c.clone();
+    assert.deepEqual(w(d), w(c));
+    noGrad(() => d.namedParameters()[0]![1].fill_(0));
+    assert.notDeepEqual(w(d), w(c));
+    d.dispose();
     for (const m of [a, b, c]) m.dispose();
   });
 
