@@ -14,4 +14,8 @@ export {
 export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
 export * from './train/referees/index.js';
+// The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
+export * as engine from './engine/index.js';
+// The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
+export * from './model/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';
