@@ -18,4 +18,6 @@ export * from './train/referees/index.js';
 export * as engine from './engine/index.js';
 // The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
 export * from './model/index.js';
+export * from './eval/index.js';
+export * from './judge/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

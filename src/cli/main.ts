@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerData } from './data.js';
+import { registerBench } from './bench.js';
+import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';
 
@@ -15,5 +17,7 @@ const program = new Command()
 registerSelfCheck(program);
 registerData(program);
 registerServeReward(program);
+registerJudge(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,6 @@ import {
   makeProblem,
   perceiveScene,
   QUESTION_KINDS,
-  Rng,
   r1SampleToPair,
   readBenchmark,
   readR1RewardData,
@@ -25,6 +24,7 @@ import {
   validateWorldConfig,
   writeSyntheticWorld,
 } from '../../src/data/index.js';
+import { Rng } from '../../src/data/synthetic/random.js';
 import { tempFolder } from './fixtures.js';
 
 const dir = tempFolder('synthetic');

@@ -11,7 +11,6 @@ export {
   QUESTION_KINDS,
   type QuestionKind,
 } from './questions.js';
-export { Rng } from './random.js';
 export { BACKGROUND, PALETTE, renderPixels, renderPng } from './render.js';
 export { CELL_NAMES, COLORS, type Scene, type SceneObject, SHAPES, SIZES } from './scene.js';
 export {
