@@ -209,6 +209,7 @@ export function registerBench(program: Command): void {
         const { metrics } = await scoreRun(out, 'official');
         console.log(headline(metrics));
       }
+      if (summary.stoppedBecause) console.error(summary.stoppedBecause);
       if (summary.errors > 0) {
         console.error(
           `${summary.errors} items failed (see ${out}/errors.jsonl); rerun the same command to retry them`,

@@ -2,8 +2,8 @@
 // The `r1-reward` command line: one small file per command under src/cli/, wiring only.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { registerData } from './data.js';
 import { registerBench } from './bench.js';
+import { registerData } from './data.js';
 import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';

@@ -52,6 +52,8 @@ export interface RunOptions {
   config?: Record<string, unknown>;
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
+  /** Stop early after this many failed items in a row (a dead endpoint); default max(10, 2 × concurrency). */
+  maxConsecutiveErrors?: number;
   /** Messages worth a user's attention that do not stop the run (default: console.warn). */
   onWarning?: (message: string) => void;
 }
@@ -73,6 +75,8 @@ export interface RunProgress {
 
 export interface RunSummary extends RunProgress {
   aborted: boolean;
+  /** Why the run stopped before the end of the data on its own (too many failures in a row). */
+  stoppedBecause?: string;
   /** Ids that occurred more than once in the data (judged once). */
   duplicateIds: string[];
 }
@@ -182,6 +186,9 @@ export async function runBenchmark(
   const duplicateIds: string[] = [];
   const seen = new Set<string>();
   const report = () => options.onProgress?.({ ...progress });
+  const errorLimit = options.maxConsecutiveErrors ?? Math.max(10, 2 * options.concurrency);
+  let consecutiveErrors = 0;
+  let stoppedBecause: string | undefined;
 
   async function judgeItem(pair: PreferencePair): Promise<void> {
     const started = performance.now();
@@ -212,14 +219,15 @@ export async function runBenchmark(
       progress.done++;
       progress.unparseable += result.votes.unparseable;
       for (const j of result.judgements) progress.cached += j.cached;
+      consecutiveErrors = 0;
     } catch (error) {
       if (signal?.aborted) return; // stopped by the user: the item is simply not done yet
+      const message = (error as Error).message ?? String(error);
       progress.errors++;
-      errors.append({
-        id: pair.id,
-        at: new Date().toISOString(),
-        error: (error as Error).message ?? String(error),
-      });
+      errors.append({ id: pair.id, at: new Date().toISOString(), error: message });
+      // A dead endpoint fails every item after long retries: stop instead of grinding through the data.
+      if (++consecutiveErrors >= errorLimit && !stoppedBecause)
+        stoppedBecause = `${consecutiveErrors} items in a row failed (last: ${message}); stopped early: fix the cause, then rerun to resume`;
     }
     report();
   }
@@ -227,7 +235,7 @@ export async function runBenchmark(
   const inFlight = new Set<Promise<void>>();
   try {
     for await (const pair of pairs) {
-      if (signal?.aborted) break;
+      if (signal?.aborted || stoppedBecause) break;
       if (seen.has(pair.id)) {
         duplicateIds.push(pair.id);
         continue;
@@ -255,10 +263,16 @@ export async function runBenchmark(
       skipped: progress.skipped,
       errors: progress.errors,
       aborted: signal?.aborted ?? false,
+      ...(stoppedBecause ? { stoppedBecause } : {}),
     });
     await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }
-  return { ...progress, aborted: signal?.aborted ?? false, duplicateIds };
+  return {
+    ...progress,
+    aborted: signal?.aborted ?? false,
+    ...(stoppedBecause ? { stoppedBecause } : {}),
+    duplicateIds,
+  };
 }
 
 /** The file's own order, where the loader recorded it (Multimodal RewardBench: meta.chosenPosition). */

@@ -156,6 +156,26 @@ describe('bench runner against a scripted judge on 127.0.0.1', () => {
     assert.equal(readRecords(dir).length, 5);
   });
 
+  it('stops early when items keep failing (a dead endpoint), saying why', async () => {
+    const server = await judgeServer({
+      script: () => ({ status: 404, body: { error: { message: 'model not found' } } }),
+    });
+    const dir = freshDir();
+    const summary = await runBenchmark(
+      pairs(60),
+      options(server, dir, { k: 1, concurrency: 2, maxConsecutiveErrors: 5 }),
+    );
+    assert.match(
+      summary.stoppedBecause!,
+      /^5 items in a row failed \(last: .*model not found\); stopped early/,
+    );
+    assert.ok(summary.errors >= 5 && summary.errors <= 7, `${summary.errors} errors`);
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).sessions[0].stoppedBecause,
+      summary.stoppedBecause,
+    );
+  });
+
   it('serves repeated requests from the content-keyed cache, and draws only the missing samples for a larger k', async () => {
     const server = await judgeServer();
     const cacheFile = join(root, 'shared-cache.jsonl');
