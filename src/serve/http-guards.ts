@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Counter, Histogram } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface GuardOptions {
   /** When set, every route except `openPaths` needs `Authorization: Bearer <apiKey>`. */
@@ -22,6 +22,36 @@ export interface GuardOptions {
   mapError?: (error: Error) => { status: number; message: string; field?: string } | undefined;
   /** The JSON shape of an error response (default `{ error, field? }`). */
   errorBody?: (message: string, status: number, field?: string) => unknown;
+}
+
+export interface HttpMetrics {
+  registry: Registry;
+  requests: Counter<'route' | 'status'>;
+  requestSeconds: Histogram<'route'>;
+}
+
+/**
+ * A registry of its own (so several servers in one process never share counters) with the process
+ * metrics and the request counter and latency histogram, named `<prefix>requests_total` and
+ * `<prefix>request_seconds`.
+ */
+export function createHttpMetrics(prefix: string, buckets: number[]): HttpMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  const requests = new Counter({
+    name: `${prefix}requests_total`,
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+  });
+  const requestSeconds = new Histogram({
+    name: `${prefix}request_seconds`,
+    help: 'Time to answer a request',
+    labelNames: ['route'] as const,
+    buckets,
+    registers: [registry],
+  });
+  return { registry, requests, requestSeconds };
 }
 
 /** Compares secrets in time independent of where they differ (hashing first equalises lengths). */
