@@ -1,5 +1,6 @@
 // Dynamic batching into the sampler: requests that arrive within a small window (or while the model
-// is busy) run as one `generate` call, one call at a time on the model. Requests batch together when
+// is busy) run as one `generate` call, one call at a time on the model. Requests still decoding
+// their images when the window ends are waited for, up to maxWaitMs. Requests batch together when
 // they sample the same way (temperature, top_p, n, stop); max_tokens may differ: the batch runs to
 // the largest and each request's samples are cut to its own limit. A request with a seed runs alone
 // with its own generator, so its answer depends on nothing but the request.
@@ -21,6 +22,8 @@ export interface BatcherOptions {
   windowMs?: number;
   /** Most prompts in one generate call (default 16). */
   maxBatchPrompts?: number;
+  /** Longest an idle model waits for requests still being prepared (images decoding) (default 50 ms). */
+  maxWaitMs?: number;
   /** Seed of the generator shared by requests without a seed (default 0). */
   seed?: number;
   /** Called after every generate call (metrics). */
@@ -47,8 +50,12 @@ export class GenerationBatcher {
   private readonly rng: Rng;
   private readonly windowMs: number;
   private readonly maxBatchPrompts: number;
+  private readonly maxWaitMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Requests announced by `prepare` whose prompts are not ready yet. */
+  private preparing = 0;
+  private waitingSince = 0;
 
   constructor(
     private readonly model: VisionLanguageModel,
@@ -58,6 +65,7 @@ export class GenerationBatcher {
     this.rng = new Rng(options.seed ?? 0);
     this.windowMs = options.windowMs ?? 5;
     this.maxBatchPrompts = options.maxBatchPrompts ?? 16;
+    this.maxWaitMs = options.maxWaitMs ?? 50;
     if (!(Number.isInteger(this.maxBatchPrompts) && this.maxBatchPrompts >= 1))
       throw new RangeError(`maxBatchPrompts must be an integer ≥ 1, got ${this.maxBatchPrompts}`);
   }
@@ -65,6 +73,19 @@ export class GenerationBatcher {
   /** Requests waiting for the model (not counting the batch running now). */
   get queueDepth(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Runs `work` (decoding a request's images, tokenizing) while the batcher knows a request is on
+   * its way: an idle model waits for it (up to maxWaitMs) so concurrent requests share one batch.
+   */
+  async prepare<T>(work: () => Promise<T>): Promise<T> {
+    this.preparing++;
+    try {
+      return await work();
+    } finally {
+      this.preparing--;
+    }
   }
 
   /** The job's n samples, in the order drawn. Aborting `signal` before the job runs withdraws it. */
@@ -102,8 +123,21 @@ export class GenerationBatcher {
 
   private schedule(): void {
     if (this.running || this.timer) return;
-    if (this.queue.length >= this.maxBatchPrompts) this.start();
-    else this.timer = setTimeout(() => this.start(), this.windowMs);
+    if (this.queue.length >= this.maxBatchPrompts) {
+      this.start();
+      return;
+    }
+    this.waitingSince = performance.now();
+    this.timer = setTimeout(() => this.afterWindow(), this.windowMs);
+  }
+
+  /** The window is over: start, unless requests are still being prepared and the wait is short. */
+  private afterWindow(): void {
+    this.timer = null;
+    const waited = performance.now() - this.waitingSince;
+    if (this.preparing > 0 && this.queue.length < this.maxBatchPrompts && waited < this.maxWaitMs)
+      this.timer = setTimeout(() => this.afterWindow(), 1);
+    else this.start();
   }
 
   private start(): void {

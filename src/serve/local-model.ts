@@ -23,7 +23,11 @@ export class LocalModel {
   }
 
   /** Prompt ids and pixels: every image's placeholder tokens first, then the tokenized text. */
-  async encode(text: string, images: readonly { url: string; field: string }[]): Promise<Prompt> {
+  encode(text: string, images: readonly { url: string; field: string }[]): Promise<Prompt> {
+    return this.batcher.prepare(() => this.encodeNow(text, images));
+  }
+
+  private async encodeNow(text: string, images: readonly { url: string; field: string }[]): Promise<Prompt> {
     const { tokenizer, config } = this.checkpoint;
     const vision = config.vision;
     if (images.length > 0 && vision === null)
