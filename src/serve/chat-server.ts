@@ -119,6 +119,20 @@ function tokenDeltas(sample: Generation, content: string, decode: (ids: number[]
   return deltas;
 }
 
+/** Features a client might count on that this server does not have: a clear 400, not silence. */
+function refuseUnsupported(body: Record<string, unknown>): void {
+  const asked = (key: string) => body[key] !== undefined && body[key] !== null && body[key] !== false;
+  for (const key of ['logprobs', 'top_logprobs', 'tools', 'functions', 'tool_choice', 'function_call'])
+    if (asked(key))
+      throw new ChatInputError(`${key} is not supported by this server; leave it out`, `body/${key}`);
+  const format = body['response_format'] as { type?: unknown } | undefined | null;
+  if (format && format.type !== 'text')
+    throw new ChatInputError(
+      'response_format other than {"type": "text"} is not supported by this server',
+      'body/response_format',
+    );
+}
+
 export async function buildChatServer(options: ChatServerOptions): Promise<FastifyInstance> {
   const { checkpoint, modelName, defaultMaxTokens = 256 } = options;
   const limits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
@@ -182,6 +196,7 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
             'body/model',
           ),
         );
+    refuseUnsupported(body as unknown as Record<string, unknown>);
     const flat = flattenMessages(body.messages);
     if (flat.images.length > limits.maxImagesPerRequest)
       throw new ChatInputError(

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
-import { type LoadedCheckpoint, loadCheckpoint } from '../../src/model/index.js';
+import { judgePair } from '../../src/judge/judge.js';
+import { OpenAICompatibleBackend } from '../../src/judge/openai-backend.js';
+import { COMPACT_TEMPLATE, type LoadedCheckpoint, loadCheckpoint } from '../../src/model/index.js';
 import { buildChatServer, type ChatServerOptions } from '../../src/serve/chat-server.js';
 import { JUDGE_TEXT, png, pngDataUrl, writeTinyCheckpoint } from './tiny-checkpoint.js';
 
@@ -208,6 +210,31 @@ describe('serve --model with the openai client', () => {
     assert.match(metrics, /r1_serve_requests_total\{route="\/v1\/chat\/completions",status="200"\}/);
   });
 
+  it('serves the judge’s own OpenAI backend: a pair judged end to end over HTTP', async () => {
+    const backend = new OpenAICompatibleBackend({
+      baseURLs: [`${url}/v1`],
+      model: 'tiny-judge',
+      maxTokens: 8,
+      maxRetries: 0,
+    });
+    const result = await judgePair(
+      {
+        id: 'p',
+        images: [await pngDataUrl()],
+        question: 'what is shown?',
+        responses: ['a red square', 'a blue circle'],
+      },
+      backend,
+      { k: 3, order: 'both', seed: 0, template: COMPACT_TEMPLATE },
+    );
+    await backend.close();
+    assert.equal(backend.nSupport, 'yes');
+    assert.deepEqual(
+      result.judgements.map((j) => j.samples.length),
+      [3, 3],
+    );
+  });
+
   it('reports health', async () => {
     const r = await fetch(`${url}/health`);
     assert.deepEqual(await r.json(), {
@@ -340,6 +367,14 @@ describe('serve --model with the openai client', () => {
         400,
         /outside the allowed image folder/,
       ],
+      [
+        'logprobs (not supported)',
+        () => ({ ...user('hi'), logprobs: true }),
+        400,
+        /not supported/,
+        'body/logprobs',
+      ],
+      ['tools (not supported)', () => ({ ...user('hi'), tools: [] }), 400, /not supported/, 'body/tools'],
       [
         'a missing file',
         () => user([{ type: 'image_url', image_url: { url: 'nope.png' } }]),
