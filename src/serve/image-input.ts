@@ -47,10 +47,9 @@ async function fetchBytes(url: string, maxBytes: number, timeoutMs: number, fiel
   let size = 0;
   for await (const chunk of response.body ?? []) {
     size += chunk.byteLength;
-    if (size > maxBytes) {
-      await response.body?.cancel();
+    // Throwing out of the loop cancels the download (the iterator's return()).
+    if (size > maxBytes)
       throw new ImageInputError(`${url} is more than ${maxBytes} bytes, the image limit`, field);
-    }
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
