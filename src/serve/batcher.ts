@@ -187,7 +187,9 @@ export class GenerationBatcher {
         rng,
       );
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // One bad prompt must not fail the requests it shared a batch with: run them one by one.
+      if (batch.length > 1) for (const p of batch) this.runBatch([p]);
+      else batch[0]!.reject(error);
       return;
     }
     let tokens = 0;

@@ -42,8 +42,16 @@ export class LocalModel {
           ),
         )
       : [];
+    const imageId = tokenizer.id('image');
+    const textIds = tokenizer.encode(text);
+    // A placeholder typed into the text would not match the images sent and break the whole batch.
+    if (textIds.includes(imageId))
+      throw new ImageInputError(
+        'the text contains the image placeholder token <|image|>; send images as image_url parts instead',
+        'body/messages',
+      );
     const imageTokens = vision ? images.length * tokensPerImage(vision) : 0;
-    const tokens = [...new Array<number>(imageTokens).fill(tokenizer.id('image')), ...tokenizer.encode(text)];
+    const tokens = [...new Array<number>(imageTokens).fill(imageId), ...textIds];
     return pixels.length > 0 ? { tokens, images: pixels } : { tokens };
   }
 }

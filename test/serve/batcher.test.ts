@@ -93,6 +93,17 @@ describe('GenerationBatcher', () => {
     assert.deepEqual(calls, [2]);
   });
 
+  it('fails only the bad request of a batch, not the others', async () => {
+    const { b, calls } = batcher();
+    const imageId = checkpoint.tokenizer.id('image');
+    // Image placeholders without images: the model refuses this prompt.
+    const bad = b.submit({ ...job('x'), prompt: { tokens: [imageId, imageId] } });
+    const good = b.submit(job('fine'));
+    await assert.rejects(bad);
+    assert.equal((await good).length, 1);
+    assert.deepEqual(calls, [1]);
+  });
+
   it('withdraws a request aborted before it runs, and drain() waits for the rest', async () => {
     const { b, calls } = batcher({ windowMs: 30 });
     const controller = new AbortController();

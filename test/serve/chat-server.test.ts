@@ -455,12 +455,17 @@ describe('serve --model auth and shutdown', () => {
   });
 
   it('finishes in-flight requests when closed', async () => {
-    const { app, url } = await start({ batchWindowMs: 50 });
+    // A long window keeps both requests queued until close() has begun.
+    const { app, url } = await start({ batchWindowMs: 1500 });
     const inFlight = Promise.all([
       post(url, { ...user('hi'), max_tokens: 5 }),
       post(url, { ...user('ho'), max_tokens: 5 }),
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (;;) {
+      const health = (await (await fetch(`${url}/health`)).json()) as { queue: number };
+      if (health.queue === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await app.close();
     const answers = await inFlight;
     assert.deepEqual(
