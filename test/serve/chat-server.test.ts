@@ -2,7 +2,7 @@
 // checkpoint (plain, n > 1, streaming, images), then every bad input, auth, path traversal, batching
 // and graceful shutdown.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -508,5 +508,15 @@ describe('serve --model auth and shutdown', () => {
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     }
+  });
+
+  it('refuses a missing checkpoint with one clear line', () => {
+    const out = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--model', '/nonexistent/ckpt'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /^serve: checkpoint \/nonexistent\/ckpt cannot be loaded:/);
   });
 });
