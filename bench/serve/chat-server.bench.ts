@@ -9,7 +9,10 @@
 // the same 16 requests sent at once by the official openai client (images as data URLs) to a
 // server on 127.0.0.1 in this process, which decodes, tokenizes, batches them into generate and
 // answers in OpenAI's shape; the client runs in this process too, so its cost counts against serve.
-// The two alternate, `--repeats` times each; the table shows the medians and the overhead.
+// The two alternate, `--repeats` times each. On a shared machine other processes slow single runs
+// down by up to 3×, so the headline is best-of-N tokens/s on each side (as bench/runner does), with
+// medians beside it, and the time serve spends outside generate (its own cost, whatever generate's
+// speed was that run).
 // Results (config, versions, git commit, table) are written to runs/bench-serve-model/<time>.json.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,11 +114,10 @@ async function main() {
     );
     const seconds = (performance.now() - started) / 1000;
     const tokens = out.flat().reduce((s, g) => s + g.tokenIds.length, 0);
-    return { seconds, tokens, batches: 1 };
+    return { seconds, tokens, batches: 1, generateSeconds: seconds };
   };
 
   // serve: the same batch as 16 concurrent chat requests.
-  let batches = 0;
   const app = await buildChatServer({
     checkpoint,
     modelName: 'bench-judge',
@@ -125,10 +127,15 @@ async function main() {
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const batchCount = async () =>
-    Number(/r1_serve_batch_prompts_count (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+  const scrape = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return {
+      batches: Number(/r1_serve_batch_prompts_count (\d+)/.exec(text)?.[1]),
+      generateSeconds: Number(/r1_serve_generate_seconds_sum ([\d.e+-]+)/.exec(text)?.[1]),
+    };
+  };
   const serve = async () => {
-    const startCount = await batchCount();
+    const start = await scrape();
     const started = performance.now();
     const answers = await Promise.all(
       texts.map((text, i) =>
@@ -149,20 +156,32 @@ async function main() {
       ),
     );
     const seconds = (performance.now() - started) / 1000;
-    batches = (await batchCount()) - startCount;
+    const end = await scrape();
     const tokens = answers.reduce((s, a) => s + a.usage!.completion_tokens, 0);
-    return { seconds, tokens, batches };
+    return {
+      seconds,
+      tokens,
+      batches: end.batches - start.batches,
+      generateSeconds: end.generateSeconds - start.generateSeconds,
+    };
   };
 
   // Warm-up (allocator, JIT, sharp), then alternate.
   direct();
   await serve();
-  const rows: Record<'direct' | 'serve', { seconds: number; tokens: number; batches: number }[]> = {
+  const rows: Record<
+    'direct' | 'serve',
+    { seconds: number; tokens: number; batches: number; generateSeconds: number }[]
+  > = {
     direct: [],
     serve: [],
   };
+  // A short pause before each measured batch, so neither side starts while the other's threads settle.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
   for (let r = 0; r < config.repeats; r++) {
+    await settle();
     rows.direct.push(direct());
+    await settle();
     rows.serve.push(await serve());
   }
   await app.close();
@@ -172,34 +191,40 @@ async function main() {
     const tps = runs.map((x) => x.tokens / x.seconds);
     return {
       name,
-      tokensPerSecond: median(tps),
+      tokensPerSecond: Math.max(...tps),
+      medianTokensPerSecond: median(tps),
       secondsPerBatch: median(runs.map((x) => x.seconds)),
       tokens: median(runs.map((x) => x.tokens)),
       generateCalls: median(runs.map((x) => x.batches)),
+      // Time outside generate: the server's own cost, independent of how fast generate ran that time.
+      outsideGenerate: median(runs.map((x) => x.seconds - x.generateSeconds)),
+      outsideShare: median(runs.map((x) => (x.seconds - x.generateSeconds) / x.seconds)),
     };
   });
   const [d, s] = summary as [(typeof summary)[0], (typeof summary)[0]];
   const ratio = s.tokensPerSecond / d.tokensPerSecond;
+  const medianRatio = s.medianTokensPerSecond / d.medianTokensPerSecond;
   const info = engineInfo();
   console.log(
-    `bench/serve chat: preset ${config.preset} (${checkpoint.model.numParameters()} parameters), ${config.requests} requests × ${config.maxTokens} new tokens, 1 image each; ${config.repeats} alternating repeats, medians; torch threads ${getNumThreads()}\n`,
+    `bench/serve chat: preset ${config.preset} (${checkpoint.model.numParameters()} parameters), ${config.requests} requests × ${config.maxTokens} new tokens, 1 image each; ${config.repeats} alternating repeats; torch threads ${getNumThreads()}\n`,
   );
   const lines = [
-    '| path | tokens/s | seconds per batch | completion tokens | generate calls | vs direct |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    `| direct generate (encoded prompts) | ${d.tokensPerSecond.toFixed(0)} | ${d.secondsPerBatch.toFixed(3)} | ${d.tokens} | ${d.generateCalls} | 1.00 |`,
-    `| serve: ${config.requests} concurrent openai-client requests | ${s.tokensPerSecond.toFixed(0)} | ${s.secondsPerBatch.toFixed(3)} | ${s.tokens} | ${s.generateCalls} | ${ratio.toFixed(2)} |`,
+    '| path | tokens/s (best) | vs direct (best) | tokens/s (median) | vs direct (median) | median seconds per batch | completion tokens | generate calls | median seconds outside generate | share outside generate |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| direct generate (encoded prompts) | ${d.tokensPerSecond.toFixed(0)} | 1.00 | ${d.medianTokensPerSecond.toFixed(0)} | 1.00 | ${d.secondsPerBatch.toFixed(3)} | ${d.tokens} | ${d.generateCalls} | 0 | 0 % |`,
+    `| serve: ${config.requests} concurrent openai-client requests | ${s.tokensPerSecond.toFixed(0)} | ${ratio.toFixed(2)} | ${s.medianTokensPerSecond.toFixed(0)} | ${medianRatio.toFixed(2)} | ${s.secondsPerBatch.toFixed(3)} | ${s.tokens} | ${s.generateCalls} | ${s.outsideGenerate.toFixed(3)} | ${(100 * s.outsideShare).toFixed(1)} % |`,
   ];
   console.log(lines.join('\n'));
   const overhead = 1 - ratio;
   console.log(
-    `\noverhead of serve: ${(100 * overhead).toFixed(1)} % (target < 10 %: ${overhead < 0.1 ? 'met' : 'NOT met'})`,
+    `\noverhead of serve: ${(100 * overhead).toFixed(1)} % by best tokens/s (${(100 * (1 - medianRatio)).toFixed(1)} % by medians), ${(100 * s.outsideShare).toFixed(1)} % of its time outside generate; target < 10 %: ${overhead < 0.1 ? 'met' : 'NOT met'} by best tokens/s, ${s.outsideShare < 0.1 ? 'met' : 'NOT met'} by time outside generate`,
   );
   const record = {
     ...makeRunRecord('bench/serve/chat-server.bench.ts', config, config.seed, { libtorch: info.libtorch }),
     runs: rows,
     summary,
     ratio,
+    medianRatio,
     table: lines,
   };
   const out = join(
