@@ -57,6 +57,12 @@ export interface KVCache {
   leftPadding: number[];
   /** [batch, 1, 1, capacity] bool, true where a key may be attended to; null when nothing is padded. */
   keyMask: Tensor | null;
+  /**
+   * Per layer, the MLP output weight as a [d, 4d] view of a contiguous [4d, d] copy: the GEMM with
+   * K = 4d runs about 2× faster here in that layout. A snapshot taken by createCache, so a cache
+   * must not outlive a weight update (generate() makes a fresh one per call).
+   */
+  readonly mlpOut: Tensor[];
 }
 
 interface BlockParams {
@@ -395,6 +401,7 @@ export class VisionLanguageModel {
       length: 0,
       leftPadding: new Array<number>(batch).fill(0),
       keyMask: null,
+      mlpOut: noGrad(() => this.blocks.map((b) => scope(() => b.outW.T.contiguous().T).keep())),
     };
   }
 
@@ -445,6 +452,8 @@ export class VisionLanguageModel {
         length: cache.length,
         leftPadding: Array.from({ length: cache.batch * n }, (_, i) => cache.leftPadding[Math.floor(i / n)]!),
         keyMask: cache.keyMask ? pick(cache.keyMask) : null,
+        // New handles on the same storage, so disposing either cache leaves the other intact.
+        mlpOut: cache.mlpOut.map((w) => w.detach().keep()),
       };
       rows.dispose();
       return repeated;
@@ -484,7 +493,7 @@ export class VisionLanguageModel {
           });
           x = x.add(nn.linear(y.view([B, C]), p.projW, p.projB));
           const h = nn.linear(nn.layerNorm(x, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu();
-          x = x.add(nn.linear(h, p.outW, p.outB));
+          x = x.add(nn.linear(h, cache.mlpOut[layer]!, p.outB));
         }
         cache.length = t + 1;
         return nn.linear(nn.layerNorm(x, [C], this.lnW, this.lnB), this.tok);
@@ -494,7 +503,7 @@ export class VisionLanguageModel {
 
   /** Frees a cache's tensors. */
   disposeCache(cache: KVCache): void {
-    for (const t of [...cache.keys, ...cache.values]) t.dispose();
+    for (const t of [...cache.keys, ...cache.values, ...cache.mlpOut]) t.dispose();
     cache.keyMask?.dispose();
   }
 }
