@@ -171,7 +171,15 @@ export function patchify(images: readonly ImagePixels[], vision: VisionConfig): 
         for (let c = 0; c < 3; c++)
           for (let y = 0; y < p; y++) {
             const row = c * S * S + (gy * p + y) * S + gx * p;
-            for (let x = 0; x < p; x++) out[o++] = img[row + x]!;
+            for (let x = 0; x < p; x++) {
+              const v = img[row + x]!;
+              // NaN fails this test too.
+              if (!(v >= 0 && v <= 1))
+                throw new RangeError(
+                  `image ${n}: pixel (channel ${c}, y ${gy * p + y}, x ${gx * p + x}) = ${v} is outside [0, 1]; scale 8-bit values by 1/255`,
+                );
+              out[o++] = v;
+            }
           }
   });
   return out;
