@@ -527,26 +527,30 @@ interface BlockOptions {
 }
 
 function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions): Tensor {
-  const [B, T, C] = x.shape as [number, number, number];
-  const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
-  // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
-  const [q, k, v] = qkv
-    .view([B, T, 3, nHeads, C / nHeads])
-    .permute([2, 0, 3, 1, 4])
-    .unbind(0) as [Tensor, Tensor, Tensor];
-  if (options.cache) {
-    options.cache.keys.narrow(2, 0, T).copy_(k);
-    options.cache.values.narrow(2, 0, T).copy_(v);
-  }
-  const y = nn
-    .scaledDotProductAttention(q, k, v, { causal: options.causal, mask: options.mask })
-    .transpose(1, 2)
-    .reshape([B, T, C]);
-  const p1 = options.dropout ?? 0;
-  let attn = nn.linear(y, p.projW, p.projB);
-  if (p1 > 0) attn = nn.dropout(attn, p1, true);
-  const h = x.add(attn);
-  let mlp = nn.linear(nn.linear(nn.layerNorm(h, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu(), p.outW, p.outB);
-  if (p1 > 0) mlp = nn.dropout(mlp, p1, true);
-  return h.add(mlp);
+  // A scope per block frees its temporaries at once (autograd keeps what backward needs), so
+  // no-grad passes peak at one layer's activations.
+  return scope(() => {
+    const [B, T, C] = x.shape as [number, number, number];
+    const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
+    // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
+    const [q, k, v] = qkv
+      .view([B, T, 3, nHeads, C / nHeads])
+      .permute([2, 0, 3, 1, 4])
+      .unbind(0) as [Tensor, Tensor, Tensor];
+    if (options.cache) {
+      options.cache.keys.narrow(2, 0, T).copy_(k);
+      options.cache.values.narrow(2, 0, T).copy_(v);
+    }
+    const y = nn
+      .scaledDotProductAttention(q, k, v, { causal: options.causal, mask: options.mask })
+      .transpose(1, 2)
+      .reshape([B, T, C]);
+    const p1 = options.dropout ?? 0;
+    let attn = nn.linear(y, p.projW, p.projB);
+    if (p1 > 0) attn = nn.dropout(attn, p1, true);
+    const h = x.add(attn);
+    let mlp = nn.linear(nn.linear(nn.layerNorm(h, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu(), p.outW, p.outB);
+    if (p1 > 0) mlp = nn.dropout(mlp, p1, true);
+    return h.add(mlp);
+  });
 }
