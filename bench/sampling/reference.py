@@ -8,6 +8,7 @@ sides decode the same model; greedy decoding is cross-checked token for token.
 Decoding mirrors src/model/model.ts `step`: a preallocated cache [B, H, capacity, hd] per layer
 written in place, q/k/v from one matmul, attention over the filled columns, tied output head; then
 sampling at temperature 1 (softmax + multinomial) and the sampled tokens' log-probs, as generate().
+The 'cat' variant is the common eager style instead: each layer's cache grows by torch.cat.
 """
 import json
 import math
@@ -107,10 +108,30 @@ class Model:
             x = x + F.linear(F.gelu(F.linear(F.layer_norm(x, (d,), l2w, l2b), fw, fb)), ow, ob)
         return self.head(x)
 
-    def generate(self, prompts, max_new, greedy, generator):
+    def step_cat(self, caches, tokens, t):
+        """The common eager style: each layer's cache grows by torch.cat every step."""
+        B = tokens.shape[0]
+        d, H, hd = self.d, self.heads, self.hd
+        x = F.embedding(tokens, self.tok) + self.pos[t]
+        scale = 1.0 / math.sqrt(hd)
+        for i, (l1w, l1b, qw, qb, pw, pb, l2w, l2b, fw, fb, ow, ob) in enumerate(self.blocks):
+            qkv = F.linear(F.layer_norm(x, (d,), l1w, l1b), qw, qb)
+            q, k, v = qkv.view(B, 3, H, 1, hd).unbind(1)
+            kc = torch.cat([caches[i][0], k], dim=2)
+            vc = torch.cat([caches[i][1], v], dim=2)
+            caches[i] = (kc, vc)
+            att = ((q @ kc.transpose(-2, -1)) * scale).softmax(dim=-1)
+            x = x + F.linear((att @ vc).view(B, d), pw, pb)
+            x = x + F.linear(F.gelu(F.linear(F.layer_norm(x, (d,), l2w, l2b), fw, fb)), ow, ob)
+        return self.head(x)
+
+    def generate(self, prompts, max_new, greedy, generator, variant='prealloc'):
         ids = torch.tensor(prompts, dtype=torch.long)
         B, T = ids.shape
         logits, caches = self.prefill(ids, T + max_new)
+        if variant == 'cat':
+            caches = [(kc[:, :, :T].contiguous(), vc[:, :, :T].contiguous()) for kc, vc in caches]
+        step = self.step_cat if variant == 'cat' else self.step
         tokens, logps = [], []
         for i in range(max_new):
             logp = torch.log_softmax(logits, dim=-1)
@@ -121,7 +142,7 @@ class Model:
             tokens.append(nxt)
             logps.append(logp.gather(1, nxt.unsqueeze(1)).squeeze(1))
             if i < max_new - 1:
-                logits = self.step(caches, nxt, T + i)
+                logits = step(caches, nxt, T + i)
         return torch.stack(tokens, 1), torch.stack(logps, 1)
 
 
@@ -139,7 +160,8 @@ def serve():
                     out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': loaded_blas()}
                 elif op == 'generate':
                     start = time.perf_counter()
-                    tokens, logps = model.generate(cmd['prompts'], cmd['maxNew'], cmd.get('greedy', False), generator)
+                    tokens, logps = model.generate(
+                        cmd['prompts'], cmd['maxNew'], cmd.get('greedy', False), generator, cmd.get('variant', 'prealloc'))
                     seconds = time.perf_counter() - start
                     out = {'seconds': seconds, 'firstRow': tokens[0].tolist(), 'firstLogProbs': logps[0].tolist()}
                 elif op == 'prefill':

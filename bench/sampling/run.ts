@@ -42,6 +42,7 @@ const maxNew = Number(args.new);
 const promptLen = Number(args.prompt);
 const prefillLen = Number(args.prefill);
 const root = new URL('../../', import.meta.url).pathname;
+const VARIANTS = ['prealloc', 'cat'] as const;
 
 setNumThreads(threads);
 const tokenizer = Tokenizer.train([], { vocabSize: 263 });
@@ -114,61 +115,73 @@ async function main(): Promise<void> {
   });
   // Same model on both sides: greedy decoding must agree token for token (float noise aside).
   const ours = ourGenerate(true);
-  const theirs = await ask<{ firstRow: number[]; firstLogProbs: number[] }>({
-    op: 'generate',
-    prompts,
-    maxNew,
-    greedy: true,
-  });
-  let agree = 0;
-  while (agree < maxNew && ours.firstRow[agree] === theirs.firstRow[agree]) agree++;
-  const logProbGap = Math.max(
-    ...ours.firstLogProbs.slice(0, agree).map((x, i) => Math.abs(x - theirs.firstLogProbs[i]!)),
-  );
-  console.log(
-    `greedy cross-check: ${agree}/${maxNew} tokens agree, max |Δ log p| ${logProbGap.toExponential(1)} over them`,
-  );
+  const agreement: Record<string, { tokens: number; maxLogProbGap: number }> = {};
+  for (const variant of VARIANTS) {
+    const theirs = await ask<{ firstRow: number[]; firstLogProbs: number[] }>({
+      op: 'generate',
+      prompts,
+      maxNew,
+      greedy: true,
+      variant,
+    });
+    let agree = 0;
+    while (agree < maxNew && ours.firstRow[agree] === theirs.firstRow[agree]) agree++;
+    const gap = Math.max(
+      ...ours.firstLogProbs.slice(0, agree).map((x, i) => Math.abs(x - theirs.firstLogProbs[i]!)),
+    );
+    agreement[variant] = { tokens: agree, maxLogProbGap: gap };
+    console.log(
+      `greedy cross-check vs PyTorch (${variant}): ${agree}/${maxNew} tokens agree, max |Δ log p| ${gap.toExponential(1)} over them`,
+    );
+  }
 
+  // Rounds alternate: ours, PyTorch (same algorithm), PyTorch (torch.cat cache), then the prefills.
   const samples = {
     ours: [] as number[],
     torch: [] as number[],
+    torchCat: [] as number[],
     oursPrefill: [] as number[],
     torchPrefill: [] as number[],
   };
+  const torchGenerate = async (variant: string) =>
+    (batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew, variant })).seconds;
   ourGenerate();
-  await ask({ op: 'generate', prompts, maxNew });
+  for (const variant of VARIANTS) await torchGenerate(variant);
   ourPrefill();
   await ask({ op: 'prefill', prompts: prefillRows });
   for (let r = 0; r < reps; r++) {
     samples.ours.push((batch * maxNew) / ourGenerate().seconds);
-    samples.torch.push(
-      (batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew })).seconds,
-    );
+    samples.torch.push(await torchGenerate('prealloc'));
+    samples.torchCat.push(await torchGenerate('cat'));
     samples.oursPrefill.push((batch * prefillLen) / ourPrefill());
-    samples.torchPrefill.push(
-      (batch * prefillLen) /
-        (await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows })).seconds,
-    );
+    const prefill = await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows });
+    samples.torchPrefill.push((batch * prefillLen) / prefill.seconds);
+    const last = (xs: number[]) => xs.at(-1)!.toFixed(0);
     console.log(
-      `rep ${r + 1}/${reps}: sampling ${samples.ours.at(-1)!.toFixed(0)} vs ${samples.torch.at(-1)!.toFixed(0)} tokens/s, prefill ${samples.oursPrefill.at(-1)!.toFixed(0)} vs ${samples.torchPrefill.at(-1)!.toFixed(0)} tokens/s`,
+      `rep ${r + 1}/${reps}: sampling ${last(samples.ours)} vs ${last(samples.torch)} (same algorithm) / ${last(samples.torchCat)} (torch.cat) tokens/s; prefill ${last(samples.oursPrefill)} vs ${last(samples.torchPrefill)} tokens/s`,
     );
   }
   const torchRss = (await ask<{ maxRssKb: number }>({ op: 'rss' })).maxRssKb / 1024;
   const ourRss = process.resourceUsage().maxRSS / 1024;
   child.stdin.end();
 
-  const table = [
-    ['sampling tokens/s (median)', median(samples.ours), median(samples.torch)],
-    ['sampling tokens/s (best)', Math.max(...samples.ours), Math.max(...samples.torch)],
-    ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill)],
-    ['peak RSS MiB', ourRss, torchRss],
-  ] as const;
+  const best = (xs: number[]) => Math.max(...xs);
+  const table: [string, number, number, number | null][] = [
+    ['sampling tokens/s (median)', median(samples.ours), median(samples.torch), median(samples.torchCat)],
+    ['sampling tokens/s (best)', best(samples.ours), best(samples.torch), best(samples.torchCat)],
+    ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill), null],
+    ['peak RSS MiB (whole process)', ourRss, torchRss, null],
+  ];
   console.log(
     `\nbatch ${batch}, prompt ${promptLen}, ${maxNew} new tokens, threads ${threads}, ${reps} reps; prefill: batch ${batch} × ${prefillLen}`,
   );
-  console.log('| measure | r1-reward | PyTorch eager | ratio |\n|---|---:|---:|---:|');
-  for (const [name, a, b] of table)
-    console.log(`| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× |`);
+  console.log(
+    '| measure | r1-reward | PyTorch eager, same algorithm | ratio | PyTorch eager, torch.cat cache | ratio |\n|---|---:|---:|---:|---:|---:|',
+  );
+  for (const [name, a, b, c] of table)
+    console.log(
+      `| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× | ${c === null ? '' : c.toFixed(0)} | ${c === null ? '' : `${(a / c).toFixed(2)}×`} |`,
+    );
 
   const info = engineInfo();
   const record = {
@@ -181,9 +194,9 @@ async function main(): Promise<void> {
       },
     ),
     blas: { ours: info.blas, torch: torchInfo.blas },
-    greedyAgreement: { tokens: agree, of: maxNew, maxLogProbGap: logProbGap },
+    greedyAgreement: agreement,
     samples,
-    ratios: Object.fromEntries(table.map(([name, a, b]) => [name, a / b])),
+    table,
   };
   const path = join(root, 'runs', 'bench', `sampling-${record.startedAt.replace(/[:.]/g, '-')}.json`);
   writeJsonAtomic(path, record);
