@@ -51,6 +51,10 @@ export function registerJudge(program: Command): void {
   addBackendOptions(command, { concurrency: 16 }).action(
     exitOnError(async (options: JudgeCliOptions) => {
       const settings = judgeSettings(options);
+      if (settings.order === 'stored')
+        throw new Error(
+          '--order stored is for benchmarks that fix an order; use --order fixed to judge the responses as given',
+        );
       const backend = backendFromOptions(options);
       const images = await Promise.all(
         options.image.map((file) => imageToDataUrl(resolve(file), { maxPixels: settings.maxPixels })),

@@ -289,7 +289,7 @@ describe('r1-reward judge (CLI)', () => {
     );
   });
 
-  it('explains a missing image file', async () => {
+  it('explains a missing image file, and refuses --order stored', async () => {
     const out = await run([
       ...[
         'judge',
@@ -306,5 +306,10 @@ describe('r1-reward judge (CLI)', () => {
     ]);
     assert.equal(out.code, 1);
     assert.match(out.stderr, /^error: .*nope\.png/m);
+    const stored = await run([
+      ...['judge', '--question', 'q', '--response1', 'a', '--response2', 'b', '--order', 'stored'],
+      ...['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm'],
+    ]);
+    assert.match(stored.stderr, /--order stored is for benchmarks/);
   });
 });
