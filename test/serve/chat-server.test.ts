@@ -2,7 +2,7 @@
 // checkpoint (plain, n > 1, streaming, images), then every bad input, auth, path traversal, batching
 // and graceful shutdown.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { judgePair } from '../../src/judge/judge.js';
 import { OpenAICompatibleBackend } from '../../src/judge/openai-backend.js';
 import { COMPACT_TEMPLATE, type LoadedCheckpoint, loadCheckpoint } from '../../src/model/index.js';
 import { buildChatServer, type ChatServerOptions } from '../../src/serve/chat-server.js';
+import { startCliServer } from './cli-server.js';
 import { JUDGE_TEXT, png, pngDataUrl, writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -475,38 +476,12 @@ describe('serve --model auth and shutdown', () => {
   });
 
   it('starts from the command line and exits cleanly on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'serve',
-        '--model',
-        ckptDir,
-        '--port',
-        '0',
-        '--name',
-        'cli-judge',
-      ],
-      { cwd: root },
-    );
+    const server = await startCliServer(['serve', '--model', ckptDir, '--name', 'cli-judge']);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited early (${code})`)));
-      });
-      const r = await post(url, { ...user('hi'), model: 'cli-judge', max_tokens: 2 });
+      const r = await post(server.url, { ...user('hi'), model: 'cli-judge', max_tokens: 2 });
       assert.equal(r.status, 200);
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await server.stop(), 0);
     }
   });
 
