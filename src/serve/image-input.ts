@@ -134,6 +134,11 @@ export async function imageUrlToPixels(
     return pixels.data;
   } catch (error) {
     // ImageError names the path or "<embedded N bytes>"; the field says which part of the request.
-    throw new ImageInputError((error as Error).message, field);
+    // A file is named as the client named it, so the server's folders never show.
+    const message = (error as Error).message;
+    throw new ImageInputError(
+      typeof source === 'string' ? message.replaceAll(source, JSON.stringify(url)) : message,
+      field,
+    );
   }
 }

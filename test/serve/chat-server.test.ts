@@ -59,6 +59,7 @@ describe('serve --model with the openai client', () => {
   before(async () => {
     checkpoint = loadCheckpoint(ckptDir);
     writeFileSync(join(imageRoot, 'red.png'), await png(40, 30));
+    writeFileSync(join(imageRoot, 'notes.png'), 'not an image');
     mkdirSync(join(imageRoot, 'sub'));
     writeFileSync(join(outside, 'secret.png'), await png(8, 8));
     symlinkSync(join(outside, 'secret.png'), join(imageRoot, 'sub', 'link.png'));
@@ -376,6 +377,12 @@ describe('serve --model with the openai client', () => {
         'body/logprobs',
       ],
       ['tools (not supported)', () => ({ ...user('hi'), tools: [] }), 400, /not supported/, 'body/tools'],
+      [
+        'a file that is not an image (named as sent, not by the server’s path)',
+        () => user([{ type: 'image_url', image_url: { url: 'notes.png' } }]),
+        400,
+        /^image "notes.png": cannot decode/,
+      ],
       [
         'a missing file',
         () => user([{ type: 'image_url', image_url: { url: 'nope.png' } }]),
