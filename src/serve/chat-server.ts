@@ -48,7 +48,7 @@ function openAIError(message: string, status: number, field?: string) {
   return { error: { message, type, param: field ?? null, code: status === 404 ? 'model_not_found' : null } };
 }
 
-function createChatMetrics(model: LocalModel) {
+function createChatMetrics(queueDepth: () => number) {
   const http = createHttpMetrics(
     'r1_serve_',
     [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
@@ -65,7 +65,7 @@ function createChatMetrics(model: LocalModel) {
     help: 'Requests waiting for the model',
     registers,
     collect() {
-      this.set(model.batcher.queueDepth);
+      this.set(queueDepth());
     },
   });
   const batchPrompts = new Histogram({
@@ -137,19 +137,17 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
   const { checkpoint, modelName, defaultMaxTokens = 256 } = options;
   const limits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
   const bodyLimitBytes = options.bodyLimitBytes ?? 32 * 1024 * 1024;
-  let metrics: ReturnType<typeof createChatMetrics> | undefined;
+  const m = createChatMetrics(() => local.batcher.queueDepth);
   const local = new LocalModel(checkpoint, {
     images: options.images ?? {},
     windowMs: options.batchWindowMs ?? 5,
     maxBatchPrompts: options.maxBatchPrompts ?? 16,
     seed: options.seed ?? 0,
     onBatch: (s) => {
-      metrics?.batchPrompts.observe(s.prompts);
-      metrics?.generateSeconds.observe(s.seconds);
+      m.batchPrompts.observe(s.prompts);
+      m.generateSeconds.observe(s.seconds);
     },
   });
-  metrics = createChatMetrics(local);
-  const m = metrics;
   const created = Math.floor(Date.now() / 1000);
   const app = guardedFastify({
     apiKey: options.apiKey,
