@@ -1,10 +1,18 @@
 // The public API of r1-reward.
 export * from './algo/index.js';
 export * from './data/index.js';
+// The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
+export * as engine from './engine/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
 export * from './eval/index.js';
 export * from './judge/index.js';
+// The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
+export * from './model/index.js';
+export { type BatcherOptions, GenerationBatcher, type GenerationJob } from './serve/batcher.js';
+export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
+export { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './serve/image-input.js';
+export { LocalModel } from './serve/local-model.js';
 export {
   extraLogs,
   RewardInputError,

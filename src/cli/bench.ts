@@ -177,6 +177,7 @@ export function registerBench(program: Command): void {
             data: resolve(options.data),
             images: read.imagesRoot ?? null,
             endpoints: options.endpoint,
+            local: options.local ? resolve(options.local) : null,
             model: options.model,
             temperature: options.temperature,
             topP: options.topP,

@@ -2,9 +2,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { R1_EVAL_MAX_PIXELS } from '../data/index.js';
 import type { JudgeBackend } from '../judge/backend.js';
+import { LocalModelBackend } from '../judge/local-backend.js';
 import { OpenAICompatibleBackend } from '../judge/openai-backend.js';
 import { ORDER_PROTOCOLS, type OrderProtocol, parseOrder } from '../judge/order.js';
 import { loadTemplate } from '../judge/prompt.js';
+import { COMPACT_TEMPLATE } from '../model/judge-format.js';
 
 export interface BackendOptions {
   endpoint: string[];
@@ -47,7 +49,10 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
       [],
     )
     .option('--model <name>', 'model name as the server lists it at /v1/models')
-    .option('--local <checkpoint>', 'judge with the in-process model (arrives with the model issue)')
+    .option(
+      '--local <checkpoint>',
+      'judge with the in-process model: a checkpoint directory trained here (compact template by default)',
+    )
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('-k, --k <k>', 'samples per item and order (Voting@K)', positiveInteger('-k'), 1)
     .addOption(
@@ -110,10 +115,14 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
 
 export function backendFromOptions(options: BackendOptions): JudgeBackend {
   if (options.local)
-    throw new Error(
-      'the in-process local model backend is not available yet (it arrives with the model issue); ' +
-        'serve the model behind an OpenAI-compatible server and use --endpoint URL --model NAME',
-    );
+    return new LocalModelBackend({
+      checkpoint: options.local,
+      temperature: options.temperature,
+      topP: options.topP,
+      maxTokens: options.maxTokens,
+      seed: options.seed,
+      maxBatchPrompts: options.concurrency,
+    });
   if (options.endpoint.length === 0)
     throw new Error('give --endpoint URL (an OpenAI-compatible server, e.g. vLLM) and --model NAME');
   if (!options.model) throw new Error('give --model NAME, the model name the server lists at /v1/models');
@@ -136,7 +145,12 @@ export function judgeSettings(options: BackendOptions) {
     k: options.k,
     order: parseOrder(options.order),
     seed: options.seed,
-    ...(options.template ? { template: loadTemplate(options.template) } : {}),
+    // The local model reads the compact template it was trained on unless told otherwise.
+    ...(options.template
+      ? { template: loadTemplate(options.template) }
+      : options.local
+        ? { template: COMPACT_TEMPLATE }
+        : {}),
     maxPixels: options.maxPixels === 0 ? Number.POSITIVE_INFINITY : options.maxPixels,
   };
 }

@@ -6,6 +6,7 @@ import { registerBench } from './bench.js';
 import { registerData } from './data.js';
 import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
+import { registerServe } from './serve.js';
 import { registerServeReward } from './serve-reward.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 
 registerSelfCheck(program);
 registerData(program);
+registerServe(program);
 registerServeReward(program);
 registerJudge(program);
 registerBench(program);

@@ -69,6 +69,7 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
   const { createReferee } = await import('../train/referees/index.js');
   const { readRewardLabels } = await import('../serve/reward-labels.js');
   const { buildRewardServer } = await import('../serve/reward-server.js');
+  const { closeOnSignals } = await import('../serve/http-guards.js');
   if (!['auto', 'chatml', 'llama3', 'plain'].includes(options.template))
     throw new RangeError(`--template must be auto, chatml, llama3 or plain, got '${options.template}'`);
   const referee = createReferee(options.referee, {
@@ -98,16 +99,5 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
     `r1-reward serve-reward listening on ${address} (POST /get_reward, /get_reward_mllm; referee ${referee.name}${labels ? `; ${labels.size} labelled prompts` : ''})`,
   );
   // Graceful shutdown: stop accepting, let in-flight requests finish, then exit.
-  const stop = (signal: string) => {
-    console.log(`${signal}: draining in-flight requests…`);
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  closeOnSignals(app);
 }

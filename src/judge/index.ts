@@ -20,6 +20,7 @@ export {
   tally,
   toPairChoice,
 } from './judge.js';
+export { type LocalBackendConfig, LocalModelBackend } from './local-backend.js';
 export { type OpenAIBackendConfig, OpenAICompatibleBackend } from './openai-backend.js';
 export {
   ORDER_PROTOCOLS,

@@ -1,7 +1,8 @@
 // Prometheus metrics of the reward server (GET /metrics), in a registry of its own so that several
 // servers in one process (tests, benchmarks) never share counters.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Referee } from '../train/referees/referee.js';
+import { createHttpMetrics } from './http-guards.js';
 import type { ScoredSample } from './reward-batch.js';
 
 export interface RewardMetrics {
@@ -16,21 +17,10 @@ export interface RewardMetrics {
 }
 
 export function createRewardMetrics(referee: Referee): RewardMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'r1_reward_' });
-  const requests = new Counter({
-    name: 'r1_reward_requests_total',
-    help: 'HTTP requests by route and status code',
-    labelNames: ['route', 'status'] as const,
-    registers: [registry],
-  });
-  const requestSeconds = new Histogram({
-    name: 'r1_reward_request_seconds',
-    help: 'Time to answer a request',
-    labelNames: ['route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
-  });
+  const { registry, requests, requestSeconds } = createHttpMetrics(
+    'r1_reward_',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  );
   const inFlight = new Gauge({
     name: 'r1_reward_requests_in_flight',
     help: 'Requests being answered now',

@@ -3,16 +3,10 @@
 // labels} → {rewards, scores, extra_logs}. Every well-formed request is answered before its
 // deadline: when the referee is slow or down, its unfinished calls become C = 0 (counted), because
 // a trainer dies after 5 failed tries of 180 s.
-import { isUtf8 } from 'node:buffer';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Referee } from '../train/referees/referee.js';
 import type { TemplateFamily } from './chat-template.js';
+import { guardedFastify } from './http-guards.js';
 import { extraLogs, RewardInputError, type RewardRequest, scoreBatch } from './reward-batch.js';
 import type { LabelIndex } from './reward-labels.js';
 import { createRewardMetrics } from './reward-metrics.js';
@@ -76,17 +70,6 @@ function bodySchema(maxBatch: number, maxTextChars: number) {
   } as const;
 }
 
-/** Compares secrets in time independent of where they differ (hashing first equalises lengths). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function errorBody(message: string, field?: string) {
-  return field ? { error: message, field } : { error: message };
-}
-
 export async function buildRewardServer(options: RewardServerOptions): Promise<FastifyInstance> {
   const {
     referee,
@@ -100,100 +83,17 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
     maxTextChars = 1_000_000,
     logger = false,
   } = options;
-  const app = Fastify({
-    logger,
-    bodyLimit: bodyLimitBytes,
-    // Validation is strict: no type coercion ("3" is not 3, a string is not a one-item list).
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-  });
   const metrics = createRewardMetrics(referee);
-
-  // While closing, answers to in-flight requests also close their keep-alive connection, so that
-  // close() finishes as soon as they are sent instead of waiting for the keep-alive timeout.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
-
-  // Only JSON is accepted (a text/plain body is a 415, not a string to validate).
-  app.removeContentTypeParser('text/plain');
-  // JSON bodies must be UTF-8: a non-UTF-8 body is refused instead of silently decoded with U+FFFD.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes)) {
-      const error = new Error('request body is not valid UTF-8; send JSON encoded as UTF-8') as FastifyError;
-      error.statusCode = 400;
-      done(error, undefined);
-      return;
-    }
-    const text = bytes.toString('utf8');
-    parseJson(request, text, (error, parsed) => {
-      if ((error as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-        // Fastify's message does not say where; JSON.parse's does ("… at position 12").
-        let detail = error?.message ?? '';
-        try {
-          JSON.parse(text);
-        } catch (syntax) {
-          detail = (syntax as Error).message;
-        }
-        const malformed = new Error(`malformed JSON body: ${detail}`) as FastifyError;
-        malformed.statusCode = 400;
-        done(malformed, undefined);
-        return;
-      }
-      done(error, parsed);
-    });
-  });
-
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!apiKey || request.url === '/health') return;
-    const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token || !sameSecret(token, apiKey)) {
-      reply.header('www-authenticate', 'Bearer');
-      return reply
-        .code(401)
-        .send(
-          errorBody(
-            'missing or wrong bearer token: send "Authorization: Bearer <key>"',
-            'headers/authorization',
-          ),
-        );
-    }
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, status: String(reply.statusCode) });
-    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
-  });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      const first = error.validation[0];
-      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const field = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}${missing ? `/${missing}` : ''}`;
-      return reply.code(400).send(errorBody(error.message, field));
-    }
-    if (error instanceof RewardInputError) return reply.code(400).send(errorBody(error.message, error.field));
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error(error);
-      return reply.code(status).send(errorBody(`internal error: ${error.message}`));
-    }
-    let message = error.message;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      message = `request body is larger than ${bodyLimitBytes} bytes; send smaller batches or raise --body-limit-mb`;
-    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      message = `${error.message}; send the body as JSON with "Content-Type: application/json"`;
-    return reply.code(status).send(errorBody(message));
+  const app = guardedFastify({
+    apiKey,
+    bodyLimitBytes,
+    bodyLimitHint: 'send smaller batches or raise --body-limit-mb',
+    logger,
+    metrics,
+    mapError: (error) =>
+      error instanceof RewardInputError
+        ? { status: 400, message: error.message, field: error.field }
+        : undefined,
   });
 
   const handler = async (request: FastifyRequest<{ Body: RewardRequest }>, reply: FastifyReply) => {

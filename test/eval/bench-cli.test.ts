@@ -169,7 +169,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.match(bad.stderr, /fraction in \[0, 1\]/);
   });
 
-  it('gives clear errors: missing endpoint, --local before the model lands, bad template, no run directory', async () => {
+  it('gives clear errors: missing endpoint, a missing --local checkpoint, bad template, no run directory', async () => {
     const { data, images } = fixture('errors', 2);
     const base = [
       'bench',
@@ -187,7 +187,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.equal(noEndpoint.code, 1);
     assert.match(noEndpoint.stderr, /^error: give --endpoint URL/m);
     const local = await run([...base, '--local', 'ckpt']);
-    assert.match(local.stderr, /in-process local model backend is not available yet/);
+    assert.match(local.stderr, /checkpoint .*ckpt cannot be loaded:\n {2}- the directory does not exist/);
     writeFileSync(join(root, 'bad-template.txt'), 'Q {question} only');
     const template = await run([
       ...base,

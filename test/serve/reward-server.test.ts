@@ -12,6 +12,7 @@ import { type LabelIndex, readRewardLabels } from '../../src/serve/reward-labels
 import { buildRewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
 import { createOpenAIReferee, createRuleReferee } from '../../src/train/referees/index.js';
 import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
+import { startCliServer } from './cli-server.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -457,42 +458,19 @@ describe('r1-reward serve-reward (CLI)', { skip }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'r1-cli-'));
     const path = join(dir, 'rl.jsonl');
     writeFileSync(path, `${JSON.stringify({ message: P1, answer: ['<answer>1</answer>'] })}\n`);
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'serve-reward',
-        '--labels',
-        path,
-        '--port',
-        '0',
-        '--referee',
-        'rule',
-      ],
-      { cwd: root, env: { ...process.env, R1_REWARD_API_KEY: 'cli-key' } },
-    );
+    const server = await startCliServer(['serve-reward', '--labels', path, '--referee', 'rule'], {
+      ...process.env,
+      R1_REWARD_API_KEY: 'cli-key',
+    });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`serve-reward exited early (${code})`)));
-      });
-      const [denied, ok] = await python(url, [
+      const [denied, ok] = await python(server.url, [
         { protocol: 'legacy', queries: [chatml(consistent1)], prompts: [P1] },
         { protocol: 'legacy', queries: [chatml(consistent1)], prompts: [P1], token: 'cli-key' },
       ]);
       assert.equal(denied!.status, 401);
       assert.deepEqual(ok!.body, { rewards: [2] });
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await server.stop(), 0);
     }
   });
 

@@ -1,0 +1,77 @@
+// The in-process judge backend: a checkpoint trained here, sampled directly (no HTTP). The k samples
+// of one request share one prefill (generate's `n`), and concurrent requests (the runner judges
+// several items at once) are batched into one generate call by the same batcher `serve` uses.
+// The prompt text is tokenized as given, images first as image tokens: use the compact template
+// (src/model/judge-format.ts) the local model was trained on — the CLI picks it for --local.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCheckpoint } from '../model/index.js';
+import type { ImageSourcePolicy } from '../serve/image-input.js';
+import { LocalModel } from '../serve/local-model.js';
+import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from './backend.js';
+
+export interface LocalBackendConfig extends SamplingConfig {
+  /** Checkpoint directory (saved by training). */
+  checkpoint: string;
+  /** Seed of the sampler (default 0). Samples also depend on which requests share a batch. */
+  seed?: number;
+  /** Where image URLs may come from: data URLs always; local files only under `allowedRoot`. */
+  images?: ImageSourcePolicy;
+  /** How long an idle model waits for more requests to batch (default 5 ms). */
+  batchWindowMs?: number;
+  /** Most prompts per generate call (default 16). */
+  maxBatchPrompts?: number;
+}
+
+export class LocalModelBackend implements JudgeBackend {
+  readonly identity: string;
+  private readonly local: LocalModel;
+  private readonly sampling: SamplingConfig;
+
+  constructor(config: LocalBackendConfig) {
+    const dir = resolve(config.checkpoint);
+    this.local = new LocalModel(loadCheckpoint(dir), {
+      seed: config.seed ?? 0,
+      windowMs: config.batchWindowMs ?? 5,
+      maxBatchPrompts: config.maxBatchPrompts ?? 16,
+      images: config.images ?? {},
+    });
+    this.sampling = { temperature: config.temperature, topP: config.topP, maxTokens: config.maxTokens };
+    // The weights' checksums (from the verified manifest) name the model in cache keys, not its path.
+    const manifest = createHash('sha256')
+      .update(readFileSync(join(dir, 'manifest.json')))
+      .digest('hex');
+    this.identity = JSON.stringify({ backend: 'local', checkpoint: manifest, ...this.sampling });
+  }
+
+  async sample(request: JudgeRequest, k: number, options: SampleOptions = {}): Promise<string[]> {
+    const prompt = await this.local.encode(
+      request.text,
+      request.images.map((url, i) => ({ url, field: `images[${i}]` })),
+    );
+    // The local model's context is short: max_tokens is capped by the room the prompt leaves.
+    const room = this.local.maxSeqLen - prompt.tokens.length;
+    if (room < 1)
+      throw new RangeError(
+        `the judge prompt is ${prompt.tokens.length} tokens (images included) but the model's context is ${this.local.maxSeqLen}; ` +
+          'use the compact template the model was trained on, or shorter responses',
+      );
+    const samples = await this.local.batcher.submit(
+      {
+        prompt,
+        n: k,
+        temperature: this.sampling.temperature,
+        topP: this.sampling.topP,
+        maxTokens: Math.min(this.sampling.maxTokens, room),
+        stop: [],
+      },
+      options.signal,
+    );
+    return samples.map((g) => g.text);
+  }
+
+  async close(): Promise<void> {
+    await this.local.batcher.drain();
+  }
+}

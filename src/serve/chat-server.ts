@@ -1,0 +1,319 @@
+// `r1-reward serve --model CKPT`: an OpenAI-compatible server for a checkpoint trained here.
+// GET /v1/models, POST /v1/chat/completions (plain and SSE streaming, in OpenAI's shapes with usage),
+// GET /health, GET /metrics. Concurrent requests are batched into the sampler (batcher.ts).
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Generation, LoadedCheckpoint } from '../model/index.js';
+import { JobCancelledError } from './batcher.js';
+import {
+  type ChatCompletionBody,
+  ChatInputError,
+  type ChatLimits,
+  chatBodySchema,
+  cutAtStop,
+  DEFAULT_CHAT_LIMITS,
+  flattenMessages,
+  stopList,
+} from './chat-request.js';
+import { createHttpMetrics, guardedFastify } from './http-guards.js';
+import { ImageInputError, type ImageSourcePolicy } from './image-input.js';
+import { LocalModel } from './local-model.js';
+
+export interface ChatServerOptions {
+  checkpoint: LoadedCheckpoint;
+  /** The name /v1/models lists and requests may send as `model` (default: the checkpoint folder's name). */
+  modelName: string;
+  images?: ImageSourcePolicy;
+  /** When set, every route but /health needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string | undefined;
+  /** Largest request body in bytes (default 32 MiB). */
+  bodyLimitBytes?: number;
+  /** Dynamic batching: wait for more requests this long when the model is idle (default 5 ms). */
+  batchWindowMs?: number;
+  /** Most prompts in one generate call (default 16). */
+  maxBatchPrompts?: number;
+  /** Seed of the sampler shared by requests without `seed` (default 0). */
+  seed?: number;
+  /** max_tokens when a request sends none (capped by the room left in config.maxSeqLen; default 256). */
+  defaultMaxTokens?: number;
+  limits?: Partial<ChatLimits>;
+  logger?: boolean;
+}
+
+/** OpenAI's error shape, which the official clients parse. */
+function openAIError(message: string, status: number, field?: string) {
+  const type =
+    status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  return { error: { message, type, param: field ?? null, code: status === 404 ? 'model_not_found' : null } };
+}
+
+function createChatMetrics(queueDepth: () => number) {
+  const http = createHttpMetrics(
+    'r1_serve_',
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  );
+  const registers = [http.registry];
+  const tokens = new Counter({
+    name: 'r1_serve_tokens_total',
+    help: 'Prompt tokens read (image tokens included) and completion tokens generated',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'r1_serve_queue_depth',
+    help: 'Requests waiting for the model',
+    registers,
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+  const batchPrompts = new Histogram({
+    name: 'r1_serve_batch_prompts',
+    help: 'Prompts per generate call (dynamic batching)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers,
+  });
+  const generateSeconds = new Histogram({
+    name: 'r1_serve_generate_seconds',
+    help: 'Time of one batched generate call',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'r1_serve_requests_in_flight',
+    help: 'Requests being answered now',
+    registers,
+  });
+  return { ...http, tokens, batchPrompts, generateSeconds, inFlight };
+}
+
+interface Choice {
+  index: number;
+  content: string;
+  finishReason: 'stop' | 'length';
+}
+
+function toChoices(samples: readonly Generation[], stops: readonly string[]): Choice[] {
+  return samples.map((g, index) => ({
+    index,
+    content: g.finishReason === 'stop' ? cutAtStop(g.text, stops) : g.text,
+    finishReason: g.finishReason === 'length' ? 'length' : 'stop',
+  }));
+}
+
+/** The content as it grows token by token (never splitting a UTF-8 character), for SSE deltas. */
+function tokenDeltas(sample: Generation, content: string, decode: (ids: number[]) => string): string[] {
+  const deltas: string[] = [];
+  let sent = 0;
+  for (let t = 1; t <= sample.tokenIds.length && sent < content.length; t++) {
+    const prefix = decode(sample.tokenIds.slice(0, t));
+    if (prefix.endsWith('\uFFFD')) continue;
+    const upTo = Math.min(prefix.length, content.length);
+    if (upTo > sent) {
+      deltas.push(content.slice(sent, upTo));
+      sent = upTo;
+    }
+  }
+  if (sent < content.length) deltas.push(content.slice(sent));
+  return deltas;
+}
+
+/** Features a client might count on that this server does not have: a clear 400, not silence. */
+function refuseUnsupported(body: Record<string, unknown>): void {
+  const asked = (key: string) => body[key] !== undefined && body[key] !== null && body[key] !== false;
+  for (const key of ['logprobs', 'top_logprobs', 'tools', 'functions', 'tool_choice', 'function_call'])
+    if (asked(key))
+      throw new ChatInputError(`${key} is not supported by this server; leave it out`, `body/${key}`);
+  const format = body['response_format'] as { type?: unknown } | undefined | null;
+  if (format && format.type !== 'text')
+    throw new ChatInputError(
+      'response_format other than {"type": "text"} is not supported by this server',
+      'body/response_format',
+    );
+}
+
+export async function buildChatServer(options: ChatServerOptions): Promise<FastifyInstance> {
+  const { checkpoint, modelName, defaultMaxTokens = 256 } = options;
+  const limits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
+  const bodyLimitBytes = options.bodyLimitBytes ?? 32 * 1024 * 1024;
+  const m = createChatMetrics(() => local.batcher.queueDepth);
+  const local = new LocalModel(checkpoint, {
+    images: options.images ?? {},
+    windowMs: options.batchWindowMs ?? 5,
+    maxBatchPrompts: options.maxBatchPrompts ?? 16,
+    seed: options.seed ?? 0,
+    onBatch: (s) => {
+      m.batchPrompts.observe(s.prompts);
+      m.generateSeconds.observe(s.seconds);
+    },
+  });
+  const created = Math.floor(Date.now() / 1000);
+  const app = guardedFastify({
+    apiKey: options.apiKey,
+    bodyLimitBytes,
+    bodyLimitHint: 'send smaller images or raise --body-limit-mb',
+    logger: options.logger ?? false,
+    metrics: m,
+    errorBody: openAIError,
+    mapError: (error) =>
+      error instanceof ChatInputError || error instanceof ImageInputError
+        ? { status: 400, message: error.message, field: error.field }
+        : undefined,
+  });
+  // Requests still queued when the server closes run before it finishes closing.
+  app.addHook('onClose', async () => local.batcher.drain());
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: [{ id: modelName, object: 'model', created, owned_by: 'r1-reward' }],
+  }));
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    model: modelName,
+    queue: local.batcher.queueDepth,
+    maxSeqLen: local.maxSeqLen,
+    vision: checkpoint.config.vision !== null,
+  }));
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', m.registry.contentType);
+    return m.registry.metrics();
+  });
+
+  const handler = async (request: FastifyRequest<{ Body: ChatCompletionBody }>, reply: FastifyReply) => {
+    const body = request.body;
+    if (body.model !== undefined && body.model !== modelName)
+      return reply
+        .code(404)
+        .send(
+          openAIError(
+            `the model ${JSON.stringify(body.model)} does not exist here; this server serves ${JSON.stringify(modelName)} (see GET /v1/models)`,
+            404,
+            'body/model',
+          ),
+        );
+    refuseUnsupported(body as unknown as Record<string, unknown>);
+    const flat = flattenMessages(body.messages);
+    if (flat.images.length > limits.maxImagesPerRequest)
+      throw new ChatInputError(
+        `${flat.images.length} images in one request; at most ${limits.maxImagesPerRequest}`,
+        'body/messages',
+      );
+    const prompt = await local.encode(flat.text, flat.images);
+    const promptTokens = prompt.tokens.length;
+    if (promptTokens === 0)
+      throw new ChatInputError('the messages hold no text and no image', 'body/messages');
+    const room = local.maxSeqLen - promptTokens;
+    if (room < 1)
+      throw new ChatInputError(
+        `the prompt is ${promptTokens} tokens (images included) but this model's context is ${local.maxSeqLen}; shorten the messages`,
+        'body/messages',
+      );
+    const asked = body.max_completion_tokens ?? body.max_tokens;
+    const field = body.max_completion_tokens !== undefined ? 'body/max_completion_tokens' : 'body/max_tokens';
+    if (asked !== undefined && asked > room)
+      throw new ChatInputError(
+        `the prompt is ${promptTokens} tokens and the context ${local.maxSeqLen}, so at most ${room} new tokens fit; lower ${field.slice(5)}`,
+        field,
+      );
+    const maxTokens = asked ?? Math.min(defaultMaxTokens, room);
+    const stops = stopList(body.stop);
+    const n = body.n ?? 1;
+
+    const cancel = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) cancel.abort();
+    };
+    reply.raw.once('close', onClose);
+    m.inFlight.inc();
+    let samples: Generation[];
+    try {
+      samples = await local.batcher.submit(
+        {
+          prompt,
+          n,
+          temperature: body.temperature ?? 1,
+          topP: body.top_p ?? 1,
+          maxTokens,
+          stop: stops,
+          seed: body.seed ?? undefined,
+        },
+        cancel.signal,
+      );
+    } catch (error) {
+      // The client left before its turn: nobody reads an answer.
+      if (error instanceof JobCancelledError) return reply.code(499).send();
+      throw error;
+    } finally {
+      reply.raw.off('close', onClose);
+      m.inFlight.dec();
+    }
+    const completionTokens = samples.reduce((s, g) => s + g.tokenIds.length, 0);
+    m.tokens.inc({ kind: 'prompt' }, promptTokens);
+    m.tokens.inc({ kind: 'completion' }, completionTokens);
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
+    const choices = toChoices(samples, stops);
+    const id = `chatcmpl-${randomUUID()}`;
+    const now = Math.floor(Date.now() / 1000);
+    if (!body.stream)
+      return {
+        id,
+        object: 'chat.completion',
+        created: now,
+        model: modelName,
+        choices: choices.map((c) => ({
+          index: c.index,
+          message: { role: 'assistant', content: c.content, refusal: null },
+          logprobs: null,
+          finish_reason: c.finishReason,
+        })),
+        usage,
+        system_fingerprint: null,
+      };
+
+    // SSE in OpenAI's chunk shapes. generate returns whole samples, so the chunks are sent together
+    // once the batch is done (one delta per token, as a client expects them).
+    const includeUsage = body.stream_options?.include_usage === true;
+    const decode = (ids: number[]) => checkpoint.tokenizer.decode(ids);
+    const lines: string[] = [];
+    const chunk = (choiceList: unknown[]) =>
+      lines.push(
+        `data: ${JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created: now,
+          model: modelName,
+          system_fingerprint: null,
+          choices: choiceList,
+          ...(includeUsage ? { usage: null } : {}),
+        })}\n\n`,
+      );
+    choices.forEach((c, i) => {
+      const delta = (d: object, finish: string | null = null) => ({
+        index: c.index,
+        delta: d,
+        logprobs: null,
+        finish_reason: finish,
+      });
+      chunk([delta({ role: 'assistant', content: '', refusal: null })]);
+      for (const text of tokenDeltas(samples[i]!, c.content, decode)) chunk([delta({ content: text })]);
+      chunk([delta({}, c.finishReason)]);
+    });
+    if (includeUsage)
+      lines.push(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: now, model: modelName, system_fingerprint: null, choices: [], usage })}\n\n`,
+      );
+    lines.push('data: [DONE]\n\n');
+    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
+    return reply.send(lines.join(''));
+  };
+
+  app.post('/v1/chat/completions', { schema: { body: chatBodySchema(limits) } }, handler);
+  return app;
+}
