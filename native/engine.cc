@@ -647,6 +647,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
                                      IntList(info[3], "stride"), IntList(info[4], "padding"), IntList(info[5], "dilation"),
                                      Int(info[6], "groups")));
 }
+// pad(x, pads, value): F.pad's constant mode; pads come in (last dim left, right, previous dim ...) pairs
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::constant_pad_nd(T(0), IntList(info[1], "pads"), ScalarOf(info[2], "value")));
+}
 Napi::Value Dropout(const Napi::CallbackInfo& info) {
   double p = Number(info[1], "p");
   if (!(p >= 0.0 && p <= 1.0)) throw Napi::RangeError::New(info.Env(), "dropout probability must be in [0, 1], got " + std::to_string(p));
@@ -1034,6 +1038,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("layerNorm", LayerNorm);
   EXPORT("conv2d", Conv2d);
   EXPORT("dropout", Dropout);
+  EXPORT("pad", Pad);
   EXPORT("crossEntropy", CrossEntropy);
   EXPORT("nllLoss", NllLoss);
   EXPORT("mseLoss", MseLoss);

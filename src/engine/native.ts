@@ -162,6 +162,7 @@ export interface NativeEngine {
     groups: number,
   ): H;
   dropout(x: H, p: number, train: boolean): H;
+  pad(x: H, pads: readonly number[], value: number): H;
   crossEntropy(
     logits: H,
     target: H,
