@@ -206,6 +206,7 @@ export interface NativeEngine {
   ): void;
   clipGradNorm(params: readonly H[], maxNorm: number, normType: number): number;
   zeroGrad(params: readonly H[]): void;
+  setMemoryAccounting(enabled: boolean): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
