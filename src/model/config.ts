@@ -1,0 +1,132 @@
+// The vision-language policy's configuration: one typed object, presets from "tiny" (tests) to
+// "small" (the demo), and parameter counting from the config alone.
+
+export interface VisionConfig {
+  /** Images are resized to imageSize × imageSize RGB. */
+  imageSize: number;
+  /** Square patches; imageSize must be a multiple. (imageSize / patchSize)² tokens per image. */
+  patchSize: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+}
+
+export interface ModelConfig {
+  vocabSize: number;
+  /** Longest sequence (image tokens + prompt + response) the learned positions cover. */
+  maxSeqLen: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  /** MLP hidden width = mlpRatio × dModel (GELU). */
+  mlpRatio: number;
+  /** null for a text-only language model. */
+  vision: VisionConfig | null;
+  dropout: number;
+}
+
+export type PresetName = 'tiny' | 'small' | 'reference-lm';
+
+/** Presets without the vocabulary size, which comes from the trained tokenizer. */
+export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
+  // Fast tests: ~0.1 M parameters.
+  tiny: {
+    maxSeqLen: 256,
+    dModel: 64,
+    nLayers: 2,
+    nHeads: 2,
+    mlpRatio: 4,
+    vision: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, nHeads: 2 },
+    dropout: 0,
+  },
+  // The demo: a few million parameters (spec compute budget: ~1,950 tokens/s of training on 2 cores).
+  small: {
+    maxSeqLen: 384,
+    dModel: 192,
+    nLayers: 4,
+    nHeads: 4,
+    mlpRatio: 4,
+    vision: { imageSize: 48, patchSize: 8, dModel: 96, nLayers: 2, nHeads: 4 },
+    dropout: 0,
+  },
+  // The engine benchmark's reference LM (vocab 256, d 256, 4 layers, 4 heads, seq 128): text only.
+  'reference-lm': {
+    maxSeqLen: 128,
+    dModel: 256,
+    nLayers: 4,
+    nHeads: 4,
+    mlpRatio: 4,
+    vision: null,
+    dropout: 0,
+  },
+};
+
+export function presetConfig(name: PresetName, vocabSize: number): ModelConfig {
+  const preset = PRESETS[name];
+  if (!preset)
+    throw new RangeError(
+      `unknown preset ${JSON.stringify(name)}; use one of ${Object.keys(PRESETS).join(', ')}`,
+    );
+  return validateConfig({ ...preset, vision: preset.vision && { ...preset.vision }, vocabSize });
+}
+
+/** Checks a config (e.g. one read from config.json) and returns it; errors name the field. */
+export function validateConfig(config: ModelConfig): ModelConfig {
+  const positiveInt = (name: string, value: unknown) => {
+    if (!Number.isInteger(value) || (value as number) < 1)
+      throw new RangeError(`config.${name} must be an integer ≥ 1, got ${String(value)}`);
+  };
+  for (const key of ['vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'mlpRatio'] as const)
+    positiveInt(key, config[key]);
+  if (config.dModel % config.nHeads !== 0)
+    throw new RangeError(
+      `config.dModel (${config.dModel}) must be divisible by config.nHeads (${config.nHeads})`,
+    );
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    throw new RangeError(`config.dropout must be in [0, 1), got ${config.dropout}`);
+  const v = config.vision;
+  if (v !== null) {
+    if (typeof v !== 'object') throw new RangeError('config.vision must be an object or null');
+    for (const key of ['imageSize', 'patchSize', 'dModel', 'nLayers', 'nHeads'] as const)
+      positiveInt(`vision.${key}`, v[key]);
+    if (v.imageSize % v.patchSize !== 0)
+      throw new RangeError(
+        `config.vision.imageSize (${v.imageSize}) must be a multiple of patchSize (${v.patchSize})`,
+      );
+    if (v.dModel % v.nHeads !== 0)
+      throw new RangeError(
+        `config.vision.dModel (${v.dModel}) must be divisible by vision.nHeads (${v.nHeads})`,
+      );
+  }
+  return config;
+}
+
+/** Image tokens each image expands to in the sequence. */
+export function tokensPerImage(vision: VisionConfig): number {
+  return (vision.imageSize / vision.patchSize) ** 2;
+}
+
+/** Parameters of one pre-LN transformer block: 2 LayerNorms, attention (qkv + out), GELU MLP. */
+function blockParams(d: number, mlpRatio: number): number {
+  const layerNorms = 2 * 2 * d;
+  const attention = d * 3 * d + 3 * d + d * d + d;
+  const hidden = mlpRatio * d;
+  const mlp = d * hidden + hidden + hidden * d + d;
+  return layerNorms + attention + mlp;
+}
+
+/** Parameter count implied by a config (the model's tensors must add up to exactly this). */
+export function countParameters(config: ModelConfig): number {
+  const { vocabSize, maxSeqLen, dModel: d, nLayers, mlpRatio, vision } = config;
+  // Token embedding (tied with the output head), learned positions, blocks, final LayerNorm.
+  let total = vocabSize * d + maxSeqLen * d + nLayers * blockParams(d, mlpRatio) + 2 * d;
+  if (vision) {
+    const dv = vision.dModel;
+    const patchDim = 3 * vision.patchSize ** 2;
+    total += patchDim * dv + dv; // patch embedding (linear over flattened patches)
+    total += tokensPerImage(vision) * dv; // vision positions
+    total += vision.nLayers * blockParams(dv, mlpRatio) + 2 * dv; // vision blocks + final LayerNorm
+    total += dv * d + d; // projector into the language model's width
+  }
+  return total;
+}

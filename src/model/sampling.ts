@@ -1,0 +1,86 @@
+// Choosing the next token from one row of logits: temperature, top-k, top-p (nucleus), greedy.
+// Runs in TypeScript on the row copied out of the engine: a 16 × vocab copy per step is cheap next
+// to the forward pass, and a seeded JS generator makes sampling reproducible across devices.
+import type { Rng } from './random.js';
+
+export interface SamplingParams {
+  /** 0 means greedy (argmax). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = off). */
+  topK?: number;
+  /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
+  topP?: number;
+}
+
+export interface SampledToken {
+  token: number;
+  /** log p(token) under the model's full distribution (temperature 1, no filtering): the value a
+   *  full forward pass scores, so rollouts and the trainer's old-policy pass agree. */
+  logProb: number;
+}
+
+export function checkSamplingParams({ temperature = 1, topK = 0, topP = 1 }: SamplingParams): void {
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be an integer ≥ 0, got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
+}
+
+/** log-softmax of `logits[offset .. offset+vocab)` evaluated at `token`. */
+export function logSoftmaxAt(logits: Float32Array, offset: number, vocab: number, token: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]!);
+  let sum = 0;
+  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i]! - max);
+  return logits[offset + token]! - max - Math.log(sum);
+}
+
+export function sampleToken(
+  logits: Float32Array,
+  offset: number,
+  vocab: number,
+  params: SamplingParams,
+  rng: Rng,
+): SampledToken {
+  const { temperature = 1, topK = 0, topP = 1 } = params;
+  let token = 0;
+  if (temperature === 0) {
+    for (let i = 1; i < vocab; i++) if (logits[offset + i]! > logits[offset + token]!) token = i;
+    return { token, logProb: logSoftmaxAt(logits, offset, vocab, token) };
+  }
+  // Candidates sorted by logit (descending); ties by index so the order is deterministic.
+  const order = Array.from({ length: vocab }, (_, i) => i).sort(
+    (x, y) => logits[offset + y]! - logits[offset + x]! || x - y,
+  );
+  const keep = topK > 0 ? Math.min(topK, vocab) : vocab;
+  const max = logits[offset + order[0]!]!;
+  const weights = new Float64Array(keep);
+  let total = 0;
+  for (let r = 0; r < keep; r++) {
+    weights[r] = Math.exp((logits[offset + order[r]!]! - max) / temperature);
+    total += weights[r]!;
+  }
+  let nucleus = keep;
+  if (topP < 1) {
+    let mass = 0;
+    for (let r = 0; r < keep; r++) {
+      mass += weights[r]! / total;
+      if (mass >= topP) {
+        nucleus = r + 1;
+        break;
+      }
+    }
+  }
+  let nucleusTotal = 0;
+  for (let r = 0; r < nucleus; r++) nucleusTotal += weights[r]!;
+  let u = rng.next() * nucleusTotal;
+  token = order[nucleus - 1]!;
+  for (let r = 0; r < nucleus; r++) {
+    u -= weights[r]!;
+    if (u < 0) {
+      token = order[r]!;
+      break;
+    }
+  }
+  return { token, logProb: logSoftmaxAt(logits, offset, vocab, token) };
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Rng } from '../../src/model/random.js';
+import { logSoftmaxAt, sampleToken } from '../../src/model/sampling.js';
+
+const logits = Float32Array.from([2, 1, 0.5, -1, 3]);
+
+describe('Rng', () => {
+  it('is reproducible from a seed and from a saved state', () => {
+    const a = new Rng(42);
+    const first = Array.from({ length: 5 }, () => a.next());
+    const b = new Rng(42);
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => b.next()),
+      first,
+    );
+    const saved = b.state;
+    const fromState = new Rng(saved);
+    assert.equal(fromState.next(), b.next());
+    assert.notDeepEqual(
+      Array.from({ length: 5 }, () => new Rng(43).next()),
+      first,
+    );
+  });
+  it('forks independent, valid child streams', () => {
+    const parent = new Rng(9);
+    const child = parent.fork();
+    assert.notEqual(child.next(), parent.next());
+    assert.ok(child.state.every((x) => x >= 0 && x <= 0xffffffff));
+  });
+  it('draws integers uniformly enough', () => {
+    const rng = new Rng(1);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 40_000; i++) counts[rng.int(4)]!++;
+    for (const c of counts) assert.ok(Math.abs(c - 10_000) < 400, `count ${c}`);
+  });
+});
+
+describe('sampleToken', () => {
+  it('greedy picks the argmax and reports its full-distribution log-prob', () => {
+    const out = sampleToken(logits, 0, 5, { temperature: 0 }, new Rng(0));
+    assert.equal(out.token, 4);
+    const z = Math.log([...logits].reduce((s, x) => s + Math.exp(x), 0));
+    assert.ok(Math.abs(out.logProb - (3 - z)) < 1e-6);
+    assert.ok(Math.abs(logSoftmaxAt(logits, 0, 5, 0) - (2 - z)) < 1e-6);
+  });
+
+  it('top-k never returns a token outside the k most likely', () => {
+    const rng = new Rng(3);
+    for (let i = 0; i < 2000; i++)
+      assert.ok([4, 0].includes(sampleToken(logits, 0, 5, { topK: 2 }, rng).token));
+  });
+
+  it('top-p keeps the smallest nucleus reaching p', () => {
+    // Softmax ≈ [0.237, 0.087, 0.053, 0.012, 0.645]: p = 0.8 keeps tokens 4 and 0 only.
+    const rng = new Rng(4);
+    const seen = new Set<number>();
+    for (let i = 0; i < 3000; i++) seen.add(sampleToken(logits, 0, 5, { topP: 0.8 }, rng).token);
+    assert.deepEqual([...seen].sort(), [0, 4]);
+  });
+
+  it('samples in proportion to the softmax at temperature 1 and is seeded', () => {
+    const rng = new Rng(5);
+    const counts = new Array(5).fill(0);
+    const n = 50_000;
+    for (let i = 0; i < n; i++) counts[sampleToken(logits, 0, 5, {}, rng).token]++;
+    const z = [...logits].reduce((s, x) => s + Math.exp(x), 0);
+    for (let t = 0; t < 5; t++) assert.ok(Math.abs(counts[t] / n - Math.exp(logits[t]!) / z) < 0.01);
+    const a = Array.from({ length: 20 }, (_, i) => sampleToken(logits, 0, 5, {}, new Rng(i)).token);
+    const b = Array.from({ length: 20 }, (_, i) => sampleToken(logits, 0, 5, {}, new Rng(i)).token);
+    assert.deepEqual(a, b);
+  });
+
+  it('reads a row at an offset of a batch', () => {
+    const batch = Float32Array.from([0, 0, 9, 9, 0, 0]);
+    assert.equal(sampleToken(batch, 3, 3, { temperature: 0 }, new Rng(0)).token, 0);
+  });
+});
