@@ -1,9 +1,23 @@
 // The public API of r1-reward.
 export * from './algo/index.js';
-export type { BenchmarkName, ImageInput, PreferencePair } from './data/types.js';
+export * from './data/index.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
 export * as engine from './engine/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export * from './eval/index.js';
+export * from './judge/index.js';
 // The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
 export * from './model/index.js';
+export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
+export {
+  extraLogs,
+  RewardInputError,
+  type RewardRequest,
+  resolveLabels,
+  type ScoredSample,
+  scoreBatch,
+} from './serve/reward-batch.js';
+export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
+export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+export * from './train/referees/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -2,7 +2,11 @@
 // The `r1-reward` command line: one small file per command under src/cli/, wiring only.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBench } from './bench.js';
+import { registerData } from './data.js';
+import { registerJudge } from './judge.js';
 import { registerSelfCheck } from './self-check.js';
+import { registerServeReward } from './serve-reward.js';
 
 const program = new Command()
   .name('r1-reward')
@@ -11,5 +15,9 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSelfCheck(program);
+registerData(program);
+registerServeReward(program);
+registerJudge(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

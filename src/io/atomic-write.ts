@@ -1,12 +1,13 @@
 // Durable file output: whole files are written atomically (temp file + fsync + rename), so a crash
 // leaves either the old file or the new one, never half of one; logs are appended line by line.
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `data` to `path` atomically, creating parent folders. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);

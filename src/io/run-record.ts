@@ -18,12 +18,24 @@ export interface RunRecord<Config> {
   argv: string[];
 }
 
+/** The package's own checkout (src/io or dist/io, two levels down), not the caller's cwd. */
+const PACKAGE_ROOT = new URL('../..', import.meta.url).pathname;
+
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
+}
+
+/** The git commit of the code that is running, or null outside a git checkout. */
+export function gitCommit(): string | null {
+  return git(['rev-parse', 'HEAD']);
 }
 
 export function makeRunRecord<Config>(
@@ -32,7 +44,7 @@ export function makeRunRecord<Config>(
   seed: number,
   extraVersions: { libtorch?: string } = {},
 ): RunRecord<Config> {
-  const commit = git(['rev-parse', 'HEAD']);
+  const commit = gitCommit();
   const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
   return {
     command,

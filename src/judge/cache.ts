@@ -1,0 +1,53 @@
+// The content-keyed judgement cache: request key (backend identity + images + prompt text, see
+// requestKey) → the samples drawn for it. Only successful samples are ever put here, so errors are
+// never cached; a later, larger K reuses the samples already drawn and draws only the rest.
+import { AppendLog, readJsonLines } from './append-log.js';
+
+export interface JudgementCache {
+  get(key: string): readonly string[] | undefined;
+  put(key: string, samples: readonly string[]): void;
+}
+
+interface CacheLine {
+  key: string;
+  samples: readonly string[];
+}
+
+/** A cache kept in memory and appended to a JSON-lines file (the last line for a key wins). */
+export class FileJudgementCache implements JudgementCache {
+  private constructor(
+    private readonly entries: Map<string, readonly string[]>,
+    private readonly log: AppendLog,
+  ) {}
+
+  static async open(file: string): Promise<FileJudgementCache> {
+    const entries = new Map<string, readonly string[]>();
+    await readJsonLines<CacheLine>(
+      file,
+      (line) => {
+        if (typeof line?.key === 'string' && Array.isArray(line.samples)) entries.set(line.key, line.samples);
+      },
+      { repair: true },
+    );
+    return new FileJudgementCache(entries, await AppendLog.open(file));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): readonly string[] | undefined {
+    return this.entries.get(key);
+  }
+
+  put(key: string, samples: readonly string[]): void {
+    const known = this.entries.get(key);
+    if (known && known.length >= samples.length) return;
+    this.entries.set(key, samples);
+    this.log.append({ key, samples } satisfies CacheLine);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
