@@ -3,7 +3,8 @@
 #   1. Debian packages: libtorch (the tensor engine's C++ core) and the pthread OpenBLAS it needs
 #      to run at full speed (without it libtorch falls back to the reference BLAS, ~47x slower).
 #   2. npm ci (skipped when node_modules already matches package-lock.json).
-#   3. The TypeScript build into dist/.
+#   3. The libtorch addon (native/, node-gyp; `npm ci` builds it through the install script).
+#   4. The TypeScript build into dist/.
 # Idempotent: anything already present is skipped. Set LIBTORCH=/path/to/libtorch to use an
 # official libtorch directory (CPU or CUDA) instead of Debian's package.
 set -euo pipefail
@@ -54,6 +55,13 @@ if [[ -f node_modules/.package-lock.json && node_modules/.package-lock.json -nt 
 else
   log "npm ci"
   npm ci --no-audit --no-fund
+fi
+
+if [[ -f native/build/Release/r1_engine.node && native/build/Release/r1_engine.node -nt native/engine.cc ]]; then
+  log "libtorch addon is built (native/build/Release/r1_engine.node)"
+else
+  log "npm run build:native"
+  npm run build:native --silent
 fi
 
 log "npm run build"

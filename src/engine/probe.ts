@@ -2,6 +2,7 @@
 // so `self-check` works even where the native addon is not built.
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADDON_PATH } from './native.js';
 
 export interface LibtorchProbe {
   /** Where libtorch was looked for: $LIBTORCH/lib, or Debian's multiarch library folder. */
@@ -9,6 +10,9 @@ export interface LibtorchProbe {
   libraryFound: boolean;
   /** The BLAS that Debian's alternatives point libblas.so.3 at (OpenBLAS pthread is ~47x faster than the reference). */
   blas: string;
+  /** Whether `npm run build:native` has produced the addon (it may still fail to load). */
+  addonBuilt: boolean;
+  addonPath: string;
 }
 
 const DEBIAN_LIB = '/usr/lib/x86_64-linux-gnu';
@@ -27,5 +31,7 @@ export function probeLibtorch(env: NodeJS.ProcessEnv = process.env): LibtorchPro
     source: env['LIBTORCH'] ? `LIBTORCH=${env['LIBTORCH']}` : `Debian libtorch-dev (${DEBIAN_LIB})`,
     libraryFound: existsSync(join(libDir, 'libtorch.so')),
     blas: resolved(join(DEBIAN_LIB, 'libblas.so.3')),
+    addonBuilt: existsSync(ADDON_PATH),
+    addonPath: ADDON_PATH,
   };
 }

@@ -1,0 +1,1021 @@
+// r1-reward tensor engine: the one place that calls libtorch.
+//
+// Every tensor crosses into JavaScript as a type-tagged napi External that owns one reference to an
+// at::Tensor. `dispose` drops that reference at once; the External's finalizer (GC) is only a safety
+// net. Every entry point runs inside `Guarded`, which turns c10::Error (libtorch's TORCH_CHECK
+// failures) and std::exception into a JS Error carrying libtorch's message, so no input from JS can
+// abort the process.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/ScalarOps.h>
+#include <ATen/Version.h>
+#include <napi.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Tensor handles
+// ---------------------------------------------------------------------------------------------
+
+struct Holder {
+  at::Tensor tensor;
+  int64_t accountedBytes;  // reported to V8 so the GC safety net sees native memory pressure
+};
+
+const napi_type_tag kTensorTag = {0x7231726577617264ULL, 0x656e67696e655431ULL};
+
+int64_t cpuBytes(const at::Tensor& t) {
+  if (!t.defined() || !t.device().is_cpu()) return 0;
+  return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+}
+
+void releaseHolder(Napi::Env env, Holder* holder) {
+  if (holder->accountedBytes != 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -holder->accountedBytes);
+  }
+  delete holder;
+}
+
+Napi::Value Wrap(Napi::Env env, at::Tensor tensor) {
+  int64_t bytes = cpuBytes(tensor);
+  auto* holder = new Holder{std::move(tensor), bytes};
+  auto external = Napi::External<Holder>::New(env, holder, releaseHolder);
+  external.TypeTag(&kTensorTag);
+  if (bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return external;
+}
+
+Napi::Value WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
+  auto array = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) array.Set(static_cast<uint32_t>(i), Wrap(env, tensors[i]));
+  return array;
+}
+
+bool IsTensor(const Napi::Value& value) {
+  return value.IsExternal() && value.As<Napi::External<Holder>>().CheckTypeTag(&kTensorTag);
+}
+
+Holder* HolderOf(const Napi::Value& value, const char* what) {
+  if (!IsTensor(value)) {
+    throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a Tensor");
+  }
+  return value.As<Napi::External<Holder>>().Data();
+}
+
+at::Tensor& TensorOf(const Napi::Value& value, const char* what = "argument") {
+  Holder* holder = HolderOf(value, what);
+  if (!holder->tensor.defined()) {
+    throw Napi::Error::New(value.Env(), std::string(what) +
+                                            " is a disposed Tensor (it was freed by dispose() or by "
+                                            "the scope that created it; keep() it or return it from the scope)");
+  }
+  return holder->tensor;
+}
+
+c10::optional<at::Tensor> OptionalTensor(const Napi::Value& value, const char* what) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return TensorOf(value, what);
+}
+
+std::vector<at::Tensor> TensorList(const Napi::Value& value, const char* what) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be an array of Tensors");
+  auto array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(TensorOf(array.Get(i), what));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain arguments
+// ---------------------------------------------------------------------------------------------
+
+double Number(const Napi::Value& value, const char* what) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+int64_t Int(const Napi::Value& value, const char* what) {
+  double d = Number(value, what);
+  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740991.0) {
+    throw Napi::TypeError::New(value.Env(), std::string(what) + " must be an integer, got " + std::to_string(d));
+  }
+  return static_cast<int64_t>(d);
+}
+
+bool Bool(const Napi::Value& value, const char* what) {
+  if (!value.IsBoolean()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::string String(const Napi::Value& value, const char* what) {
+  if (!value.IsString()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+std::vector<int64_t> IntList(const Napi::Value& value, const char* what) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be an array of integers");
+  auto array = value.As<Napi::Array>();
+  std::vector<int64_t> out(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out[i] = Int(array.Get(i), what);
+  return out;
+}
+
+c10::optional<std::vector<int64_t>> OptionalIntList(const Napi::Value& value, const char* what) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return IntList(value, what);
+}
+
+
+// JS numbers that are integers become integral Scalars (like Python ints), others doubles.
+at::Scalar ScalarOf(const Napi::Value& value, const char* what) {
+  if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
+  double d = Number(value, what);
+  if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= 9007199254740991.0) {
+    return at::Scalar(static_cast<int64_t>(d));
+  }
+  return at::Scalar(d);
+}
+
+// A Tensor, or a number/boolean wrapped the way PyTorch wraps Python scalars (weak type promotion).
+at::Tensor TensorOrScalar(const Napi::Value& value, const at::Tensor& like, const char* what) {
+  if (IsTensor(value)) return TensorOf(value, what);
+  return at::native::wrapped_scalar_tensor(ScalarOf(value, what), like.device());
+}
+
+// dtype codes shared with src/engine/dtype.ts
+const at::ScalarType kDtypes[] = {at::kFloat, at::kDouble, at::kLong,     at::kInt,
+                                  at::kBool,  at::kHalf,   at::kBFloat16, at::kByte};
+const char* const kDtypeNames[] = {"float32", "float64", "int64", "int32", "bool", "float16", "bfloat16", "uint8"};
+constexpr int kDtypeCount = 8;
+
+at::ScalarType DtypeOf(const Napi::Value& value) {
+  int64_t code = Int(value, "dtype");
+  if (code < 0 || code >= kDtypeCount) throw Napi::TypeError::New(value.Env(), "unknown dtype code " + std::to_string(code));
+  return kDtypes[code];
+}
+
+c10::optional<at::ScalarType> OptionalDtype(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return DtypeOf(value);
+}
+
+int DtypeCode(at::ScalarType type) {
+  for (int i = 0; i < kDtypeCount; ++i) {
+    if (kDtypes[i] == type) return i;
+  }
+  return -1;
+}
+
+at::Device DeviceOf(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return at::Device(at::kCPU);
+  std::string name = String(value, "device");
+  if (name != "cpu" && name.rfind("cuda", 0) != 0) {
+    throw Napi::TypeError::New(value.Env(), "unknown device '" + name + "': use 'cpu', 'cuda' or 'cuda:N'");
+  }
+  return at::Device(name);  // throws c10::Error on a malformed string
+}
+
+at::TensorOptions Options(const Napi::Value& dtype, const Napi::Value& device) {
+  auto options = at::TensorOptions().device(DeviceOf(device));
+  if (!(dtype.IsUndefined() || dtype.IsNull())) options = options.dtype(DtypeOf(dtype));
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error boundary
+// ---------------------------------------------------------------------------------------------
+
+using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
+
+template <Fn F>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& error) {
+    throw Napi::Error::New(info.Env(), error.what_without_backtrace());
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), error.what());
+  } catch (...) {
+    throw Napi::Error::New(info.Env(), "unknown native error in the tensor engine");
+  }
+}
+
+#define ENV auto env = info.Env()
+#define ARG(i) info[i]
+#define T(i) TensorOf(info[i], "argument " #i)
+
+// ---------------------------------------------------------------------------------------------
+// Creation and conversion
+// ---------------------------------------------------------------------------------------------
+
+// fromBytes(bytes: TypedArray, dtype, shape, device?)
+Napi::Value FromBytes(const Napi::CallbackInfo& info) {
+  ENV;
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "data must be a typed array");
+  auto typed = info[0].As<Napi::TypedArray>();
+  auto type = DtypeOf(info[1]);
+  auto shape = IntList(info[2], "shape");
+  auto tensor = at::empty(shape, at::TensorOptions().dtype(type));
+  size_t expected = static_cast<size_t>(tensor.numel()) * tensor.element_size();
+  if (typed.ByteLength() != expected) {
+    throw Napi::RangeError::New(env, "data has " + std::to_string(typed.ByteLength()) + " bytes but shape " +
+                                         c10::str(c10::IntArrayRef(shape)) + " of " + kDtypeNames[DtypeCode(type)] +
+                                         " needs " + std::to_string(expected));
+  }
+  auto* base = static_cast<uint8_t*>(typed.ArrayBuffer().Data()) + typed.ByteOffset();
+  if (expected != 0) std::memcpy(tensor.data_ptr(), base, expected);
+  auto device = DeviceOf(info[3]);
+  if (!device.is_cpu()) tensor = tensor.to(device);
+  return Wrap(env, tensor);
+}
+
+// toBytes(t) -> Buffer with the contiguous CPU data
+Napi::Value ToBytes(const Napi::CallbackInfo& info) {
+  ENV;
+  auto tensor = T(0).detach().to(at::kCPU).contiguous();
+  size_t bytes = static_cast<size_t>(tensor.numel()) * tensor.element_size();
+  return Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(tensor.data_ptr()), bytes);
+}
+
+Napi::Value Item(const Napi::CallbackInfo& info) {
+  ENV;
+  auto& t = T(0);
+  if (t.numel() != 1) {
+    throw Napi::Error::New(env, "item() needs a tensor with one element, got shape " + c10::str(t.sizes()));
+  }
+  auto scalar = t.item();
+  if (scalar.isBoolean()) return Napi::Boolean::New(env, scalar.toBool());
+  if (scalar.isIntegral(false)) return Napi::Number::New(env, static_cast<double>(scalar.toLong()));
+  return Napi::Number::New(env, scalar.toDouble());
+}
+
+Napi::Value Zeros(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::zeros(IntList(info[0], "shape"), Options(info[1], info[2])));
+}
+Napi::Value Ones(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::ones(IntList(info[0], "shape"), Options(info[1], info[2])));
+}
+Napi::Value Full(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::full(IntList(info[0], "shape"), ScalarOf(info[1], "fill value"), Options(info[2], info[3])));
+}
+Napi::Value Empty(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::empty(IntList(info[0], "shape"), Options(info[1], info[2])));
+}
+Napi::Value Randn(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::randn(IntList(info[0], "shape"), Options(info[1], info[2])));
+}
+Napi::Value Rand(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::rand(IntList(info[0], "shape"), Options(info[1], info[2])));
+}
+// randint(low, high, shape, dtype?, device?)
+Napi::Value Randint(const Napi::CallbackInfo& info) {
+  auto options = Options(info[3], info[4]);
+  if (info[3].IsUndefined() || info[3].IsNull()) options = options.dtype(at::kLong);
+  return Wrap(info.Env(), at::randint(Int(info[0], "low"), Int(info[1], "high"), IntList(info[2], "shape"), options));
+}
+// arange(start, end, step, dtype?, device?)
+Napi::Value Arange(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::arange(ScalarOf(info[0], "start"), ScalarOf(info[1], "end"), ScalarOf(info[2], "step"),
+                                     Options(info[3], info[4])));
+}
+Napi::Value Linspace(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::linspace(ScalarOf(info[0], "start"), ScalarOf(info[1], "end"), Int(info[2], "steps"),
+                                       Options(info[3], info[4])));
+}
+Napi::Value Eye(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::eye(Int(info[0], "n"), Options(info[1], info[2])));
+}
+
+// Metadata: [shape, dtypeCode, device, requiresGrad]
+Napi::Value Shape(const Napi::CallbackInfo& info) {
+  ENV;
+  auto sizes = T(0).sizes();
+  auto array = Napi::Array::New(env, sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) array.Set(static_cast<uint32_t>(i), static_cast<double>(sizes[i]));
+  return array;
+}
+Napi::Value Dtype(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), DtypeCode(T(0).scalar_type())); }
+Napi::Value Device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), T(0).device().str()); }
+Napi::Value RequiresGrad(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(0).requires_grad()); }
+Napi::Value IsContiguous(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(0).is_contiguous()); }
+Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !HolderOf(info[0], "argument 0")->tensor.defined());
+}
+
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  ENV;
+  Holder* holder = HolderOf(info[0], "argument 0");
+  holder->tensor.reset();
+  if (holder->accountedBytes != 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -holder->accountedBytes);
+    holder->accountedBytes = 0;
+  }
+  return env.Undefined();
+}
+
+// to(t, dtype?, device?, copy)
+Napi::Value To(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  auto dtype = OptionalDtype(info[1]);
+  auto device = (info[2].IsUndefined() || info[2].IsNull()) ? t.device() : DeviceOf(info[2]);
+  return Wrap(info.Env(), t.to(device, dtype.value_or(t.scalar_type()), false, info[3].ToBoolean().Value()));
+}
+Napi::Value Contiguous(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).contiguous()); }
+Napi::Value Clone(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).clone()); }
+Napi::Value Detach(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).detach()); }
+Napi::Value Alias(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0)); }
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise math
+// ---------------------------------------------------------------------------------------------
+
+#define UNARY_OPS(X)                                                                                               \
+  X(neg) X(exp) X(log) X(log1p) X(expm1) X(sqrt) X(rsqrt) X(abs) X(tanh) X(sigmoid) X(relu) X(silu) X(sin) X(cos) \
+      X(floor) X(ceil) X(round) X(sign) X(erf) X(reciprocal) X(square) X(logical_not) X(isnan) X(isinf) X(log2)   \
+          X(trunc)
+
+#define DEFINE_UNARY(name) \
+  Napi::Value U_##name(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::name(T(0))); }
+UNARY_OPS(DEFINE_UNARY)
+#undef DEFINE_UNARY
+
+// gelu(t, approximate: 'none' | 'tanh')
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  auto approximate = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string("none");
+  return Wrap(info.Env(), at::gelu(T(0), approximate));
+}
+
+#define BINARY_OPS(X)                                                                                               \
+  X(add) X(sub) X(mul) X(div) X(maximum) X(minimum) X(eq) X(ne) X(lt) X(le) X(gt) X(ge) X(logical_and) X(logical_or) \
+      X(logical_xor) X(remainder) X(atan2) X(floor_divide) X(fmod)
+
+#define DEFINE_BINARY(name)                                            \
+  Napi::Value B_##name(const Napi::CallbackInfo& info) {               \
+    auto& a = T(0);                                                    \
+    return Wrap(info.Env(), at::name(a, TensorOrScalar(info[1], a, "other"))); \
+  }
+BINARY_OPS(DEFINE_BINARY)
+#undef DEFINE_BINARY
+
+// pow(t, exponent: Tensor | number) — the Scalar overload keeps PyTorch's fast paths (x**2 → square)
+Napi::Value Pow(const Napi::CallbackInfo& info) {
+  auto& a = T(0);
+  if (IsTensor(info[1])) return Wrap(info.Env(), at::pow(a, T(1)));
+  return Wrap(info.Env(), at::pow(a, ScalarOf(info[1], "exponent")));
+}
+
+// clamp(t, min?, max?)
+Napi::Value Clamp(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  c10::optional<at::Scalar> lo, hi;
+  if (!(info[1].IsUndefined() || info[1].IsNull())) lo = ScalarOf(info[1], "min");
+  if (!(info[2].IsUndefined() || info[2].IsNull())) hi = ScalarOf(info[2], "max");
+  if (!lo && !hi) throw Napi::TypeError::New(info.Env(), "clamp needs min, max or both");
+  return Wrap(info.Env(), at::clamp(t, lo, hi));
+}
+
+// where(cond, a, b) with a/b Tensor or number
+Napi::Value Where(const Napi::CallbackInfo& info) {
+  auto& cond = T(0);
+  at::Tensor like = IsTensor(info[1]) ? T(1) : (IsTensor(info[2]) ? T(2) : cond);
+  return Wrap(info.Env(), at::where(cond, TensorOrScalar(info[1], like, "input"), TensorOrScalar(info[2], like, "other")));
+}
+
+Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  auto& mask = T(1);
+  if (IsTensor(info[2])) return Wrap(info.Env(), at::masked_fill(t, mask, T(2)));
+  return Wrap(info.Env(), at::masked_fill(t, mask, ScalarOf(info[2], "value")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+// ---------------------------------------------------------------------------------------------
+
+// sum/mean(t, dims?, keepdim, dtype?)
+Napi::Value Sum(const Napi::CallbackInfo& info) {
+  auto dims = OptionalIntList(info[1], "dims");
+  auto dtype = OptionalDtype(info[3]);
+  if (!dims) return Wrap(info.Env(), at::sum(T(0), dtype));
+  return Wrap(info.Env(), at::sum(T(0), *dims, info[2].ToBoolean().Value(), dtype));
+}
+Napi::Value Mean(const Napi::CallbackInfo& info) {
+  auto dims = OptionalIntList(info[1], "dims");
+  auto dtype = OptionalDtype(info[3]);
+  if (!dims) return Wrap(info.Env(), at::mean(T(0), dtype));
+  return Wrap(info.Env(), at::mean(T(0), *dims, info[2].ToBoolean().Value(), dtype));
+}
+Napi::Value Prod(const Napi::CallbackInfo& info) {
+  if (info[1].IsUndefined() || info[1].IsNull()) return Wrap(info.Env(), at::prod(T(0)));
+  return Wrap(info.Env(), at::prod(T(0), Int(info[1], "dim"), info[2].ToBoolean().Value()));
+}
+// amax/amin(t, dims, keepdim): dims [] means all
+Napi::Value Amax(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::amax(T(0), IntList(info[1], "dims"), info[2].ToBoolean().Value()));
+}
+Napi::Value Amin(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::amin(T(0), IntList(info[1], "dims"), info[2].ToBoolean().Value()));
+}
+Napi::Value Logsumexp(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::logsumexp(T(0), IntList(info[1], "dims"), info[2].ToBoolean().Value()));
+}
+// var/std(t, dims?, correction, keepdim)
+Napi::Value Var(const Napi::CallbackInfo& info) {
+  auto dims = OptionalIntList(info[1], "dims");
+  c10::OptionalIntArrayRef ref = dims ? c10::OptionalIntArrayRef(*dims) : c10::nullopt;
+  return Wrap(info.Env(), at::var(T(0), ref, Int(info[2], "correction"), info[3].ToBoolean().Value()));
+}
+Napi::Value Std(const Napi::CallbackInfo& info) {
+  auto dims = OptionalIntList(info[1], "dims");
+  c10::OptionalIntArrayRef ref = dims ? c10::OptionalIntArrayRef(*dims) : c10::nullopt;
+  return Wrap(info.Env(), at::std(T(0), ref, Int(info[2], "correction"), info[3].ToBoolean().Value()));
+}
+// maxDim/minDim(t, dim, keepdim) -> [values, indices]
+Napi::Value MaxDim(const Napi::CallbackInfo& info) {
+  auto result = at::max(T(0), Int(info[1], "dim"), info[2].ToBoolean().Value());
+  return WrapList(info.Env(), {std::get<0>(result), std::get<1>(result)});
+}
+Napi::Value MinDim(const Napi::CallbackInfo& info) {
+  auto result = at::min(T(0), Int(info[1], "dim"), info[2].ToBoolean().Value());
+  return WrapList(info.Env(), {std::get<0>(result), std::get<1>(result)});
+}
+Napi::Value MaxAll(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::max(T(0))); }
+Napi::Value MinAll(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::min(T(0))); }
+// argmax/argmin(t, dim?, keepdim)
+Napi::Value Argmax(const Napi::CallbackInfo& info) {
+  c10::optional<int64_t> dim;
+  if (!(info[1].IsUndefined() || info[1].IsNull())) dim = Int(info[1], "dim");
+  return Wrap(info.Env(), at::argmax(T(0), dim, info[2].ToBoolean().Value()));
+}
+Napi::Value Argmin(const Napi::CallbackInfo& info) {
+  c10::optional<int64_t> dim;
+  if (!(info[1].IsUndefined() || info[1].IsNull())) dim = Int(info[1], "dim");
+  return Wrap(info.Env(), at::argmin(T(0), dim, info[2].ToBoolean().Value()));
+}
+Napi::Value All(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::all(T(0))); }
+Napi::Value Any(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::any(T(0))); }
+// norm(t, p, dims?, keepdim)
+Napi::Value Norm(const Napi::CallbackInfo& info) {
+  auto dims = OptionalIntList(info[2], "dims");
+  at::Scalar p = ScalarOf(info[1], "p");
+  if (!dims) return Wrap(info.Env(), at::norm(T(0), p));
+  return Wrap(info.Env(), at::norm(T(0), p, *dims, info[3].ToBoolean().Value()));
+}
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::softmax(T(0), Int(info[1], "dim"), OptionalDtype(info[2])));
+}
+Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::log_softmax(T(0), Int(info[1], "dim"), OptionalDtype(info[2])));
+}
+Napi::Value Cumsum(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::cumsum(T(0), Int(info[1], "dim"), OptionalDtype(info[2])));
+}
+// topk(t, k, dim, largest, sorted) -> [values, indices]
+Napi::Value Topk(const Napi::CallbackInfo& info) {
+  auto result = at::topk(T(0), Int(info[1], "k"), Int(info[2], "dim"), Bool(info[3], "largest"), Bool(info[4], "sorted"));
+  return WrapList(info.Env(), {std::get<0>(result), std::get<1>(result)});
+}
+// sort(t, dim, descending) -> [values, indices]
+Napi::Value Sort(const Napi::CallbackInfo& info) {
+  auto result = at::sort(T(0), Int(info[1], "dim"), Bool(info[2], "descending"));
+  return WrapList(info.Env(), {std::get<0>(result), std::get<1>(result)});
+}
+Napi::Value Argsort(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::argsort(T(0), Int(info[1], "dim"), Bool(info[2], "descending")));
+}
+// multinomial(probs, numSamples, replacement)
+Napi::Value Multinomial(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::multinomial(T(0), Int(info[1], "numSamples"), Bool(info[2], "replacement")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear algebra
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::matmul(T(0), T(1))); }
+Napi::Value Bmm(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::bmm(T(0), T(1))); }
+Napi::Value Mm(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::mm(T(0), T(1))); }
+Napi::Value Outer(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::outer(T(0), T(1))); }
+
+// ---------------------------------------------------------------------------------------------
+// Shape and indexing
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value Reshape(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::reshape(T(0), IntList(info[1], "shape"))); }
+Napi::Value View(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).view(IntList(info[1], "shape"))); }
+Napi::Value Permute(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::permute(T(0), IntList(info[1], "dims"))); }
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::transpose(T(0), Int(info[1], "dim0"), Int(info[2], "dim1")));
+}
+Napi::Value Squeeze(const Napi::CallbackInfo& info) {
+  if (info[1].IsUndefined() || info[1].IsNull()) return Wrap(info.Env(), at::squeeze(T(0)));
+  return Wrap(info.Env(), at::squeeze(T(0), Int(info[1], "dim")));
+}
+Napi::Value Unsqueeze(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::unsqueeze(T(0), Int(info[1], "dim"))); }
+Napi::Value Flatten(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::flatten(T(0), Int(info[1], "startDim"), Int(info[2], "endDim")));
+}
+Napi::Value Expand(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).expand(IntList(info[1], "shape"))); }
+Napi::Value BroadcastTo(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::broadcast_to(T(0), IntList(info[1], "shape")));
+}
+Napi::Value Repeat(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(0).repeat(IntList(info[1], "repeats"))); }
+Napi::Value Flip(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::flip(T(0), IntList(info[1], "dims"))); }
+Napi::Value Cat(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::cat(TensorList(info[0], "tensors"), Int(info[1], "dim"))); }
+Napi::Value Stack(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::stack(TensorList(info[0], "tensors"), Int(info[1], "dim")));
+}
+// split(t, sizeOrSizes, dim)
+Napi::Value Split(const Napi::CallbackInfo& info) {
+  if (info[1].IsArray()) {
+    return WrapList(info.Env(), at::split_with_sizes(T(0), IntList(info[1], "sizes"), Int(info[2], "dim")));
+  }
+  return WrapList(info.Env(), at::split(T(0), Int(info[1], "splitSize"), Int(info[2], "dim")));
+}
+Napi::Value Chunk(const Napi::CallbackInfo& info) {
+  return WrapList(info.Env(), at::chunk(T(0), Int(info[1], "chunks"), Int(info[2], "dim")));
+}
+Napi::Value Unbind(const Napi::CallbackInfo& info) { return WrapList(info.Env(), at::unbind(T(0), Int(info[1], "dim"))); }
+// slice(t, dim, start?, end?, step)
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  c10::optional<int64_t> start, end;
+  if (!(info[2].IsUndefined() || info[2].IsNull())) start = Int(info[2], "start");
+  if (!(info[3].IsUndefined() || info[3].IsNull())) end = Int(info[3], "end");
+  return Wrap(info.Env(), at::slice(T(0), Int(info[1], "dim"), start, end, Int(info[4], "step")));
+}
+Napi::Value Narrow(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::narrow(T(0), Int(info[1], "dim"), Int(info[2], "start"), Int(info[3], "length")));
+}
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::select(T(0), Int(info[1], "dim"), Int(info[2], "index")));
+}
+Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::index_select(T(0), Int(info[1], "dim"), TensorOf(info[2], "index")));
+}
+// index(t, indices: (Tensor | null)[]) — advanced indexing like t[idx0, :, idx2]
+Napi::Value Index(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "indices must be an array of Tensors or nulls");
+  auto array = info[1].As<Napi::Array>();
+  c10::List<c10::optional<at::Tensor>> indices;
+  for (uint32_t i = 0; i < array.Length(); ++i) indices.push_back(OptionalTensor(array.Get(i), "index"));
+  return Wrap(info.Env(), at::index(t, indices));
+}
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::gather(T(0), Int(info[1], "dim"), TensorOf(info[2], "index")));
+}
+// scatter(t, dim, index, src: Tensor | number)
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  auto dim = Int(info[1], "dim");
+  auto& index = TensorOf(info[2], "index");
+  if (IsTensor(info[3])) return Wrap(info.Env(), at::scatter(t, dim, index, T(3)));
+  return Wrap(info.Env(), at::scatter(t, dim, index, ScalarOf(info[3], "value")));
+}
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::scatter_add(T(0), Int(info[1], "dim"), TensorOf(info[2], "index"), TensorOf(info[3], "src")));
+}
+Napi::Value Triu(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::triu(T(0), Int(info[1], "diagonal"))); }
+Napi::Value Tril(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::tril(T(0), Int(info[1], "diagonal"))); }
+Napi::Value OneHot(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::one_hot(T(0), Int(info[1], "numClasses"))); }
+
+// ---------------------------------------------------------------------------------------------
+// In-place (for initialisation and optimizers; they refuse leaf tensors that require grad unless
+// called under no-grad, as PyTorch does)
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value Copy_(const Napi::CallbackInfo& info) {
+  T(0).copy_(T(1));
+  return info[0];
+}
+Napi::Value Fill_(const Napi::CallbackInfo& info) {
+  T(0).fill_(ScalarOf(info[1], "value"));
+  return info[0];
+}
+Napi::Value Zero_(const Napi::CallbackInfo& info) {
+  T(0).zero_();
+  return info[0];
+}
+Napi::Value Normal_(const Napi::CallbackInfo& info) {
+  T(0).normal_(Number(info[1], "mean"), Number(info[2], "std"));
+  return info[0];
+}
+Napi::Value Uniform_(const Napi::CallbackInfo& info) {
+  T(0).uniform_(Number(info[1], "from"), Number(info[2], "to"));
+  return info[0];
+}
+// add_(t, other, alpha)
+Napi::Value Add_(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  t.add_(TensorOrScalar(info[1], t, "other"), ScalarOf(info[2], "alpha"));
+  return info[0];
+}
+Napi::Value Mul_(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  t.mul_(TensorOrScalar(info[1], t, "other"));
+  return info[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Neural-network functions
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::linear(T(0), TensorOf(info[1], "weight"), OptionalTensor(info[2], "bias")));
+}
+// embedding(weight, indices, paddingIdx)
+Napi::Value Embedding(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::embedding(TensorOf(info[0], "weight"), TensorOf(info[1], "indices"), Int(info[2], "paddingIdx")));
+}
+// layerNorm(x, normalizedShape, weight?, bias?, eps)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::layer_norm(T(0), IntList(info[1], "normalizedShape"), OptionalTensor(info[2], "weight"),
+                                         OptionalTensor(info[3], "bias"), Number(info[4], "eps")));
+}
+// conv2d(x, weight, bias?, stride, padding, dilation, groups)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::conv2d(T(0), TensorOf(info[1], "weight"), OptionalTensor(info[2], "bias"),
+                                     IntList(info[3], "stride"), IntList(info[4], "padding"), IntList(info[5], "dilation"),
+                                     Int(info[6], "groups")));
+}
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  double p = Number(info[1], "p");
+  if (!(p >= 0.0 && p <= 1.0)) throw Napi::RangeError::New(info.Env(), "dropout probability must be in [0, 1], got " + std::to_string(p));
+  return Wrap(info.Env(), at::dropout(T(0), p, Bool(info[2], "train")));
+}
+
+int64_t Reduction(const Napi::Value& value) {
+  std::string name = String(value, "reduction");
+  if (name == "mean") return at::Reduction::Mean;
+  if (name == "sum") return at::Reduction::Sum;
+  if (name == "none") return at::Reduction::None;
+  throw Napi::TypeError::New(value.Env(), "reduction must be 'mean', 'sum' or 'none', got '" + name + "'");
+}
+
+// crossEntropy(logits, target, weight?, reduction, ignoreIndex, labelSmoothing)
+Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::cross_entropy_loss(T(0), TensorOf(info[1], "target"), OptionalTensor(info[2], "weight"),
+                                                 Reduction(info[3]), Int(info[4], "ignoreIndex"),
+                                                 Number(info[5], "labelSmoothing")));
+}
+Napi::Value NllLoss(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::nll_loss(T(0), TensorOf(info[1], "target"), OptionalTensor(info[2], "weight"),
+                                       Reduction(info[3]), Int(info[4], "ignoreIndex")));
+}
+Napi::Value MseLoss(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::mse_loss(T(0), TensorOf(info[1], "target"), Reduction(info[2])));
+}
+Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::binary_cross_entropy_with_logits(T(0), TensorOf(info[1], "target"), c10::nullopt, c10::nullopt,
+                                                               Reduction(info[2])));
+}
+
+// attention(q, k, v, causal, mask?, dropoutP, train): softmax(q kᵀ / √d + mask) v over the last two
+// dimensions, composed from ATen ops in one native call (autograd flows through each op).
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  auto& q = TensorOf(info[0], "query");
+  auto& k = TensorOf(info[1], "key");
+  auto& v = TensorOf(info[2], "value");
+  bool causal = Bool(info[3], "causal");
+  auto mask = OptionalTensor(info[4], "mask");
+  double dropoutP = Number(info[5], "dropoutP");
+  bool train = Bool(info[6], "train");
+  TORCH_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, "attention: query, key and value need at least 2 dimensions");
+  TORCH_CHECK(q.size(-1) == k.size(-1), "attention: query and key head sizes differ: ", q.size(-1), " vs ", k.size(-1));
+  double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  if (causal) {
+    int64_t L = q.size(-2), S = k.size(-2);
+    auto future = at::ones({L, S}, at::TensorOptions().dtype(at::kBool).device(q.device())).triu_(S - L + 1);
+    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  }
+  if (mask) {
+    if (mask->scalar_type() == at::kBool) {
+      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+    } else {
+      scores = scores + *mask;
+    }
+  }
+  auto weights = at::softmax(scores, -1);
+  if (dropoutP > 0.0 && train) weights = at::dropout(weights, dropoutP, true);
+  return Wrap(info.Env(), at::matmul(weights, v));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Autograd
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
+  T(0).requires_grad_(Bool(info[1], "requiresGrad"));
+  return info[0];
+}
+// backward(t, gradient?, retainGraph, createGraph)
+Napi::Value Backward(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  auto gradient = OptionalTensor(info[1], "gradient");
+  if (!gradient && t.numel() != 1) {
+    throw Napi::Error::New(info.Env(), "backward() without a gradient needs a scalar output, got shape " + c10::str(t.sizes()) +
+                                           "; pass a gradient of the same shape");
+  }
+  t.backward(gradient.value_or(at::Tensor()), info[2].ToBoolean().Value(), info[3].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+Napi::Value Grad(const Napi::CallbackInfo& info) {
+  const auto& grad = T(0).grad();
+  if (!grad.defined()) return info.Env().Null();
+  return Wrap(info.Env(), grad);
+}
+Napi::Value SetGrad(const Napi::CallbackInfo& info) {
+  auto& t = T(0);
+  if (info[1].IsNull() || info[1].IsUndefined()) {
+    t.mutable_grad() = at::Tensor();
+  } else {
+    t.mutable_grad() = T(1);
+  }
+  return info.Env().Undefined();
+}
+Napi::Value RetainGrad(const Napi::CallbackInfo& info) {
+  T(0).retain_grad();
+  return info[0];
+}
+Napi::Value IsLeaf(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(0).is_leaf()); }
+Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
+  bool previous = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(Bool(info[0], "enabled"));
+  return Napi::Boolean::New(info.Env(), previous);
+}
+Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+
+// ---------------------------------------------------------------------------------------------
+// Optimizers (the update rules of torch.optim, single-tensor variants, in C++ so one call updates
+// every parameter)
+// ---------------------------------------------------------------------------------------------
+
+void CheckSameLength(Napi::Env env, size_t a, size_t b, const char* what) {
+  if (a != b) throw Napi::Error::New(env, std::string(what) + ": state and parameter lists differ in length");
+}
+
+// adamwStep(params, expAvg, expAvgSq, step, lr, beta1, beta2, eps, weightDecay)
+Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
+  auto params = TensorList(info[0], "params");
+  auto expAvg = TensorList(info[1], "expAvg");
+  auto expAvgSq = TensorList(info[2], "expAvgSq");
+  CheckSameLength(info.Env(), params.size(), expAvg.size(), "adamw");
+  CheckSameLength(info.Env(), params.size(), expAvgSq.size(), "adamw");
+  double step = Number(info[3], "step"), lr = Number(info[4], "lr"), beta1 = Number(info[5], "beta1"),
+         beta2 = Number(info[6], "beta2"), eps = Number(info[7], "eps"), weightDecay = Number(info[8], "weightDecay");
+  at::NoGradGuard noGrad;
+  double bias1 = 1.0 - std::pow(beta1, step);
+  double bias2Sqrt = std::sqrt(1.0 - std::pow(beta2, step));
+  double stepSize = lr / bias1;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    const auto& g = p.grad();
+    if (!g.defined()) continue;
+    if (weightDecay != 0.0) p.mul_(1.0 - lr * weightDecay);
+    expAvg[i].lerp_(g, 1.0 - beta1);
+    expAvgSq[i].mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+    auto denom = (expAvgSq[i].sqrt() / bias2Sqrt).add_(eps);
+    p.addcdiv_(expAvg[i], denom, -stepSize);
+  }
+  return info.Env().Undefined();
+}
+
+// sgdStep(params, momentumBuffers, first, lr, momentum, dampening, weightDecay, nesterov)
+Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  auto params = TensorList(info[0], "params");
+  auto buffers = TensorList(info[1], "momentumBuffers");
+  bool first = Bool(info[2], "first");
+  double lr = Number(info[3], "lr"), momentum = Number(info[4], "momentum"), dampening = Number(info[5], "dampening"),
+         weightDecay = Number(info[6], "weightDecay");
+  bool nesterov = Bool(info[7], "nesterov");
+  if (momentum != 0.0) CheckSameLength(info.Env(), params.size(), buffers.size(), "sgd");
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    at::Tensor d = p.grad();
+    if (!d.defined()) continue;
+    if (weightDecay != 0.0) d = d.add(p, weightDecay);
+    if (momentum != 0.0) {
+      auto& buf = buffers[i];
+      if (first) {
+        buf.copy_(d);
+      } else {
+        buf.mul_(momentum).add_(d, 1.0 - dampening);
+      }
+      d = nesterov ? d.add(buf, momentum) : buf;
+    }
+    p.add_(d, -lr);
+  }
+  return info.Env().Undefined();
+}
+
+// clipGradNorm(params, maxNorm, normType) -> total norm before clipping (torch.nn.utils.clip_grad_norm_)
+Napi::Value ClipGradNorm(const Napi::CallbackInfo& info) {
+  auto params = TensorList(info[0], "params");
+  double maxNorm = Number(info[1], "maxNorm");
+  double normType = Number(info[2], "normType");
+  at::NoGradGuard noGrad;
+  std::vector<at::Tensor> grads;
+  for (auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  if (grads.empty()) return Napi::Number::New(info.Env(), 0.0);
+  at::Tensor total;
+  if (std::isinf(normType)) {
+    std::vector<at::Tensor> maxes;
+    for (auto& g : grads) maxes.push_back(g.detach().abs().max());
+    total = maxes.size() == 1 ? maxes[0] : at::stack(maxes).max();
+  } else {
+    std::vector<at::Tensor> norms;
+    for (auto& g : grads) norms.push_back(at::norm(g.detach(), normType));
+    total = at::norm(at::stack(norms), normType);
+  }
+  auto coef = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+  for (auto& g : grads) g.detach().mul_(coef.to(g.device()));
+  return Napi::Number::New(info.Env(), total.item<double>());
+}
+
+Napi::Value ZeroGrad(const Napi::CallbackInfo& info) {
+  auto params = TensorList(info[0], "params");
+  for (auto& p : params) p.mutable_grad() = at::Tensor();
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  int64_t n = Int(info[0], "threads");
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads needs at least 1 thread, got " + std::to_string(n));
+  at::set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  double seed = Number(info[0], "seed");
+  if (!(seed >= 0 && std::floor(seed) == seed && seed <= 9007199254740991.0)) {
+    throw Napi::RangeError::New(info.Env(), "manualSeed needs a non-negative integer, got " + std::to_string(seed));
+  }
+  at::manual_seed(static_cast<uint64_t>(seed));
+  return info.Env().Undefined();
+}
+Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::hasCUDA()); }
+Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0);
+}
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto out = Napi::Object::New(env);
+  out.Set("libtorch", TORCH_VERSION);
+  out.Set("config", at::show_config());
+  out.Set("parallel", at::get_parallel_info());
+  out.Set("napi", NAPI_VERSION);
+  return out;
+}
+
+#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, Guarded<fn>, name))
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  EXPORT("fromBytes", FromBytes);
+  EXPORT("toBytes", ToBytes);
+  EXPORT("item", Item);
+  EXPORT("zeros", Zeros);
+  EXPORT("ones", Ones);
+  EXPORT("full", Full);
+  EXPORT("empty", Empty);
+  EXPORT("randn", Randn);
+  EXPORT("rand", Rand);
+  EXPORT("randint", Randint);
+  EXPORT("arange", Arange);
+  EXPORT("linspace", Linspace);
+  EXPORT("eye", Eye);
+  EXPORT("shape", Shape);
+  EXPORT("dtype", Dtype);
+  EXPORT("device", Device);
+  EXPORT("requiresGrad", RequiresGrad);
+  EXPORT("isContiguous", IsContiguous);
+  EXPORT("isDisposed", IsDisposed);
+  EXPORT("dispose", Dispose);
+  EXPORT("to", To);
+  EXPORT("contiguous", Contiguous);
+  EXPORT("clone", Clone);
+  EXPORT("detach", Detach);
+  EXPORT("alias", Alias);
+#define EXPORT_UNARY(name) EXPORT(#name, U_##name);
+  UNARY_OPS(EXPORT_UNARY)
+#undef EXPORT_UNARY
+#define EXPORT_BINARY(name) EXPORT(#name, B_##name);
+  BINARY_OPS(EXPORT_BINARY)
+#undef EXPORT_BINARY
+  EXPORT("gelu", Gelu);
+  EXPORT("pow", Pow);
+  EXPORT("clamp", Clamp);
+  EXPORT("where", Where);
+  EXPORT("maskedFill", MaskedFill);
+  EXPORT("sum", Sum);
+  EXPORT("mean", Mean);
+  EXPORT("prod", Prod);
+  EXPORT("amax", Amax);
+  EXPORT("amin", Amin);
+  EXPORT("logsumexp", Logsumexp);
+  EXPORT("var", Var);
+  EXPORT("std", Std);
+  EXPORT("maxDim", MaxDim);
+  EXPORT("minDim", MinDim);
+  EXPORT("maxAll", MaxAll);
+  EXPORT("minAll", MinAll);
+  EXPORT("argmax", Argmax);
+  EXPORT("argmin", Argmin);
+  EXPORT("all", All);
+  EXPORT("any", Any);
+  EXPORT("norm", Norm);
+  EXPORT("softmax", Softmax);
+  EXPORT("logSoftmax", LogSoftmax);
+  EXPORT("cumsum", Cumsum);
+  EXPORT("topk", Topk);
+  EXPORT("sort", Sort);
+  EXPORT("argsort", Argsort);
+  EXPORT("multinomial", Multinomial);
+  EXPORT("matmul", Matmul);
+  EXPORT("bmm", Bmm);
+  EXPORT("mm", Mm);
+  EXPORT("outer", Outer);
+  EXPORT("reshape", Reshape);
+  EXPORT("view", View);
+  EXPORT("permute", Permute);
+  EXPORT("transpose", Transpose);
+  EXPORT("squeeze", Squeeze);
+  EXPORT("unsqueeze", Unsqueeze);
+  EXPORT("flatten", Flatten);
+  EXPORT("expand", Expand);
+  EXPORT("broadcastTo", BroadcastTo);
+  EXPORT("repeat", Repeat);
+  EXPORT("flip", Flip);
+  EXPORT("cat", Cat);
+  EXPORT("stack", Stack);
+  EXPORT("split", Split);
+  EXPORT("chunk", Chunk);
+  EXPORT("unbind", Unbind);
+  EXPORT("slice", Slice);
+  EXPORT("narrow", Narrow);
+  EXPORT("select", Select);
+  EXPORT("indexSelect", IndexSelect);
+  EXPORT("index", Index);
+  EXPORT("gather", Gather);
+  EXPORT("scatter", Scatter);
+  EXPORT("scatterAdd", ScatterAdd);
+  EXPORT("triu", Triu);
+  EXPORT("tril", Tril);
+  EXPORT("oneHot", OneHot);
+  EXPORT("copy_", Copy_);
+  EXPORT("fill_", Fill_);
+  EXPORT("zero_", Zero_);
+  EXPORT("normal_", Normal_);
+  EXPORT("uniform_", Uniform_);
+  EXPORT("add_", Add_);
+  EXPORT("mul_", Mul_);
+  EXPORT("linear", Linear);
+  EXPORT("embedding", Embedding);
+  EXPORT("layerNorm", LayerNorm);
+  EXPORT("conv2d", Conv2d);
+  EXPORT("dropout", Dropout);
+  EXPORT("crossEntropy", CrossEntropy);
+  EXPORT("nllLoss", NllLoss);
+  EXPORT("mseLoss", MseLoss);
+  EXPORT("bceWithLogits", BceWithLogits);
+  EXPORT("attention", Attention);
+  EXPORT("setRequiresGrad", SetRequiresGrad);
+  EXPORT("backward", Backward);
+  EXPORT("grad", Grad);
+  EXPORT("setGrad", SetGrad);
+  EXPORT("retainGrad", RetainGrad);
+  EXPORT("isLeaf", IsLeaf);
+  EXPORT("setGradEnabled", SetGradEnabled);
+  EXPORT("isGradEnabled", IsGradEnabled);
+  EXPORT("adamwStep", AdamwStep);
+  EXPORT("sgdStep", SgdStep);
+  EXPORT("clipGradNorm", ClipGradNorm);
+  EXPORT("zeroGrad", ZeroGrad);
+  EXPORT("setNumThreads", SetNumThreads);
+  EXPORT("getNumThreads", GetNumThreads);
+  EXPORT("manualSeed", ManualSeed);
+  EXPORT("cudaIsAvailable", CudaIsAvailable);
+  EXPORT("cudaDeviceCount", CudaDeviceCount);
+  EXPORT("version", Version);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(r1_engine, Init)

@@ -1,0 +1,44 @@
+// Element types and devices, with the numeric codes the native addon uses (native/engine.cc kDtypes).
+
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'float16' | 'bfloat16' | 'uint8';
+
+/** 'cpu', 'cuda' (the current CUDA device) or 'cuda:N'. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+
+export const DTYPES: readonly DType[] = [
+  'float32',
+  'float64',
+  'int64',
+  'int32',
+  'bool',
+  'float16',
+  'bfloat16',
+  'uint8',
+];
+
+export function dtypeCode(dtype: DType): number {
+  const code = DTYPES.indexOf(dtype);
+  if (code < 0) throw new TypeError(`unknown dtype '${String(dtype)}': use one of ${DTYPES.join(', ')}`);
+  return code;
+}
+
+export function dtypeFromCode(code: number): DType {
+  const dtype = DTYPES[code];
+  if (dtype === undefined) throw new TypeError(`the engine returned an unsupported dtype code ${code}`);
+  return dtype;
+}
+
+export const BYTES_PER_ELEMENT: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  bool: 1,
+  float16: 2,
+  bfloat16: 2,
+  uint8: 1,
+};
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
+}

@@ -1,0 +1,76 @@
+// Process-wide engine settings and facts: threads, seed, CUDA, versions and the BLAS in use.
+import { readFileSync, realpathSync } from 'node:fs';
+import { engine } from './native.js';
+
+/** Intra-op threads for CPU kernels (torch.set_num_threads). */
+export function setNumThreads(threads: number): void {
+  engine().setNumThreads(threads);
+}
+
+export function getNumThreads(): number {
+  return engine().getNumThreads();
+}
+
+/** Seeds the global CPU and CUDA generators (torch.manual_seed): randn/rand/randint/dropout/multinomial. */
+export function manualSeed(seed: number): void {
+  engine().manualSeed(seed);
+}
+
+export function cudaIsAvailable(): boolean {
+  return engine().cudaIsAvailable();
+}
+
+export function cudaDeviceCount(): number {
+  return engine().cudaDeviceCount();
+}
+
+export interface EngineInfo {
+  libtorch: string;
+  napi: number;
+  threads: number;
+  cuda: boolean;
+  cudaDevices: number;
+  /** BLAS libraries mapped into this process (from /proc/self/maps), resolved through symlinks. */
+  blas: string[];
+  /** torch.__config__.show() */
+  config: string;
+  /** torch.__config__.parallel_info() */
+  parallel: string;
+}
+
+/** The BLAS shared objects this process has loaded (Linux; empty elsewhere). */
+export function loadedBlas(): string[] {
+  let maps: string;
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return [];
+  }
+  const found = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const path = line.slice(line.indexOf('/'));
+    if (line.includes('/') && /blas|mkl|lapack/i.test(path)) {
+      try {
+        found.add(realpathSync(path));
+      } catch {
+        found.add(path);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+export function engineInfo(): EngineInfo {
+  const native = engine();
+  const version = native.version();
+  return {
+    libtorch: version.libtorch,
+    napi: version.napi,
+    threads: native.getNumThreads(),
+    cuda: native.cudaIsAvailable(),
+    cudaDevices: native.cudaDeviceCount(),
+    blas: loadedBlas(),
+    config: version.config,
+    parallel: version.parallel,
+  };
+}
