@@ -2,6 +2,7 @@
 // The `r1-reward` command line: one small file per command under src/cli/, wiring only.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerData } from './data.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';
 
@@ -13,5 +14,6 @@ const program = new Command()
 
 registerSelfCheck(program);
 registerServeReward(program);
+registerData(program);
 
 await program.parseAsync(process.argv);

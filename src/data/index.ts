@@ -43,4 +43,5 @@ export {
   r1SampleToPair,
   readR1RewardData,
 } from './r1-reward-format.js';
+export * from './synthetic/index.js';
 export type { BenchmarkName, ImageInput, PreferencePair } from './types.js';

@@ -1,0 +1,111 @@
+// `r1-reward data …`: build the synthetic world, and check a benchmark file (counts, skipped items).
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { BENCHMARK_NAMES, readBenchmark } from '../data/benchmarks.js';
+import { DEFAULT_WORLD, formatSynthSummary, writeSyntheticWorld } from '../data/synthetic/index.js';
+import type { BenchmarkName } from '../data/types.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${value}`);
+    return n;
+  };
+}
+
+export function registerData(program: Command): void {
+  const data = program.command('data').description('synthetic preference world and benchmark files');
+
+  data
+    .command('synth')
+    .description('generate the synthetic multimodal preference world (images, SFT/RL splits, benchmark)')
+    .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
+    .option('--seed <s>', 'random seed', integer('--seed', 0), DEFAULT_WORLD.seed)
+    .option('--n <n>', 'training samples', integer('--n', 0), DEFAULT_WORLD.trainSize)
+    .option('--bench-n <n>', 'held-out benchmark pairs', integer('--bench-n', 0), DEFAULT_WORLD.benchmarkSize)
+    .option(
+      '--image-size <px>',
+      'image side in pixels (≥ 32)',
+      integer('--image-size', 32),
+      DEFAULT_WORLD.imageSize,
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (options: {
+        out: string;
+        seed: number;
+        n: number;
+        benchN: number;
+        imageSize: number;
+        json?: boolean;
+      }) => {
+        const config = {
+          ...DEFAULT_WORLD,
+          seed: options.seed,
+          trainSize: options.n,
+          benchmarkSize: options.benchN,
+          imageSize: options.imageSize,
+        };
+        const summary = await writeSyntheticWorld(options.out, config);
+        console.log(
+          options.json ? JSON.stringify(summary, null, 2) : formatSynthSummary(summary, options.out),
+        );
+      },
+    );
+
+  data
+    .command('check')
+    .description('read a benchmark file through its loader: items per category, skipped items, first error')
+    .requiredOption('--benchmark <name>', `one of ${BENCHMARK_NAMES.join(', ')}`)
+    .requiredOption('--file <path>', 'the benchmark data file')
+    .option('--images-root <dir>', 'folder image paths are relative to (default: the file’s folder)')
+    .option('--skip-missing', 'skip items whose images are missing or undecodable, and count them')
+    .option('--no-check-images', 'read the text only: resolve image paths but do not open them')
+    .option('--json', 'print the counts as JSON')
+    .action(
+      async (options: {
+        benchmark: string;
+        file: string;
+        imagesRoot?: string;
+        skipMissing?: boolean;
+        checkImages: boolean;
+        json?: boolean;
+      }) => {
+        if (!BENCHMARK_NAMES.includes(options.benchmark as BenchmarkName)) {
+          throw new InvalidArgumentError(
+            `--benchmark must be one of ${BENCHMARK_NAMES.join(', ')}, got ${options.benchmark}`,
+          );
+        }
+        const categories: Record<string, number> = {};
+        const skipped: { id: string; reason: string }[] = [];
+        let items = 0;
+        const pairs = readBenchmark(options.benchmark as BenchmarkName, options.file, {
+          ...(options.imagesRoot ? { imagesRoot: options.imagesRoot } : {}),
+          skipMissing: options.skipMissing ?? false,
+          checkImages: options.checkImages,
+          onSkip: (id, reason) => skipped.push({ id, reason }),
+        });
+        for await (const pair of pairs) {
+          items += 1;
+          const key = pair.category ?? '(none)';
+          categories[key] = (categories[key] ?? 0) + 1;
+        }
+        const report = {
+          file: options.file,
+          items,
+          categories,
+          skipped: skipped.length,
+          skippedItems: skipped.slice(0, 20),
+        };
+        if (options.json) {
+          console.log(JSON.stringify(report, null, 2));
+          return;
+        }
+        console.log(`${options.file}: ${items} items`);
+        for (const [category, n] of Object.entries(categories)) console.log(`  ${category}: ${n}`);
+        console.log(`  skipped: ${skipped.length}`);
+        for (const s of skipped.slice(0, 20)) console.log(`    ${s.reason}`);
+      },
+    );
+}

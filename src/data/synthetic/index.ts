@@ -1,0 +1,34 @@
+// The synthetic multimodal preference world: the stand-in for R1-Reward-200K and its GPT-4o teacher.
+export { type Claim, claimClause, claimHolds, OPPOSITE, RELATIONS, type Relation } from './claims.js';
+export { perceiveScene, silhouetteMargin } from './perceive.js';
+export {
+  ERROR_KINDS,
+  type ErrorKind,
+  type Hardness,
+  KINDS_FOR_ERROR,
+  makeProblem,
+  type Problem,
+  QUESTION_KINDS,
+  type QuestionKind,
+} from './questions.js';
+export { Rng } from './random.js';
+export { BACKGROUND, PALETTE, renderPixels, renderPng } from './render.js';
+export { CELL_NAMES, COLORS, type Scene, type SceneObject, SHAPES, SIZES } from './scene.js';
+export {
+  DEFAULT_TEACHER,
+  DIFFICULTIES,
+  type Difficulty,
+  runTeacher,
+  type TeacherConfig,
+  teacherOutput,
+} from './teacher.js';
+export {
+  balancedPositions,
+  DEFAULT_WORLD,
+  generateSample,
+  type SyntheticSample,
+  type SyntheticSplit,
+  type SyntheticWorldConfig,
+  validateWorldConfig,
+} from './world.js';
+export { formatSynthSummary, type SynthSummary, writeSyntheticWorld } from './write.js';

@@ -1,0 +1,358 @@
+// Questions about a scene and the two responses to each: a faithful one (every claim holds) and a
+// flawed one (exactly one claim replaced by a false one: the controlled error). `hardness` (0–2)
+// makes the flaw subtler and the responses longer and more alike.
+
+import {
+  type Claim,
+  claimClause,
+  claimHolds,
+  OPPOSITE,
+  RELATIONS,
+  type Relation,
+  sentence,
+} from './claims.js';
+import type { Rng } from './random.js';
+import {
+  COLORS,
+  colOf,
+  type ObjectRef,
+  rowOf,
+  type Scene,
+  type SceneObject,
+  SHAPES,
+  SIZES,
+  sampleScene,
+  uniqueObject,
+} from './scene.js';
+
+export const QUESTION_KINDS = [
+  'count',
+  'existence',
+  'attribute',
+  'relation',
+  'short-description',
+  'long-description',
+] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+/** The controlled errors; the benchmark split has one category per error kind. */
+export const ERROR_KINDS = ['hallucination', 'count', 'attribute', 'relation', 'long-slip'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Question kinds that can carry each error kind. */
+export const KINDS_FOR_ERROR: Record<ErrorKind, readonly QuestionKind[]> = {
+  hallucination: ['existence', 'short-description'],
+  count: ['count'],
+  attribute: ['attribute', 'short-description'],
+  relation: ['relation'],
+  'long-slip': ['long-description'],
+};
+
+export type Hardness = 0 | 1 | 2;
+
+export interface Problem {
+  scene: Scene;
+  kind: QuestionKind;
+  errorKind: ErrorKind;
+  hardness: Hardness;
+  question: string;
+  /** Claims of the faithful response, in order; all hold. */
+  faithful: Claim[];
+  /** The same claims with one replaced by a false one. */
+  flawed: Claim[];
+  /** Index of the replaced claim. */
+  slip: number;
+  faithfulText: string;
+  flawedText: string;
+}
+
+/** Two phrasings; at hardness 0 the two responses pick theirs independently, otherwise they share one. */
+type Style = 'plain' | 'seen';
+
+/** "there are 2 circles" → "I see 2 circles"; "there is no red square" → "I see no red square". */
+function seenClause(clause: string): string {
+  return clause.replace(/^there (?:are|is) /, 'I see ');
+}
+
+function joinList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** A response's text from its claims. */
+function responseText(kind: QuestionKind, claims: Claim[], style: Style): string {
+  const [first] = claims;
+  switch (kind) {
+    case 'count':
+      return sentence(style === 'plain' ? claimClause(first!) : seenClause(claimClause(first!)));
+    case 'existence': {
+      const yes = first!.type === 'exists' && first!.present;
+      const clause = style === 'plain' ? claimClause(first!) : seenClause(claimClause(first!));
+      return `${yes ? 'Yes' : 'No'}, ${clause}.`;
+    }
+    case 'attribute':
+    case 'relation': {
+      const clause = claimClause(first!);
+      return sentence(
+        style === 'plain' ? clause : clause.replace(/^the [a-z]+(?: [a-z]+)? (?:object )?is /, 'it is '),
+      );
+    }
+    case 'short-description': {
+      const list = joinList(claims.map(claimClause));
+      return sentence(style === 'plain' ? list : `I see ${list}`);
+    }
+    case 'long-description':
+      return claims
+        .map((claim, i) =>
+          sentence(i === 0 && style === 'seen' ? seenClause(claimClause(claim)) : claimClause(claim)),
+        )
+        .join(' ');
+  }
+}
+
+function byCell(scene: Scene): SceneObject[] {
+  return [...scene.objects].sort((a, b) => a.cell - b.cell);
+}
+
+function objectClaim(o: SceneObject, withCell: boolean): Claim {
+  return {
+    type: 'object',
+    color: o.color,
+    shape: o.shape,
+    size: o.size,
+    ...(withCell ? { cell: o.cell } : {}),
+  };
+}
+
+/** What a builder returns before the texts are written. */
+interface Draft {
+  scene: Scene;
+  question: string;
+  faithful: Claim[];
+  flawed: Claim[];
+  slip: number;
+  errorKind: ErrorKind;
+}
+
+const other = <T>(rng: Rng, items: readonly T[], not: T): T => rng.pick(items.filter((x) => x !== not));
+
+function countDraft(rng: Rng, h: Hardness): Draft | undefined {
+  const scene = sampleScene(rng, 1 + rng.int(4));
+  const subject = rng.int(3);
+  const of: ObjectRef =
+    subject === 0 ? { shape: rng.pick(SHAPES) } : subject === 1 ? { color: rng.pick(COLORS) } : {};
+  const n = scene.objects.filter(
+    (o) => (of.color ?? o.color) === o.color && (of.shape ?? o.shape) === o.shape,
+  ).length;
+  if (h === 2 && n < 2) return undefined;
+  const offset = h === 0 ? 2 : 1;
+  const wrong = [n - offset, n + offset].filter((m) => m >= 0 && m <= 4);
+  if (wrong.length === 0) return undefined;
+  const noun = of.shape ? `${of.shape}s` : of.color ? `${of.color} objects` : 'objects';
+  return {
+    scene,
+    question: `How many ${noun} are there?`,
+    faithful: [{ type: 'count', of, n }],
+    flawed: [{ type: 'count', of, n: rng.pick(wrong) }],
+    slip: 0,
+    errorKind: 'count',
+  };
+}
+
+function existenceDraft(rng: Rng, h: Hardness): Draft | undefined {
+  const scene = sampleScene(rng, 1 + rng.int(4));
+  let color: (typeof COLORS)[number];
+  let shape: (typeof SHAPES)[number];
+  const present = rng.chance(0.5);
+  if (present) {
+    const o = rng.pick(scene.objects);
+    if ((h === 0 && o.size !== 'large') || (h === 2 && o.size !== 'small')) return undefined;
+    ({ color, shape } = o);
+  } else {
+    color = rng.pick(COLORS);
+    shape = rng.pick(SHAPES);
+    if (scene.objects.some((o) => o.color === color && o.shape === shape)) return undefined;
+    const colorSeen = scene.objects.some((o) => o.color === color);
+    const shapeSeen = scene.objects.some((o) => o.shape === shape);
+    // Harder: the asked-for colour and shape are both in the image, just not on one object.
+    if ((h === 0 && colorSeen) || (h === 1 && !colorSeen) || (h === 2 && !(colorSeen && shapeSeen)))
+      return undefined;
+  }
+  return {
+    scene,
+    question: `Is there a ${color} ${shape}?`,
+    faithful: [{ type: 'exists', color, shape, present }],
+    flawed: [{ type: 'exists', color, shape, present: !present }],
+    slip: 0,
+    errorKind: 'hallucination',
+  };
+}
+
+function attributeDraft(rng: Rng, h: Hardness): Draft | undefined {
+  const scene = sampleScene(rng, 1 + rng.int(4));
+  const target = rng.pick(scene.objects);
+  const asked = rng.pick(['color', 'shape', 'size'] as const);
+  if (asked !== 'size' && ((h === 0 && target.size !== 'large') || (h === 2 && target.size !== 'small')))
+    return undefined;
+  const ref: ObjectRef =
+    asked === 'color'
+      ? { shape: target.shape }
+      : asked === 'shape'
+        ? { color: target.color }
+        : { color: target.color, shape: target.shape };
+  if (uniqueObject(scene, ref) !== target) return undefined;
+  const question =
+    asked === 'color'
+      ? `What color is the ${target.shape}?`
+      : asked === 'shape'
+        ? `What shape is the ${target.color} object?`
+        : `Is the ${target.color} ${target.shape} small or large?`;
+  const faithful: Claim =
+    asked === 'color'
+      ? { type: 'attribute', ref, color: target.color }
+      : asked === 'shape'
+        ? { type: 'attribute', ref, shape: target.shape }
+        : { type: 'attribute', ref, size: target.size };
+  const flawed: Claim =
+    asked === 'color'
+      ? { type: 'attribute', ref, color: other(rng, COLORS, target.color) }
+      : asked === 'shape'
+        ? { type: 'attribute', ref, shape: other(rng, SHAPES, target.shape) }
+        : { type: 'attribute', ref, size: other(rng, SIZES, target.size) };
+  return { scene, question, faithful: [faithful], flawed: [flawed], slip: 0, errorKind: 'attribute' };
+}
+
+function relationDraft(rng: Rng, h: Hardness): Draft | undefined {
+  const scene = sampleScene(rng, 2 + rng.int(3));
+  const [a, b] = rng.shuffle(scene.objects);
+  const refA: ObjectRef = { color: a!.color, shape: a!.shape };
+  const refB: ObjectRef = { color: b!.color, shape: b!.shape };
+  if (uniqueObject(scene, refA) !== a || uniqueObject(scene, refB) !== b) return undefined;
+  const distance: Record<Relation, number> = {
+    'left of': colOf(b!.cell) - colOf(a!.cell),
+    'right of': colOf(a!.cell) - colOf(b!.cell),
+    above: rowOf(b!.cell) - rowOf(a!.cell),
+    below: rowOf(a!.cell) - rowOf(b!.cell),
+  };
+  const wanted = h === 0 ? 2 : 1;
+  const candidates = RELATIONS.filter((r) => distance[r] === wanted);
+  if (candidates.length === 0) return undefined;
+  const relation = rng.pick(candidates);
+  return {
+    scene,
+    question: `Where is the ${a!.color} ${a!.shape} relative to the ${b!.color} ${b!.shape}?`,
+    faithful: [{ type: 'relation', a: refA, relation, b: refB }],
+    flawed: [{ type: 'relation', a: refA, relation: OPPOSITE[relation], b: refB }],
+    slip: 0,
+    errorKind: 'relation',
+  };
+}
+
+/** One object's claim with one property changed, or an absent object in its place (hallucination). */
+function slipObject(rng: Rng, scene: Scene, claim: Claim & { type: 'object' }, change: string): Claim {
+  switch (change) {
+    case 'color':
+      return { ...claim, color: other(rng, COLORS, claim.color) };
+    case 'shape':
+      return { ...claim, shape: other(rng, SHAPES, claim.shape) };
+    case 'size':
+      return { ...claim, size: other(rng, SIZES, claim.size) };
+    case 'position': {
+      const empty = [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((c) => !scene.objects.some((o) => o.cell === c));
+      return { ...claim, cell: rng.pick(empty) };
+    }
+    default:
+      return { ...claim, color: rng.pick(COLORS), shape: rng.pick(SHAPES) };
+  }
+}
+
+function shortDescriptionDraft(rng: Rng, h: Hardness, errorKind: ErrorKind): Draft | undefined {
+  const scene = sampleScene(rng, h === 0 ? 1 + rng.int(2) : h + 1);
+  const faithful = byCell(scene).map((o) => objectClaim(o, false));
+  const slip = rng.int(faithful.length);
+  const original = faithful[slip] as Claim & { type: 'object' };
+  let changed: Claim;
+  if (errorKind === 'hallucination') {
+    changed = slipObject(rng, scene, original, 'absent');
+    const colorSeen = scene.objects.some((o) => o.color === (changed as typeof original).color);
+    if ((h === 0 && colorSeen) || (h > 0 && !colorSeen)) return undefined;
+    if (
+      scene.objects.some(
+        (o) =>
+          o.color === (changed as typeof original).color && o.shape === (changed as typeof original).shape,
+      )
+    ) {
+      return undefined;
+    }
+  } else {
+    changed = slipObject(rng, scene, original, (['color', 'shape', 'size'] as const)[h]);
+  }
+  const flawed = faithful.map((c, i) => (i === slip ? changed : c));
+  return { scene, question: 'Describe the image briefly.', faithful, flawed, slip, errorKind };
+}
+
+function longDescriptionDraft(rng: Rng, h: Hardness): Draft | undefined {
+  const n = 2 + h;
+  const scene = sampleScene(rng, n);
+  const faithful: Claim[] = [{ type: 'count', of: {}, n }, ...byCell(scene).map((o) => objectClaim(o, true))];
+  const change = h === 0 ? 'color' : h === 1 ? rng.pick(['shape', 'count']) : rng.pick(['size', 'position']);
+  let slip: number;
+  let changed: Claim;
+  if (change === 'count') {
+    slip = 0;
+    changed = { type: 'count', of: {}, n: n + rng.pick([-1, 1]) };
+  } else {
+    slip = 1 + rng.int(n);
+    changed = slipObject(rng, scene, faithful[slip] as Claim & { type: 'object' }, change);
+  }
+  const flawed = faithful.map((c, i) => (i === slip ? changed : c));
+  return { scene, question: 'Describe the image in detail.', faithful, flawed, slip, errorKind: 'long-slip' };
+}
+
+function draft(
+  rng: Rng,
+  kind: QuestionKind,
+  h: Hardness,
+  errorKind: ErrorKind | undefined,
+): Draft | undefined {
+  switch (kind) {
+    case 'count':
+      return countDraft(rng, h);
+    case 'existence':
+      return existenceDraft(rng, h);
+    case 'attribute':
+      return attributeDraft(rng, h);
+    case 'relation':
+      return relationDraft(rng, h);
+    case 'short-description':
+      return shortDescriptionDraft(rng, h, errorKind ?? (rng.chance(0.5) ? 'hallucination' : 'attribute'));
+    case 'long-description':
+      return longDescriptionDraft(rng, h);
+  }
+}
+
+/**
+ * A question of `kind` at `hardness` with its faithful and flawed responses. Scenes are drawn until
+ * one fits (deterministic for a given stream); the flawed response is checked to contradict the scene.
+ */
+export function makeProblem(
+  rng: Rng,
+  kind: QuestionKind,
+  hardness: Hardness,
+  errorKind?: ErrorKind,
+): Problem {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const d = draft(rng, kind, hardness, errorKind);
+    if (!d) continue;
+    if (!d.faithful.every((c) => claimHolds(d.scene, c)) || claimHolds(d.scene, d.flawed[d.slip]!)) continue;
+    const faithfulStyle: Style = rng.chance(0.5) ? 'plain' : 'seen';
+    const flawedStyle: Style = hardness === 0 ? (rng.chance(0.5) ? 'plain' : 'seen') : faithfulStyle;
+    return {
+      ...d,
+      kind,
+      hardness,
+      faithfulText: responseText(kind, d.faithful, faithfulStyle),
+      flawedText: responseText(kind, d.flawed, flawedStyle),
+    };
+  }
+  throw new Error(`no ${kind} problem at hardness ${hardness} after 1000 scenes (generator bug)`);
+}

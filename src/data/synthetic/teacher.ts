@@ -1,0 +1,67 @@
+// The teacher: the stand-in for GPT-4o writing the cold-start analyses (spec §5). Each attempt
+// checks the one claim on which the two responses differ against the scene and concludes. Like
+// GPT-4o with up to 3 attempts, an attempt errs with a calibrated probability that grows with the
+// sample's hardness; the number of attempts it needed (1, 2, 3 or failed) is the sample's difficulty.
+import type { Choice } from '../../algo/judgement.js';
+import { type Claim, claimClause } from './claims.js';
+import type { Rng } from './random.js';
+
+export type Difficulty = 1 | 2 | 3 | 'failed';
+export const DIFFICULTIES: readonly Difficulty[] = [1, 2, 3, 'failed'];
+
+export interface TeacherConfig {
+  /** Probability that one attempt picks the wrong response, by hardness 0, 1, 2. */
+  errorByHardness: readonly [number, number, number];
+  /** Attempts before giving up (GPT-4o in the paper: 3). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_TEACHER: TeacherConfig = { errorByHardness: [0.05, 0.25, 0.5], maxAttempts: 3 };
+
+export interface TeacherRun {
+  /** One entry per attempt: did it pick the faithful response? Stops at the first right one. */
+  attempts: boolean[];
+  difficulty: Difficulty;
+}
+
+/** Draws the teacher's attempts for one sample (independent attempts, same error rate). */
+export function runTeacher(
+  rng: Rng,
+  hardness: 0 | 1 | 2,
+  config: TeacherConfig = DEFAULT_TEACHER,
+): TeacherRun {
+  const p = config.errorByHardness[hardness];
+  const attempts: boolean[] = [];
+  while (attempts.length < config.maxAttempts) {
+    const right = !rng.chance(p);
+    attempts.push(right);
+    if (right) return { attempts, difficulty: attempts.length as Difficulty };
+  }
+  return { attempts, difficulty: 'failed' };
+}
+
+/** What the teacher compares: the differing claims, as they appear at positions 1 and 2. */
+export interface TeacherView {
+  claim1: Claim;
+  claim2: Claim;
+  /** Which position holds the faithful response. */
+  gold: Choice;
+}
+
+/**
+ * One attempt's output, `<think>…</think><answer>k</answer>`: quote the differing claim of each
+ * response, state what the image shows, conclude. A wrong attempt misreads the image as the flawed
+ * claim and so concludes for the flawed response (its reasoning stays consistent with its choice).
+ */
+export function teacherOutput(view: TeacherView, right: boolean): string {
+  const choice: Choice = right ? view.gold : view.gold === 1 ? 2 : 1;
+  const seen = choice === 1 ? view.claim1 : view.claim2;
+  const loser = choice === 1 ? 2 : 1;
+  const think = [
+    `Response 1: ${claimClause(view.claim1)}.`,
+    `Response 2: ${claimClause(view.claim2)}.`,
+    `Image: ${claimClause(seen)}.`,
+    `Response ${choice} matches the image and response ${loser} does not, so response ${choice} is better.`,
+  ].join('\n');
+  return `<think>${think}</think><answer>${choice}</answer>`;
+}
