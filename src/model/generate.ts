@@ -1,0 +1,146 @@
+// Batched sampling with a KV cache: the prompts are left-padded to one length and run through the
+// model once (prefill); each prompt's cache rows are then copied n times, and every step feeds one
+// token per row. Token choice runs in TS on the logits row (sampling.ts) with the caller's seeded
+// Rng, so a run is reproducible from its seed.
+import { scope } from '../engine/index.js';
+import type { ImagePixels, VisionLanguageModel } from './model.js';
+import type { Rng } from './random.js';
+import { checkSamplingParams, type SamplingParams, sampleToken } from './sampling.js';
+import type { Tokenizer } from './tokenizer.js';
+
+export interface Prompt {
+  /** Prompt token ids, image placeholders included (see encodeJudgePrompt). */
+  tokens: readonly number[];
+  /** The prompt's images, in placeholder order. */
+  images?: readonly ImagePixels[];
+}
+
+export interface GenerateParams extends SamplingParams {
+  /** Most tokens generated per sample (prompt + maxNewTokens must fit config.maxSeqLen). */
+  maxNewTokens: number;
+  /** Samples per prompt; they share one prefill (default 1). */
+  n?: number;
+  /** Stop once the text contains any of these (the stop string is kept in text and ids). */
+  stop?: readonly string[];
+  /** Stop at the end-of-sequence token, which is kept in ids/logProbs but not in text (default true). */
+  stopAtEos?: boolean;
+}
+
+export type FinishReason = 'stop' | 'eos' | 'length';
+
+export interface Generation {
+  /** Decoded response (special tokens kept, except the final end-of-sequence token). */
+  text: string;
+  tokenIds: number[];
+  /** log p(token) under the model's full distribution (temperature 1, unfiltered) for each token. */
+  logProbs: number[];
+  finishReason: FinishReason;
+}
+
+/**
+ * Samples `params.n` responses for every prompt; result[i][s] is sample s of prompt i.
+ * Rows draw from `rng` in a fixed order (prompt-major, then sample), one draw per row and step.
+ */
+export function generate(
+  model: VisionLanguageModel,
+  tokenizer: Tokenizer,
+  prompts: readonly Prompt[],
+  params: GenerateParams,
+  rng: Rng,
+): Generation[][] {
+  checkSamplingParams(params);
+  const n = params.n ?? 1;
+  const { maxNewTokens } = params;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be an integer ≥ 1, got ${n}`);
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1))
+    throw new RangeError(`maxNewTokens must be an integer ≥ 1, got ${maxNewTokens}`);
+  if (prompts.length === 0) return [];
+  const { vocabSize: V, maxSeqLen } = model.config;
+  if (tokenizer.vocabSize !== V)
+    throw new RangeError(
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${V}`,
+    );
+  const lengths = prompts.map((p, i) => {
+    if (p.tokens.length === 0) throw new RangeError(`prompt ${i} is empty`);
+    return p.tokens.length;
+  });
+  const width = Math.max(...lengths);
+  // Every row's positions must fit the learned position table; the cache spans the padded width.
+  const longest = width + maxNewTokens;
+  if (longest > maxSeqLen)
+    throw new RangeError(
+      `the longest prompt (${width} tokens) + maxNewTokens (${maxNewTokens}) = ${longest} exceeds config.maxSeqLen ${maxSeqLen}; shorten the prompt or lower maxNewTokens`,
+    );
+
+  const pad = tokenizer.id('pad');
+  const eos = tokenizer.id('eos');
+  const stopAtEos = params.stopAtEos ?? true;
+  const stops = (params.stop ?? []).filter((s) => s.length > 0);
+  const stopWindow = Math.max(0, ...stops.map((s) => Buffer.byteLength(s, 'utf8'))) + 1;
+
+  const leftPadding = lengths.map((l) => width - l);
+  const tokens = prompts.map((p, i) => [...new Array<number>(leftPadding[i]!).fill(pad), ...p.tokens]);
+  const hasImages = prompts.some((p) => (p.images?.length ?? 0) > 0);
+
+  const B = prompts.length * n;
+  const out: Generation[] = Array.from({ length: B }, () => ({
+    text: '',
+    tokenIds: [],
+    logProbs: [],
+    finishReason: 'length' as FinishReason,
+  }));
+  const done = new Array<boolean>(B).fill(false);
+  let remaining = B;
+
+  let cache = model.createCache(prompts.length, longest);
+  try {
+    let logits = model.prefill(cache, {
+      tokens,
+      leftPadding,
+      ...(hasImages ? { images: prompts.map((p) => p.images ?? []) } : {}),
+    });
+    if (n > 1) {
+      const promptCache = cache;
+      cache = model.repeatCache(promptCache, n);
+      model.disposeCache(promptCache);
+      const repeated = scope(() => logits.unsqueeze(1).expand([prompts.length, n, V]).reshape([B, V]));
+      logits.dispose();
+      logits = repeated;
+    }
+    const next = new Array<number>(B).fill(pad);
+    for (let step = 0; step < maxNewTokens && remaining > 0; step++) {
+      const rows = logits.toTypedArray() as Float32Array;
+      logits.dispose();
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        const { token, logProb } = sampleToken(rows, b * V, V, params, rng);
+        const g = out[b]!;
+        g.tokenIds.push(token);
+        g.logProbs.push(logProb);
+        next[b] = token;
+        if (stopAtEos && token === eos) {
+          g.finishReason = 'eos';
+        } else if (stops.length > 0) {
+          // A stop string of k bytes ends within the last k tokens (every token is ≥ 1 byte).
+          const tail = tokenizer.decode(g.tokenIds.slice(-stopWindow));
+          if (stops.some((s) => tail.includes(s))) g.finishReason = 'stop';
+        }
+        if (g.finishReason !== 'length') {
+          done[b] = true;
+          remaining--;
+        }
+      }
+      if (remaining === 0 || step === maxNewTokens - 1) break;
+      // Finished rows keep stepping (their outputs are ignored) so the batch keeps its shape.
+      logits = model.step(cache, next);
+    }
+  } finally {
+    model.disposeCache(cache);
+  }
+
+  for (const g of out) {
+    const ids = g.finishReason === 'eos' ? g.tokenIds.slice(0, -1) : g.tokenIds;
+    g.text = tokenizer.decode(ids);
+  }
+  return Array.from({ length: prompts.length }, (_, i) => out.slice(i * n, (i + 1) * n));
+}

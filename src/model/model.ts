@@ -1,0 +1,528 @@
+// The vision-language policy in one file (nanoGPT style).
+//
+//   image pixels ─► patches ─► linear patch embedding + learned positions ─► pre-LN blocks ─► LN
+//                                                           ─► projector (vision width → LM width)
+//   token ids ─► token embedding; every image placeholder token's embedding is replaced, in order,
+//                by the projected vision outputs ─► + learned positions
+//             ─► pre-LN blocks (causal attention over image + text, GELU MLP) ─► LN ─► tied head
+//
+// Two paths share the weights: `forward` (whole sequences, autograd, for training and scoring) and
+// the KV-cache path (`prefill` + `step`, no grad, for sampling). `step` is written for few native
+// calls per token: a preallocated cache written in place, q/k/v from one matmul and one unbind.
+import { empty, nn, noGrad, scope, type Tensor, tensor } from '../engine/index.js';
+import {
+  countParameters,
+  type ModelConfig,
+  tokensPerImage,
+  type VisionConfig,
+  validateConfig,
+} from './config.js';
+import { Rng } from './random.js';
+
+/** One RGB image as float pixels: C×H×W = 3 × imageSize × imageSize, row-major, values in [0, 1]. */
+export type ImagePixels = Float32Array;
+
+export interface ForwardInput {
+  /** Token ids [batch][time]; every row the same length. */
+  tokens: readonly (readonly number[])[];
+  /** Each row's images in order; row b must hold images[b].length × tokensPerImage placeholders. */
+  images?: readonly (readonly ImagePixels[])[];
+  /**
+   * Left padding per row (generation pads prompts on the left): those leading positions are never
+   * attended to and positions count from each row's first real token. Right padding needs nothing:
+   * causal attention never looks ahead.
+   */
+  leftPadding?: readonly number[];
+  /** Dropout on (config.dropout > 0); off by default. */
+  train?: boolean;
+}
+
+export interface ModelOptions {
+  /** Seed of the deterministic initialisation (ignored for weights loaded afterwards). */
+  seed?: number;
+  /** Id of the image placeholder token (tokenizer.id('image')); needed when the config has vision. */
+  imageTokenId?: number | null;
+}
+
+/** Keys and values of every LM layer, preallocated for `capacity` positions and written in place. */
+export interface KVCache {
+  readonly batch: number;
+  readonly capacity: number;
+  /** [batch, heads, capacity, headDim] per layer. */
+  readonly keys: Tensor[];
+  readonly values: Tensor[];
+  /** Columns filled so far (the next token goes to column `length`). */
+  length: number;
+  /** Per-row left padding of the prompt (see ForwardInput.leftPadding). */
+  leftPadding: number[];
+  /** [batch, 1, 1, capacity] bool, true where a key may be attended to; null when nothing is padded. */
+  keyMask: Tensor | null;
+}
+
+interface BlockParams {
+  ln1W: Tensor;
+  ln1B: Tensor;
+  qkvW: Tensor;
+  qkvB: Tensor;
+  projW: Tensor;
+  projB: Tensor;
+  ln2W: Tensor;
+  ln2B: Tensor;
+  fcW: Tensor;
+  fcB: Tensor;
+  outW: Tensor;
+  outB: Tensor;
+}
+
+interface VisionParams {
+  patchW: Tensor;
+  patchB: Tensor;
+  pos: Tensor;
+  blocks: BlockParams[];
+  lnW: Tensor;
+  lnB: Tensor;
+  projectorW: Tensor;
+  projectorB: Tensor;
+}
+
+// --- deterministic initialisation (in JS, so it is the same on every machine and libtorch build) ---
+
+function gaussian(rng: Rng, n: number, std: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    // Box–Muller: two independent normals from two uniforms in (0, 1].
+    const r = Math.sqrt(-2 * Math.log(1 - rng.next())) * std;
+    const theta = 2 * Math.PI * rng.next();
+    out[i] = r * Math.cos(theta);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(theta);
+  }
+  return out;
+}
+
+/** Builds named parameters in a fixed order; GPT-2's init: N(0, 0.02), residual outputs scaled down. */
+class ParameterBuilder {
+  readonly named: [string, Tensor][] = [];
+  constructor(private readonly rng: Rng) {}
+
+  private add(name: string, data: Float32Array, shape: number[]): Tensor {
+    const t = tensor(data, { shape }).requiresGrad_().keep();
+    this.named.push([name, t]);
+    return t;
+  }
+  normal(name: string, shape: number[], std = 0.02): Tensor {
+    return this.add(
+      name,
+      gaussian(
+        this.rng,
+        shape.reduce((a, b) => a * b, 1),
+        std,
+      ),
+      shape,
+    );
+  }
+  constant(name: string, shape: number[], value: number): Tensor {
+    return this.add(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
+  }
+  block(prefix: string, d: number, mlpRatio: number, residualStd: number): BlockParams {
+    const h = mlpRatio * d;
+    return {
+      ln1W: this.constant(`${prefix}.ln1.weight`, [d], 1),
+      ln1B: this.constant(`${prefix}.ln1.bias`, [d], 0),
+      qkvW: this.normal(`${prefix}.attn.qkv.weight`, [3 * d, d]),
+      qkvB: this.constant(`${prefix}.attn.qkv.bias`, [3 * d], 0),
+      projW: this.normal(`${prefix}.attn.proj.weight`, [d, d], residualStd),
+      projB: this.constant(`${prefix}.attn.proj.bias`, [d], 0),
+      ln2W: this.constant(`${prefix}.ln2.weight`, [d], 1),
+      ln2B: this.constant(`${prefix}.ln2.bias`, [d], 0),
+      fcW: this.normal(`${prefix}.mlp.fc.weight`, [h, d]),
+      fcB: this.constant(`${prefix}.mlp.fc.bias`, [h], 0),
+      outW: this.normal(`${prefix}.mlp.proj.weight`, [d, h], residualStd),
+      outB: this.constant(`${prefix}.mlp.proj.bias`, [d], 0),
+    };
+  }
+}
+
+// --- image patches ---------------------------------------------------------------------------------
+
+/**
+ * Cuts images into flattened patches [N, patches, 3·p·p], patches in row-major order and each patch
+ * flattened as (channel, y, x) — the layout of a conv2d patch-embedding weight [d, 3, p, p].
+ */
+export function patchify(images: readonly ImagePixels[], vision: VisionConfig): Float32Array {
+  const { imageSize: S, patchSize: p } = vision;
+  const grid = S / p;
+  const patchDim = 3 * p * p;
+  const out = new Float32Array(images.length * grid * grid * patchDim);
+  let o = 0;
+  images.forEach((img, n) => {
+    if (!(img instanceof Float32Array) || img.length !== 3 * S * S) {
+      throw new RangeError(
+        `image ${n}: expected a Float32Array of 3×${S}×${S} = ${3 * S * S} pixels (C×H×W in [0, 1], resized to vision.imageSize), got ${img instanceof Float32Array ? `length ${img.length}` : typeof img}`,
+      );
+    }
+    for (let gy = 0; gy < grid; gy++)
+      for (let gx = 0; gx < grid; gx++)
+        for (let c = 0; c < 3; c++)
+          for (let y = 0; y < p; y++) {
+            const row = c * S * S + (gy * p + y) * S + gx * p;
+            for (let x = 0; x < p; x++) out[o++] = img[row + x]!;
+          }
+  });
+  return out;
+}
+
+// --- the model ------------------------------------------------------------------------------------
+
+export class VisionLanguageModel {
+  readonly config: ModelConfig;
+  readonly imageTokenId: number | null;
+  private readonly named: [string, Tensor][];
+  private readonly tok: Tensor;
+  private readonly pos: Tensor;
+  private readonly blocks: BlockParams[];
+  private readonly lnW: Tensor;
+  private readonly lnB: Tensor;
+  private readonly vision: VisionParams | null;
+  private readonly headDim: number;
+
+  constructor(config: ModelConfig, options: ModelOptions = {}) {
+    this.config = validateConfig(config);
+    const { vocabSize: V, maxSeqLen, dModel: d, nLayers, mlpRatio, vision } = config;
+    const imageTokenId = options.imageTokenId ?? null;
+    if (vision !== null && imageTokenId === null)
+      throw new RangeError('a model with vision needs options.imageTokenId (tokenizer.id("image"))');
+    if (imageTokenId !== null && !(Number.isInteger(imageTokenId) && imageTokenId >= 0 && imageTokenId < V))
+      throw new RangeError(`imageTokenId ${imageTokenId} is outside the vocabulary [0, ${V})`);
+    this.imageTokenId = imageTokenId;
+    this.headDim = d / config.nHeads;
+
+    const build = new ParameterBuilder(new Rng(options.seed ?? 0));
+    this.tok = build.normal('lm.tok.weight', [V, d]);
+    this.pos = build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
+    const residualStd = 0.02 / Math.sqrt(2 * nLayers);
+    this.blocks = Array.from({ length: nLayers }, (_, i) =>
+      build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd),
+    );
+    this.lnW = build.constant('lm.ln.weight', [d], 1);
+    this.lnB = build.constant('lm.ln.bias', [d], 0);
+    if (vision) {
+      const dv = vision.dModel;
+      const visionStd = 0.02 / Math.sqrt(2 * vision.nLayers);
+      this.vision = {
+        patchW: build.normal('vision.patch.weight', [dv, 3 * vision.patchSize ** 2]),
+        patchB: build.constant('vision.patch.bias', [dv], 0),
+        pos: build.normal('vision.pos.weight', [tokensPerImage(vision), dv], 0.01),
+        blocks: Array.from({ length: vision.nLayers }, (_, i) =>
+          build.block(`vision.blocks.${i}`, dv, mlpRatio, visionStd),
+        ),
+        lnW: build.constant('vision.ln.weight', [dv], 1),
+        lnB: build.constant('vision.ln.bias', [dv], 0),
+        projectorW: build.normal('projector.weight', [d, dv]),
+        projectorB: build.constant('projector.bias', [d], 0),
+      };
+    } else {
+      this.vision = null;
+    }
+    this.named = build.named;
+    const total = this.named.reduce((s, [, t]) => s + t.numel(), 0);
+    if (total !== countParameters(config))
+      throw new Error(
+        `internal: ${total} parameters built but countParameters says ${countParameters(config)}`,
+      );
+  }
+
+  /** Parameters by name (the names of model.safetensors), in a fixed order. */
+  namedParameters(): readonly [string, Tensor][] {
+    return this.named;
+  }
+  parameters(): Tensor[] {
+    return this.named.map(([, t]) => t);
+  }
+  numParameters(): number {
+    return countParameters(this.config);
+  }
+
+  /** Copies weights in (e.g. from a checkpoint); names and shapes must match exactly. */
+  loadWeights(weights: Readonly<Record<string, Tensor>>): void {
+    noGrad(() => {
+      for (const [name, p] of this.named) {
+        const w = weights[name];
+        if (w === undefined) throw new RangeError(`loadWeights: no tensor named '${name}'`);
+        if (w.shape.join() !== p.shape.join())
+          throw new RangeError(`loadWeights: '${name}' has shape [${w.shape}], expected [${p.shape}]`);
+        p.copy_(w);
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const [, t] of this.named) t.dispose();
+  }
+
+  // --- vision encoder -------------------------------------------------------------------------------
+
+  /** Encodes images to LM-width embeddings [N, tokensPerImage, dModel]. */
+  encodeImages(images: readonly ImagePixels[]): Tensor {
+    const v = this.vision;
+    const vc = this.config.vision;
+    if (v === null || vc === null)
+      throw new RangeError('this model has no vision encoder (config.vision is null)');
+    const n = tokensPerImage(vc);
+    const patches = tensor(patchify(images, vc), { shape: [images.length, n, 3 * vc.patchSize ** 2] });
+    let x = nn.linear(patches, v.patchW, v.patchB).add(v.pos);
+    for (const b of v.blocks) x = block(b, x, vc.nHeads, { causal: false });
+    return nn.linear(nn.layerNorm(x, [vc.dModel], v.lnW, v.lnB), v.projectorW, v.projectorB);
+  }
+
+  // --- language model, whole sequences --------------------------------------------------------------
+
+  /** Logits [B, T, vocab] for every position (autograd on unless inside noGrad). */
+  forward(input: ForwardInput): Tensor {
+    const x = this.hidden(input, null);
+    return nn.linear(nn.layerNorm(x, [this.config.dModel], this.lnW, this.lnB), this.tok);
+  }
+
+  /** Final hidden states [B, T, d] before the last LayerNorm; writes keys/values into `cache`. */
+  private hidden(input: ForwardInput, cache: KVCache | null): Tensor {
+    const { tokens } = input;
+    const B = tokens.length;
+    const T = tokens[0]?.length ?? 0;
+    const { maxSeqLen, vocabSize: V, dropout } = this.config;
+    if (B === 0 || T === 0)
+      throw new RangeError('forward: tokens must hold at least one row of at least one token');
+    if (T > maxSeqLen) throw new RangeError(`forward: ${T} tokens exceed config.maxSeqLen ${maxSeqLen}`);
+    const flat = new BigInt64Array(B * T);
+    tokens.forEach((row, b) => {
+      if (row.length !== T)
+        throw new RangeError(
+          `forward: row ${b} has ${row.length} tokens, row 0 has ${T}; pad rows to one length`,
+        );
+      row.forEach((id, t) => {
+        if (!(Number.isInteger(id) && id >= 0 && id < V))
+          throw new RangeError(`forward: tokens[${b}][${t}] = ${id} is outside the vocabulary [0, ${V})`);
+        flat[b * T + t] = BigInt(id);
+      });
+    });
+    const pad = input.leftPadding;
+    if (pad !== undefined && (pad.length !== B || pad.some((p) => !(Number.isInteger(p) && p >= 0 && p < T))))
+      throw new RangeError(`forward: leftPadding must hold ${B} integers in [0, ${T}), got [${pad}]`);
+    const padded = pad?.some((p) => p > 0) ?? false;
+    const train = (input.train ?? false) && dropout > 0;
+
+    let x = nn.embedding(tensor(flat, { shape: [B, T] }), this.tok);
+    x = this.placeImages(x, tokens, input.images);
+    if (padded) {
+      const positions = new BigInt64Array(B * T);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T; t++) positions[b * T + t] = BigInt(Math.max(0, t - pad![b]!));
+      x = x.add(nn.embedding(tensor(positions, { shape: [B, T] }), this.pos));
+    } else {
+      x = x.add(this.pos.narrow(0, 0, T));
+    }
+    if (train) x = nn.dropout(x, dropout, true);
+    // Causal attention; with left padding, also never attend to a pad key (a pad query sees itself,
+    // so no softmax row is empty and no NaN can leak into the real tokens).
+    let mask: Tensor | undefined;
+    if (padded) {
+      const allowed = new Uint8Array(B * T * T);
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < T; i++)
+          for (let j = 0; j <= i; j++) allowed[(b * T + i) * T + j] = j >= pad![b]! || j === i ? 1 : 0;
+      mask = tensor(allowed, { shape: [B, 1, T, T], dtype: 'bool' });
+    }
+    this.blocks.forEach((b, layer) => {
+      const kv = cache ? { keys: cache.keys[layer]!, values: cache.values[layer]! } : undefined;
+      x = block(b, x, this.config.nHeads, { causal: !padded, mask, cache: kv, dropout: train ? dropout : 0 });
+    });
+    return x;
+  }
+
+  /** Replaces each row's image placeholder embeddings, in order, by the projected image embeddings. */
+  private placeImages(x: Tensor, tokens: ForwardInput['tokens'], images: ForwardInput['images']): Tensor {
+    const id = this.imageTokenId;
+    const vc = this.config.vision;
+    const perImage = vc ? tokensPerImage(vc) : 0;
+    const slots: number[] = [];
+    const all: ImagePixels[] = [];
+    const [B, T, C] = x.shape as [number, number, number];
+    for (let b = 0; b < B; b++) {
+      const row = tokens[b]!;
+      const rowImages = images?.[b] ?? [];
+      const before = slots.length;
+      if (id !== null) for (let t = 0; t < T; t++) if (row[t] === id) slots.push(b * T + t);
+      const count = slots.length - before;
+      if (count !== rowImages.length * perImage)
+        throw new RangeError(
+          `forward: row ${b} has ${count} image placeholder tokens but ${rowImages.length} image(s) × ${perImage} tokens per image = ${rowImages.length * perImage}` +
+            (vc ? '' : ' (this model has no vision encoder)'),
+        );
+      all.push(...rowImages);
+    }
+    if (images !== undefined && images.length !== B)
+      throw new RangeError(`forward: images has ${images.length} rows, tokens has ${B}`);
+    if (all.length === 0) return x;
+    const features = this.encodeImages(all).reshape([slots.length, C]);
+    const index = tensor(BigInt64Array.from(slots, BigInt), { shape: [slots.length, 1] }).expand([
+      slots.length,
+      C,
+    ]);
+    return x
+      .reshape([B * T, C])
+      .scatter(0, index, features)
+      .view([B, T, C]);
+  }
+
+  // --- KV-cache decoding (no grad) ------------------------------------------------------------------
+
+  /** An empty cache for `batch` rows of at most `capacity` positions (≤ config.maxSeqLen). */
+  createCache(batch: number, capacity: number): KVCache {
+    const { nLayers, nHeads, maxSeqLen } = this.config;
+    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= maxSeqLen))
+      throw new RangeError(`cache capacity ${capacity} must be in [1, config.maxSeqLen = ${maxSeqLen}]`);
+    const shape = [batch, nHeads, capacity, this.headDim];
+    return {
+      batch,
+      capacity,
+      keys: Array.from({ length: nLayers }, () => empty(shape).keep()),
+      values: Array.from({ length: nLayers }, () => empty(shape).keep()),
+      length: 0,
+      leftPadding: new Array<number>(batch).fill(0),
+      keyMask: null,
+    };
+  }
+
+  /**
+   * Runs the (left-padded) prompts through the model, filling the cache, and returns the logits of
+   * each row's last position [B, vocab].
+   */
+  prefill(cache: KVCache, input: ForwardInput): Tensor {
+    return noGrad(() =>
+      scope(() => {
+        const T = input.tokens[0]?.length ?? 0;
+        if (input.tokens.length !== cache.batch)
+          throw new RangeError(`prefill: ${input.tokens.length} rows for a cache of batch ${cache.batch}`);
+        if (T > cache.capacity)
+          throw new RangeError(`prefill: ${T} tokens exceed the cache capacity ${cache.capacity}`);
+        const x = this.hidden({ ...input, train: false }, cache);
+        cache.length = T;
+        cache.leftPadding = [...(input.leftPadding ?? new Array<number>(cache.batch).fill(0))];
+        cache.keyMask?.dispose();
+        cache.keyMask = null;
+        if (cache.leftPadding.some((p) => p > 0)) {
+          const allowed = new Uint8Array(cache.batch * cache.capacity);
+          for (let b = 0; b < cache.batch; b++)
+            for (let j = cache.leftPadding[b]!; j < cache.capacity; j++) allowed[b * cache.capacity + j] = 1;
+          cache.keyMask = tensor(allowed, {
+            shape: [cache.batch, 1, 1, cache.capacity],
+            dtype: 'bool',
+          }).keep();
+        }
+        const last = x.select(1, T - 1);
+        return nn.linear(nn.layerNorm(last, [this.config.dModel], this.lnW, this.lnB), this.tok);
+      }),
+    );
+  }
+
+  /** A cache whose row r·n + s is a copy of row r (n samples per prompt sharing one prefill). */
+  repeatCache(cache: KVCache, n: number): KVCache {
+    return noGrad(() => {
+      const rows = tensor(
+        BigInt64Array.from({ length: cache.batch * n }, (_, i) => BigInt(Math.floor(i / n))),
+      );
+      const pick = (t: Tensor) => t.indexSelect(0, rows).keep();
+      const repeated: KVCache = {
+        batch: cache.batch * n,
+        capacity: cache.capacity,
+        keys: cache.keys.map(pick),
+        values: cache.values.map(pick),
+        length: cache.length,
+        leftPadding: Array.from({ length: cache.batch * n }, (_, i) => cache.leftPadding[Math.floor(i / n)]!),
+        keyMask: cache.keyMask ? pick(cache.keyMask) : null,
+      };
+      rows.dispose();
+      return repeated;
+    });
+  }
+
+  /** Feeds one token per row at column cache.length and returns the next-token logits [B, vocab]. */
+  step(cache: KVCache, tokens: readonly number[]): Tensor {
+    const { batch: B, length: t } = cache;
+    if (tokens.length !== B) throw new RangeError(`step: ${tokens.length} tokens for a cache of batch ${B}`);
+    if (t >= cache.capacity) throw new RangeError(`step: the cache is full (${cache.capacity} positions)`);
+    return noGrad(() =>
+      scope(() => {
+        const C = this.config.dModel;
+        const ids = new BigInt64Array(B);
+        for (let b = 0; b < B; b++) ids[b] = BigInt(tokens[b]!);
+        let x = nn.embedding(tensor(ids), this.tok); // [B, C]
+        if (cache.keyMask === null) {
+          x = x.add(this.pos.select(0, t));
+        } else {
+          const positions = new BigInt64Array(B);
+          for (let b = 0; b < B; b++) positions[b] = BigInt(t - cache.leftPadding[b]!);
+          x = x.add(nn.embedding(tensor(positions), this.pos));
+        }
+        const mask = cache.keyMask?.narrow(3, 0, t + 1);
+        const H = this.config.nHeads;
+        for (let layer = 0; layer < this.blocks.length; layer++) {
+          const p = this.blocks[layer]!;
+          const kCache = cache.keys[layer]!;
+          const vCache = cache.values[layer]!;
+          const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
+          const [q, k, v] = qkv.view([B, 3, H, 1, this.headDim]).unbind(1) as [Tensor, Tensor, Tensor];
+          kCache.narrow(2, t, 1).copy_(k);
+          vCache.narrow(2, t, 1).copy_(v);
+          const y = nn.scaledDotProductAttention(q, kCache.narrow(2, 0, t + 1), vCache.narrow(2, 0, t + 1), {
+            mask,
+          });
+          x = x.add(nn.linear(y.view([B, C]), p.projW, p.projB));
+          const h = nn.linear(nn.layerNorm(x, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu();
+          x = x.add(nn.linear(h, p.outW, p.outB));
+        }
+        cache.length = t + 1;
+        return nn.linear(nn.layerNorm(x, [C], this.lnW, this.lnB), this.tok);
+      }),
+    );
+  }
+
+  /** Frees a cache's tensors. */
+  disposeCache(cache: KVCache): void {
+    for (const t of [...cache.keys, ...cache.values]) t.dispose();
+    cache.keyMask?.dispose();
+  }
+}
+
+// --- one pre-LN transformer block (whole sequences) -----------------------------------------------
+
+interface BlockOptions {
+  causal: boolean;
+  mask?: Tensor | undefined;
+  /** Where to store this layer's keys/values [B, H, capacity, hd] (prefill). */
+  cache?: { keys: Tensor; values: Tensor } | undefined;
+  dropout?: number;
+}
+
+function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions): Tensor {
+  const [B, T, C] = x.shape as [number, number, number];
+  const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
+  // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
+  const [q, k, v] = qkv
+    .view([B, T, 3, nHeads, C / nHeads])
+    .permute([2, 0, 3, 1, 4])
+    .unbind(0) as [Tensor, Tensor, Tensor];
+  if (options.cache) {
+    options.cache.keys.narrow(2, 0, T).copy_(k);
+    options.cache.values.narrow(2, 0, T).copy_(v);
+  }
+  const y = nn
+    .scaledDotProductAttention(q, k, v, { causal: options.causal, mask: options.mask })
+    .transpose(1, 2)
+    .reshape([B, T, C]);
+  const p1 = options.dropout ?? 0;
+  let attn = nn.linear(y, p.projW, p.projB);
+  if (p1 > 0) attn = nn.dropout(attn, p1, true);
+  const h = x.add(attn);
+  let mlp = nn.linear(nn.linear(nn.layerNorm(h, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu(), p.outW, p.outB);
+  if (p1 > 0) mlp = nn.dropout(mlp, p1, true);
+  return h.add(mlp);
+}

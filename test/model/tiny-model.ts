@@ -1,0 +1,41 @@
+// Shared fixtures for the model tests: a small tokenizer, the tiny preset, generated images.
+import { presetConfig } from '../../src/model/config.js';
+import { type ImagePixels, VisionLanguageModel } from '../../src/model/model.js';
+import { Rng } from '../../src/model/random.js';
+import { Tokenizer } from '../../src/model/tokenizer.js';
+
+export const tokenizer = Tokenizer.train(
+  [
+    'Question: which response is better?\nResponse 1: a red square\nResponse 2: a blue circle\n',
+    '<think>the image shows a red square</think><answer>1</answer>',
+    '<think>the image shows a blue circle</think><answer>2</answer>',
+  ],
+  { vocabSize: 300 },
+);
+
+export const config = presetConfig('tiny', tokenizer.vocabSize);
+export const perImage = 16; // (32 / 8)²
+
+export function tinyModel(seed = 1): VisionLanguageModel {
+  return new VisionLanguageModel(config, { seed, imageTokenId: tokenizer.id('image') });
+}
+
+/** A 3×32×32 image of seeded noise around a base colour. */
+export function noiseImage(seed: number, base = 0.5): ImagePixels {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: 3 * 32 * 32 }, () =>
+    Math.min(1, Math.max(0, base + (rng.next() - 0.5) * 0.6)),
+  );
+}
+
+/** Prompt ids: `images` × 16 placeholders, then the text. */
+export function promptIds(text: string, images: number): number[] {
+  return [...new Array<number>(images * perImage).fill(tokenizer.id('image')), ...tokenizer.encode(text)];
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
