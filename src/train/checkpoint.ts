@@ -1,201 +1,139 @@
-// Training checkpoints: everything `--resume` needs to continue exactly (weights, AdamW moments and
-// step, every RNG state, counters, the run config), in one folder written atomically:
-//
-//   checkpoints/step-000040/
-//     config.json            the model config        model.safetensors   the policy's weights
-//     tokenizer.json         the tokenizer           optimizer.safetensors  AdamW exp_avg / exp_avg_sq
-//     <group>.safetensors    extra weights (e.g. the stale sampling policies of the mismatch knob)
-//     trainer-state.json     step, RNG states, counters, run config, and the sha256 of every file
-//
-// The folder is built under a temporary name and renamed into place, so a crash never leaves half a
-// checkpoint; loading verifies every file's sha256, so a corrupted one is named, not silently used.
+// A run's checkpoints: checkpoints/step-000040/, … — each one the model issue's checkpoint folder
+// (config.json, model.safetensors, tokenizer.json, optimizer.safetensors, trainer.json, manifest.json
+// with a SHA-256 of every file; written atomically, verified on load), so an SFT or RL checkpoint
+// loads anywhere a model checkpoint does. What exact resume needs beyond one RNG and the step
+// (every RNG stream, counters, and the mismatch knob's stale policies) rides in trainer.json's run
+// config; the stale policies' weights sit next to it in stale-policy.safetensors, whose SHA-256 is
+// recorded there too, so corruption anywhere is detected.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdamW, loadSafetensors, noGrad, saveSafetensors, type Tensor } from '../engine/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { type AdamW, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
+import {
+  CheckpointError,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  loadOptimizerState,
+  saveCheckpoint,
+} from '../model/checkpoint.js';
+import type { VisionLanguageModel } from '../model/model.js';
+import type { RngState } from '../model/random.js';
+import type { Tokenizer } from '../model/tokenizer.js';
 
-export class CheckpointError extends Error {
-  constructor(dir: string, detail: string) {
-    super(`checkpoint ${dir}: ${detail}`);
-    this.name = 'CheckpointError';
-  }
-}
+export { CheckpointError };
 
-export interface TrainerState {
+/** What a trainer stores in trainer.json's run config to continue exactly. */
+export interface TrainerExtras<Config> {
+  config: Config;
   kind: 'sft' | 'rl';
-  /** Training steps completed (the next step to run). */
-  step: number;
-  rng: Record<string, [number, number, number, number]>;
+  rng: Record<string, RngState>;
   counters: Record<string, number>;
-  runConfig: unknown;
+  /** SHA-256 of stale-policy.safetensors, when the run has stale sampling policies. */
+  stalePolicySha256?: string;
 }
 
-interface StateFile extends TrainerState {
-  format: 'r1-reward-checkpoint';
-  version: 1;
-  savedAt: string;
-  optimizerSteps: number;
-  /** sha256 (hex) of every other file in the folder. */
-  files: Record<string, string>;
+export interface TrainingCheckpoint<Config> {
+  model: VisionLanguageModel;
+  tokenizer: Tokenizer;
+  optimizer: AdamW;
+  /** Steps completed (the step to resume at). */
+  step: number;
+  extras: Omit<TrainerExtras<Config>, 'stalePolicySha256'>;
+  /** Named tensors of the stale sampling policies (mismatch knob), if any. */
+  stalePolicy?: Record<string, Tensor>;
 }
 
-export interface CheckpointContents {
-  modelConfig: unknown;
-  tokenizerJson: unknown;
-  weights: readonly (readonly [string, Tensor])[];
-  optimizer?: AdamW;
-  extraWeights?: Record<string, Record<string, Tensor>>;
-  state: TrainerState;
-}
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const STALE_FILE = 'stale-policy.safetensors';
 const stepDir = (step: number) => `step-${String(step).padStart(6, '0')}`;
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Writes a checkpoint for `state.step` under `root` and keeps the newest `keep` of them. */
-export function saveCheckpoint(root: string, contents: CheckpointContents, keep = 2): string {
-  const final = join(root, stepDir(contents.state.step));
-  const temp = `${final}.partial-${process.pid}`;
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  const files: Record<string, string> = {};
-  const writeJson = (name: string, value: unknown) => {
-    const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
-    writeFileAtomic(join(temp, name), bytes);
-    files[name] = sha256(bytes);
-  };
-  const writeTensors = (name: string, tensors: Record<string, Tensor>) => {
-    saveSafetensors(join(temp, name), tensors);
-    files[name] = sha256(readFileSync(join(temp, name)));
-  };
-  writeJson('config.json', contents.modelConfig);
-  writeJson('tokenizer.json', contents.tokenizerJson);
-  writeTensors('model.safetensors', Object.fromEntries(contents.weights));
-  const opt = contents.optimizer;
-  if (opt) {
-    const moments: Record<string, Tensor> = {};
-    opt.expAvg.forEach((t, i) => {
-      moments[`exp_avg.${i}`] = t;
-    });
-    opt.expAvgSq.forEach((t, i) => {
-      moments[`exp_avg_sq.${i}`] = t;
-    });
-    writeTensors('optimizer.safetensors', moments);
+/** Writes checkpoints/step-N under `root` and keeps the newest `keep`; returns its folder. */
+export function saveTrainingCheckpoint<Config>(
+  root: string,
+  ckpt: TrainingCheckpoint<Config>,
+  keep = 2,
+): string {
+  const dir = join(root, stepDir(ckpt.step));
+  let stalePolicySha256: string | undefined;
+  const staleTemp = join(root, `.${stepDir(ckpt.step)}.${STALE_FILE}.${process.pid}`);
+  if (ckpt.stalePolicy) {
+    saveSafetensors(staleTemp, ckpt.stalePolicy);
+    stalePolicySha256 = sha256(readFileSync(staleTemp));
   }
-  for (const [group, tensors] of Object.entries(contents.extraWeights ?? {})) {
-    writeTensors(`${group}.safetensors`, tensors);
-  }
-  const state: StateFile = {
-    format: 'r1-reward-checkpoint',
-    version: 1,
-    savedAt: new Date().toISOString(),
-    ...contents.state,
-    optimizerSteps: opt?.stepCount ?? 0,
-    files,
+  const extras: TrainerExtras<Config> = {
+    ...ckpt.extras,
+    ...(stalePolicySha256 ? { stalePolicySha256 } : {}),
   };
-  writeJsonAtomic(join(temp, 'trainer-state.json'), state);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(temp, final);
+  saveCheckpoint(dir, ckpt.model, ckpt.tokenizer, {
+    step: ckpt.step,
+    rngState: ckpt.extras.rng['sample'] ?? [0, 0, 0, 1],
+    runConfig: extras,
+    optimizer: ckpt.optimizer,
+  });
+  if (stalePolicySha256) renameSync(staleTemp, join(dir, STALE_FILE));
   for (const old of listCheckpoints(root).slice(0, -keep))
     rmSync(join(root, old), { recursive: true, force: true });
-  return final;
+  return dir;
 }
 
 /** Checkpoint folder names under `root`, oldest first (partial folders are ignored). */
 export function listCheckpoints(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
-    .filter((name) => /^step-\d{6}$/.test(name) && existsSync(join(root, name, 'trainer-state.json')))
+    .filter((name) => /^step-\d{6}$/.test(name) && existsSync(join(root, name, 'manifest.json')))
     .sort();
 }
 
-/** The newest checkpoint folder under `root`, or null. */
 export function latestCheckpoint(root: string): string | null {
   const all = listCheckpoints(root);
   return all.length === 0 ? null : join(root, all[all.length - 1]!);
 }
 
-export interface LoadedCheckpoint {
-  dir: string;
-  modelConfig: unknown;
-  tokenizerJson: unknown;
-  state: TrainerState & { optimizerSteps: number };
-  /** Reads a verified safetensors file of the folder (model, optimizer or an extra group). */
-  tensors(name: string): Record<string, Tensor>;
-  has(name: string): boolean;
+export interface OpenedTrainingCheckpoint<Config> {
+  loaded: LoadedCheckpoint<TrainerExtras<Config>>;
+  step: number;
+  extras: TrainerExtras<Config>;
+  /** Restores AdamW's moments and step count. */
+  restoreOptimizer(optimizer: AdamW): void;
+  /** The stale policies' weights (verified), or null. */
+  stalePolicy(): Record<string, Tensor> | null;
 }
 
-/** Opens a checkpoint and verifies every file against the sha256 recorded when it was written. */
-export function openCheckpoint(dir: string): LoadedCheckpoint {
-  const statePath = join(dir, 'trainer-state.json');
-  if (!existsSync(statePath))
-    throw new CheckpointError(dir, 'has no trainer-state.json (not a checkpoint folder)');
-  let state: StateFile;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
-  } catch (error) {
-    throw new CheckpointError(dir, `trainer-state.json is not valid JSON (${(error as Error).message})`);
+/** Loads a training checkpoint, verifying every file; a model-only checkpoint is refused with a clear message. */
+export function openTrainingCheckpoint<Config>(dir: string): OpenedTrainingCheckpoint<Config> {
+  const loaded = loadCheckpoint<TrainerExtras<Config>>(dir);
+  const training = loaded.training;
+  if (!training?.runConfig || typeof training.runConfig !== 'object' || !('kind' in training.runConfig)) {
+    loaded.model.dispose();
+    throw new CheckpointError(dir, [
+      'trainer.json holds no r1-reward trainer state (it is not a training checkpoint)',
+    ]);
   }
-  if (state.format !== 'r1-reward-checkpoint' || typeof state.files !== 'object')
-    throw new CheckpointError(dir, 'trainer-state.json is not an r1-reward checkpoint state');
-  for (const [name, expected] of Object.entries(state.files)) {
-    const path = join(dir, name);
-    if (!existsSync(path))
-      throw new CheckpointError(dir, `${name} is missing; resume from an earlier checkpoint`);
-    const found = sha256(readFileSync(path));
-    if (found !== expected) {
-      throw new CheckpointError(
-        dir,
-        `${name} is corrupted (sha256 ${found.slice(0, 12)}… but ${expected.slice(0, 12)}… was written); delete this folder to resume from an earlier checkpoint`,
-      );
-    }
-  }
-  const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown;
+  const extras = training.runConfig;
   return {
-    dir,
-    modelConfig: json('config.json'),
-    tokenizerJson: json('tokenizer.json'),
-    state,
-    has: (name) => name in state.files,
-    tensors(name) {
-      if (!(name in state.files)) throw new CheckpointError(dir, `has no ${name}`);
-      return loadSafetensors(join(dir, name)).tensors;
+    loaded,
+    step: training.step,
+    extras,
+    restoreOptimizer: (optimizer) => loadOptimizerState(dir, loaded.model, optimizer),
+    stalePolicy() {
+      if (!extras.stalePolicySha256) return null;
+      const path = join(dir, STALE_FILE);
+      if (!existsSync(path)) throw new CheckpointError(dir, [`${STALE_FILE} is missing`]);
+      if (sha256(readFileSync(path)) !== extras.stalePolicySha256)
+        throw new CheckpointError(dir, [
+          `${STALE_FILE}: SHA-256 does not match trainer.json (the file is corrupted or was modified)`,
+        ]);
+      return loadSafetensors(path).tensors;
     },
   };
 }
 
-/** Copies checkpoint tensors into live parameters, checking names, shapes and dtypes. */
-export function copyIntoParameters(
-  dir: string,
-  params: readonly (readonly [string, Tensor])[],
-  loaded: Record<string, Tensor>,
-): void {
-  const problems: string[] = [];
-  for (const [name, p] of params) {
-    const t = loaded[name];
-    if (!t) problems.push(`${name}: missing`);
-    else if (t.dtype !== p.dtype || t.shape.join('×') !== p.shape.join('×'))
-      problems.push(`${name}: ${t.dtype} [${t.shape}] but the model has ${p.dtype} [${p.shape}]`);
-  }
-  const known = new Set(params.map(([n]) => n));
-  for (const name of Object.keys(loaded)) if (!known.has(name)) problems.push(`${name}: not in the model`);
-  if (problems.length > 0)
-    throw new CheckpointError(dir, `weights do not match the model: ${problems.join('; ')}`);
-  noGrad(() => {
-    for (const [name, p] of params) p.copy_(loaded[name]!);
-  });
-  for (const t of Object.values(loaded)) t.dispose();
-}
-
-/** Restores AdamW's moments and step count from a checkpoint. */
-export function restoreOptimizer(checkpoint: LoadedCheckpoint, optimizer: AdamW): void {
-  const moments = checkpoint.tensors('optimizer.safetensors');
-  const named = (prefix: string, list: readonly Tensor[]) =>
-    list.map((t, i) => [`${prefix}.${i}`, t] as const);
-  copyIntoParameters(
-    checkpoint.dir,
-    [...named('exp_avg', optimizer.expAvg), ...named('exp_avg_sq', optimizer.expAvgSq)],
-    moments,
-  );
-  optimizer.stepCount = checkpoint.state.optimizerSteps;
+/** A checkpoint folder, or a run folder's newest checkpoint. */
+export function resolveCheckpoint(path: string): string {
+  if (existsSync(join(path, 'manifest.json'))) return path;
+  const latest = latestCheckpoint(join(path, 'checkpoints'));
+  if (latest) return latest;
+  throw new CheckpointError(path, [
+    'is neither a checkpoint folder (manifest.json) nor a run folder with checkpoints/',
+  ]);
 }

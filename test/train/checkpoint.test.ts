@@ -1,100 +1,115 @@
-// Training checkpoints round-trip weights, AdamW state and trainer state; corruption is detected.
+// Training checkpoints round-trip weights, AdamW state, every RNG stream, counters and the stale
+// policies of the mismatch knob; corruption of any file is detected and named.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AdamW, engineAvailable, manualSeed, randn, type Tensor } from '../../src/engine/index.js';
+import { engineAvailable, scope } from '../../src/engine/index.js';
+import { presetConfig } from '../../src/model/config.js';
+import { Tokenizer } from '../../src/model/tokenizer.js';
 import {
   CheckpointError,
-  copyIntoParameters,
   latestCheckpoint,
   listCheckpoints,
-  openCheckpoint,
-  restoreOptimizer,
-  saveCheckpoint,
+  openTrainingCheckpoint,
+  saveTrainingCheckpoint,
 } from '../../src/train/checkpoint.js';
+import { createPolicy, makeOptimizer } from '../../src/train/run.js';
 
 const skip = engineAvailable()
   ? false
   : 'the tensor engine (native addon) is not built: run npm run build:native';
 
 function setup() {
-  manualSeed(1);
-  const params: [string, Tensor][] = [
-    ['w', randn([3, 4], { requiresGrad: true }).keep()],
-    ['b', randn([4], { requiresGrad: true }).keep()],
-  ];
-  const opt = new AdamW(
-    params.map(([, p]) => p),
-    { lr: 0.1 },
-  );
-  params[0]![1].sum().backward();
-  params[1]![1].square().sum().backward();
-  opt.step();
-  return { params, opt };
+  const tokenizer = Tokenizer.train(['<think>a</think><answer>1</answer> Response 1: a cat'], {
+    vocabSize: 280,
+  });
+  const { model } = createPolicy(presetConfig('tiny', tokenizer.vocabSize), tokenizer, 3);
+  const optimizer = makeOptimizer(model.parameters(), 0);
+  scope(() => {
+    const loss = model
+      .parameters()
+      .reduce((s, p) => s.add(p.square().sum()), model.parameters()[0]!.sum().mul(0));
+    loss.backward();
+  });
+  optimizer.lr = 0.01;
+  optimizer.step();
+  optimizer.zeroGrad();
+  return { model, tokenizer, optimizer };
 }
 
+const extras = {
+  kind: 'rl' as const,
+  config: { lr: 1 },
+  rng: {
+    sample: [1, 2, 3, 4] as [number, number, number, number],
+    update: [5, 6, 7, 8] as [number, number, number, number],
+  },
+  counters: { zero_spread_batches: 2 },
+};
+
 describe('training checkpoints', { skip }, () => {
-  it('round-trips weights, optimizer moments and state; keeps the newest two', () => {
+  it('round-trip weights, optimizer, RNG streams, counters and stale policies; keep the newest two', () => {
     const root = mkdtempSync(join(tmpdir(), 'r1-ckpt-'));
     try {
-      const { params, opt } = setup();
-      const state = {
-        kind: 'rl' as const,
-        step: 0,
-        rng: { sample: [1, 2, 3, 4] as [number, number, number, number] },
-        counters: { frozen: 2 },
-        runConfig: { lr: 1 },
-      };
+      const { model, tokenizer, optimizer } = setup();
+      const [name, first] = model.namedParameters()[0]!;
       for (const step of [1, 2, 3]) {
-        saveCheckpoint(root, {
-          modelConfig: { d: 1 },
-          tokenizerJson: { t: 1 },
-          weights: params,
-          optimizer: opt,
-          state: { ...state, step },
+        saveTrainingCheckpoint(root, {
+          model,
+          tokenizer,
+          optimizer,
+          step,
+          extras,
+          stalePolicy: { [`0.${name}`]: first },
         });
       }
       assert.deepEqual(listCheckpoints(root), ['step-000002', 'step-000003']);
-      const ckpt = openCheckpoint(latestCheckpoint(root)!);
-      assert.equal(ckpt.state.step, 3);
-      assert.deepEqual(ckpt.state.counters, { frozen: 2 });
-      const fresh = setup();
-      fresh.opt.stepCount = 0;
-      for (const [, p] of fresh.params) p.detach().mul_(0);
-      copyIntoParameters(ckpt.dir, fresh.params, ckpt.tensors('model.safetensors'));
-      restoreOptimizer(ckpt, fresh.opt);
-      assert.deepEqual(fresh.params[0]![1].toArray(), params[0]![1].toArray());
-      assert.deepEqual(fresh.opt.expAvgSq[1]!.toArray(), opt.expAvgSq[1]!.toArray());
-      assert.equal(fresh.opt.stepCount, 1);
+      const opened = openTrainingCheckpoint(latestCheckpoint(root)!);
+      assert.equal(opened.step, 3);
+      assert.deepEqual(opened.extras.rng, extras.rng);
+      assert.deepEqual(opened.extras.counters, extras.counters);
+      assert.deepEqual(opened.loaded.model.parameters()[5]!.toArray(), model.parameters()[5]!.toArray());
+      const fresh = makeOptimizer(opened.loaded.model.parameters(), 0);
+      opened.restoreOptimizer(fresh);
+      assert.equal(fresh.stepCount, 1);
+      assert.deepEqual(fresh.expAvgSq[2]!.toArray(), optimizer.expAvgSq[2]!.toArray());
+      assert.deepEqual(opened.stalePolicy()![`0.${name}`]!.toArray(), first.toArray());
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   });
 
-  it('detects a corrupted or mismatched checkpoint and says which file', () => {
+  it('detects a corrupted weight file or stale-policy file and says which', () => {
     const root = mkdtempSync(join(tmpdir(), 'r1-ckpt-'));
     try {
-      const { params, opt } = setup();
-      const dir = saveCheckpoint(root, {
-        modelConfig: {},
-        tokenizerJson: {},
-        weights: params,
-        optimizer: opt,
-        state: { kind: 'sft', step: 5, rng: {}, counters: {}, runConfig: {} },
+      const { model, tokenizer, optimizer } = setup();
+      const [name, first] = model.namedParameters()[0]!;
+      const dir = saveTrainingCheckpoint(root, {
+        model,
+        tokenizer,
+        optimizer,
+        step: 5,
+        extras,
+        stalePolicy: { [`0.${name}`]: first },
       });
-      const model = join(dir, 'model.safetensors');
-      const bytes = readFileSync(model);
-      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
-      writeFileSync(model, bytes);
+      const flipLastByte = (file: string) => {
+        const bytes = readFileSync(join(dir, file));
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+        writeFileSync(join(dir, file), bytes);
+      };
+      flipLastByte('stale-policy.safetensors');
       assert.throws(
-        () => openCheckpoint(dir),
-        (e: unknown) => e instanceof CheckpointError && /model\.safetensors is corrupted/.test(e.message),
+        () => openTrainingCheckpoint(dir).stalePolicy(),
+        (e: unknown) =>
+          e instanceof CheckpointError && /stale-policy\.safetensors: SHA-256 does not match/.test(e.message),
       );
+      flipLastByte('model.safetensors');
       assert.throws(
-        () => copyIntoParameters(dir, [['w', randn([2, 2])]], { w: randn([3, 4]) }),
-        /w: float32 \[3,4\] but the model has float32 \[2,2\]/,
+        () => openTrainingCheckpoint(dir),
+        (e: unknown) =>
+          e instanceof CheckpointError && /model\.safetensors: SHA-256 does not match/.test(e.message),
       );
     } finally {
       rmSync(root, { recursive: true, force: true });
