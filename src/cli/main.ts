@@ -3,8 +3,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerData } from './data.js';
+import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';
+import { registerTrain } from './train.js';
 
 const program = new Command()
   .name('r1-reward')
@@ -15,5 +17,7 @@ const program = new Command()
 registerSelfCheck(program);
 registerServeReward(program);
 registerData(program);
+registerTrain(program);
+registerReport(program);
 
 await program.parseAsync(process.argv);

@@ -1,10 +1,7 @@
 // A small judging world made by a simple rule, for fast end-to-end training tests: the preferred
-// response names a fruit, the rejected one a non-fruit. Written in the real formats: R1-Reward JSONL
-// (sft.jsonl with the teacher's trace in `response`, rl.jsonl without) and a benchmark file in the
-// VL-RewardBench-copy shape, all pointing at one small PNG.
+// response names a fruit, the rejected one a non-fruit. Written in the real R1-Reward format.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { r1RewardAnswer, r1RewardMessage } from '../../src/data/r1-reward-format.js';
 import { Rng } from '../../src/model/random.js';
 
@@ -12,7 +9,7 @@ import { Rng } from '../../src/model/random.js';
 // the rule by position within a few dozen steps.
 const FRUITS = ['pear', 'plum', 'lime', 'kiwi', 'figs', 'date'];
 const OTHERS = ['rock', 'sand', 'dust', 'coal', 'nail', 'wood'];
-const QUESTIONS = ['What is in the bowl?'];
+const QUESTIONS = ['Snack?'];
 
 interface TinyPair {
   question: string;
@@ -28,50 +25,33 @@ function pair(rng: Rng): TinyPair {
   };
 }
 
-/** The teacher's judgement: it restates both responses' words, then picks the fruit. */
+/** The teacher's judgement: it names the fruit, then says which response holds it. */
 export function tinyTrace(word1: string, word2: string, label: 1 | 2): string {
-  return `<think>Response 1: ${word1}. Response 2: ${word2}. Response ${label} is a fruit.</think><answer>${label}</answer>`;
+  const fruit = label === 1 ? word1 : word2;
+  return `<think>The fruit is ${fruit}, in response ${label}.</think><answer>${label}</answer>`;
 }
 
-export async function writeTinyWorld(
-  dir: string,
-  sizes = { sft: 96, rl: 64, benchmark: 40 },
-  seed = 1,
-): Promise<void> {
+/**
+ * Writes sft.jsonl (with traces), rl.jsonl and heldout.jsonl (both without) in R1-Reward format,
+ * text only (no image), so a tiny model trains in seconds.
+ */
+export function writeTinyWorld(dir: string, sizes = { sft: 256, rl: 64, heldOut: 40 }, seed = 1): void {
   mkdirSync(dir, { recursive: true });
-  const png = await sharp({
-    create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 40 } },
-  })
-    .png()
-    .toBuffer();
-  writeFileSync(join(dir, 'bowl.png'), png);
   const rng = new Rng(seed);
-  const r1Lines = (n: number, withTrace: boolean) =>
+  const r1Lines = (name: string, n: number, withTrace: boolean) =>
     Array.from({ length: n }, (_, i) => {
       const p = pair(rng);
-      const label = (i % 2 === 0 ? 1 : 2) as 1 | 2;
+      const label = (rng.int(2) + 1) as 1 | 2;
       const [w1, w2] = label === 1 ? [p.chosen, p.rejected] : [p.rejected, p.chosen];
-      const [a1, a2] = [`It is a ${w1}.`, `It is a ${w2}.`];
       return JSON.stringify({
-        id: `tiny-${withTrace ? 'sft' : 'rl'}-${i}`,
-        message: r1RewardMessage(p.question, a1, a2, ['bowl.png']),
+        id: `tiny-${name}-${i}`,
+        message: r1RewardMessage(p.question, `It is a ${w1}.`, `It is a ${w2}.`, []),
         question: p.question,
         answer: r1RewardAnswer(label),
         ...(withTrace ? { response: tinyTrace(w1, w2, label) } : {}),
       });
     }).join('\n');
-  writeFileSync(join(dir, 'sft.jsonl'), `${r1Lines(sizes.sft, true)}\n`);
-  writeFileSync(join(dir, 'rl.jsonl'), `${r1Lines(sizes.rl, false)}\n`);
-  const bench = Array.from({ length: sizes.benchmark }, (_, i) => {
-    const p = pair(rng);
-    return JSON.stringify({
-      id: `tiny-bench-${i}`,
-      prompt: p.question,
-      chosen: `It is a ${p.chosen}.`,
-      rejected: `It is a ${p.rejected}.`,
-      image: 'bowl.png',
-      category: 'fruit',
-    });
-  });
-  writeFileSync(join(dir, 'benchmark.jsonl'), `${bench.join('\n')}\n`);
+  writeFileSync(join(dir, 'sft.jsonl'), `${r1Lines('sft', sizes.sft, true)}\n`);
+  writeFileSync(join(dir, 'rl.jsonl'), `${r1Lines('rl', sizes.rl, false)}\n`);
+  writeFileSync(join(dir, 'heldout.jsonl'), `${r1Lines('heldout', sizes.heldOut, false)}\n`);
 }
