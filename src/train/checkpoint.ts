@@ -6,7 +6,7 @@
 // config; the stale policies' weights sit next to it in stale-policy.safetensors, whose SHA-256 is
 // recorded there too, so corruption anywhere is detected.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AdamW, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
 import {
@@ -57,6 +57,7 @@ export function saveTrainingCheckpoint<Config>(
   let stalePolicySha256: string | undefined;
   const staleTemp = join(root, `.${stepDir(ckpt.step)}.${STALE_FILE}.${process.pid}`);
   if (ckpt.stalePolicy) {
+    mkdirSync(root, { recursive: true });
     saveSafetensors(staleTemp, ckpt.stalePolicy);
     stalePolicySha256 = sha256(readFileSync(staleTemp));
   }

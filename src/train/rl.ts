@@ -88,6 +88,8 @@ export interface RlStepMetrics {
   optimizer_steps: number;
   non_finite_losses: number;
   skipped_updates: number;
+  /** Sampled responses cut at an image placeholder token (see cutAtImagePlaceholder). */
+  image_token_cuts: number;
   tokens_per_s: number;
   rollout_s: number;
   reward_s: number;
@@ -111,7 +113,7 @@ export interface RlResult {
 }
 
 /** Experience of one rollout, on tensors: [N, L] unless noted. */
-interface Experience {
+export interface Experience {
   batch: ScoringBatch;
   mask: Tensor;
   oldLogProbs: Tensor;
@@ -147,7 +149,13 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
     noise: new Rng(config.seed + 1),
     update: new Rng(config.seed + 2),
   };
-  const counters = { zero_spread_batches: 0, non_finite_losses: 0, skipped_updates: 0, resampled: 0 };
+  const counters = {
+    zero_spread_batches: 0,
+    non_finite_losses: 0,
+    skipped_updates: 0,
+    resampled: 0,
+    image_token_cuts: 0,
+  };
   let start = 0;
   if (resume) {
     resume.restoreOptimizer(optimizer);
@@ -428,6 +436,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
       optimizer_steps: optimizer.stepCount,
       non_finite_losses: counters.non_finite_losses,
       skipped_updates: counters.skipped_updates,
+      image_token_cuts: counters.image_token_cuts,
       tokens_per_s:
         responseTokens / Math.max(1e-9, rolloutSeconds + rewardSeconds + logprobSeconds + updateSeconds),
       rollout_s: rolloutSeconds,
@@ -468,7 +477,22 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
       batchPrompts.map((p) => ({ tokens: p.promptTokens, images: p.images })),
       { temperature: config.temperature, maxNewTokens: config.maxNewTokens, n: plan.samplesPerPrompt },
       rng.sample,
-    ).flat();
+    )
+      .flat()
+      .map(cutAtImagePlaceholder);
+  }
+
+  /**
+   * A sampled image placeholder has no image to stand for, and the model refuses to score it: the
+   * response is cut before it (an empty one becomes end-of-sequence) and the cut is counted.
+   */
+  function cutAtImagePlaceholder(g: Generation): Generation {
+    const cut = model.imageTokenId === null ? -1 : g.tokenIds.indexOf(model.imageTokenId);
+    if (cut < 0) return g;
+    counters.image_token_cuts++;
+    const tokenIds = cut === 0 ? [tokenizer.id('eos')] : g.tokenIds.slice(0, cut);
+    const logProbs = cut === 0 ? [0] : g.logProbs.slice(0, cut);
+    return { text: tokenizer.decode(cut === 0 ? [] : tokenIds), tokenIds, logProbs, finishReason: 'stop' };
   }
 
   function repeatLabels(batchPrompts: EncodedItem[]): (1 | 2)[] {
