@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerData } from './data.js';
+import { registerExperiment } from './experiment.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServeReward } from './serve-reward.js';
@@ -19,5 +20,6 @@ registerServeReward(program);
 registerData(program);
 registerTrain(program);
 registerReport(program);
+registerExperiment(program);
 
 await program.parseAsync(process.argv);
