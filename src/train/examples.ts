@@ -1,6 +1,8 @@
 // Training and held-out data as the trainer sees it: judging items (question, two responses, the
 // preferred position, images, and for SFT the teacher's trace) read from R1-Reward-format JSONL or
 // a benchmark file, then encoded with the compact judge template into token ids and image pixels.
+
+import { z } from 'zod';
 import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
 import { readR1RewardData } from '../data/r1-reward-format.js';
@@ -21,6 +23,17 @@ export interface JudgeItem {
   /** The teacher's judgement `<think>…</think><answer>N</answer>` (SFT data only). */
   trace?: string;
 }
+
+/** A split in a run config: R1-Reward JSONL by default. */
+export const DataSourceSchema = z.object({
+  file: z.string().min(1),
+  format: z.string().default('r1-reward'),
+  limit: z.number().int().positive().optional(),
+  imagesRoot: z.string().optional(),
+});
+
+/** The held-out split: the synthetic world's benchmark file by default. */
+export const HeldOutSchema = DataSourceSchema.extend({ format: z.string().default('synthetic') });
 
 /** Where a split comes from: R1-Reward JSONL (SFT/RL splits) or a benchmark file (held-out). */
 export interface DataSource {

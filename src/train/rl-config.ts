@@ -2,22 +2,16 @@
 // (spec §4 "Baselines") resolved into explicit switches that the loop reads.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
+import { DataSourceSchema, HeldOutSchema } from './examples.js';
 
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
-
-const DataSourceSchema = z.object({
-  file: z.string().min(1),
-  format: z.string().default('r1-reward'),
-  limit: z.number().int().positive().optional(),
-  imagesRoot: z.string().optional(),
-});
 
 export const RlConfigSchema = z.object({
   runDir: z.string().min(1),
   /** The RL split: R1-Reward JSONL (the synthetic world's rl.jsonl — the hard samples). */
   data: DataSourceSchema,
-  heldOut: DataSourceSchema.extend({ format: z.string().default('synthetic') }).optional(),
+  heldOut: HeldOutSchema.optional(),
   /** The starting policy: an SFT checkpoint or run folder. Also the reference model when β > 0. */
   init: z.string().min(1),
   seed: z.number().int().default(0),

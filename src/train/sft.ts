@@ -10,23 +10,23 @@ import { sequenceLogProbs } from '../model/scoring.js';
 import { Tokenizer, type TokenizerJson } from '../model/tokenizer.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
-import { type EncodedItem, encodeItems, readJudgeItems, tokenizerCorpus } from './examples.js';
+import {
+  DataSourceSchema,
+  type EncodedItem,
+  encodeItems,
+  HeldOutSchema,
+  readJudgeItems,
+  tokenizerCorpus,
+} from './examples.js';
 import { createPolicy, guardedStep, loadPolicy, makeOptimizer, openRunFolder, type Policy } from './run.js';
 import { learningRate } from './schedule.js';
-
-const DataSourceSchema = z.object({
-  file: z.string().min(1),
-  format: z.string().default('r1-reward'),
-  limit: z.number().int().positive().optional(),
-  imagesRoot: z.string().optional(),
-});
 
 export const SftConfigSchema = z.object({
   runDir: z.string().min(1),
   /** R1-Reward JSONL with teacher traces in `response` (the synthetic world's sft.jsonl). */
   data: DataSourceSchema,
   /** Held-out pairs judged greedily every `evalEvery` steps (the synthetic world's benchmark.jsonl). */
-  heldOut: DataSourceSchema.extend({ format: z.string().default('synthetic') }).optional(),
+  heldOut: HeldOutSchema.optional(),
   /** Model preset for a fresh model, or `init` (a checkpoint or run folder) to continue one. */
   preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('tiny'),
   init: z.string().optional(),
