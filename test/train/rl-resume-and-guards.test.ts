@@ -14,6 +14,7 @@ import { Tokenizer } from '../../src/model/tokenizer.js';
 import { readJudgeItems, tokenizerCorpus } from '../../src/train/examples.js';
 import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
+import { trainSft } from '../../src/train/sft.js';
 import { writeTinyWorld } from './tiny-world.js';
 
 const skip = engineAvailable()
@@ -80,6 +81,42 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
     const whole = read('whole');
     assert.equal(whole.length, 4);
     assert.deepEqual(read('resumed'), whole);
+  });
+
+  it('SFT resumes exactly too', async () => {
+    const sft = (runDir: string, resume = false) => ({
+      runDir: join(dir, runDir),
+      data: { file: join(dir, 'world/sft.jsonl') },
+      tokenizer: join(dir, 'init/tokenizer.json'),
+      steps: 6,
+      batchSize: 4,
+      microBatchSize: 2,
+      lr: 3e-3,
+      evalEvery: 0,
+      checkpointEvery: 3,
+      resume,
+    });
+    await trainSft(sft('sft-whole'));
+    const crash = new Error('simulated crash');
+    await assert.rejects(
+      trainSft(sft('sft-resumed'), {
+        onStep: (m) => {
+          if (m.step === 4) throw crash;
+        },
+      }),
+      crash,
+    );
+    await trainSft(sft('sft-resumed', true));
+    const read = (run: string) =>
+      readFileSync(join(dir, run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const { tokens_per_s: _, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          return rest;
+        });
+    assert.equal(read('sft-whole').length, 6);
+    assert.deepEqual(read('sft-resumed'), read('sft-whole'));
   });
 
   it('refuses to resume from a corrupted checkpoint, naming the file', async () => {
