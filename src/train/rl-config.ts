@@ -48,7 +48,7 @@ export const RlConfigSchema = z.object({
   /** The rollout/trainer mismatch knob (off by default; see docs/training.md). */
   mismatch: z
     .object({
-      /** Sample from the policy as it was this many optimiser updates ago. */
+      /** Sample from the policy as it was this many updates (RL steps, each one rollout's PPO update) ago. */
       staleUpdates: z.number().int().min(0).default(0),
       /** Add seeded N(0, scale²) noise to the old log-probs. */
       oldLogProbNoise: z.number().min(0).default(0),

@@ -138,7 +138,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
   const { model, tokenizer } = resume ? resume.loaded : loadPolicy(config.init);
   const optimizer = makeOptimizer(model.parameters(), config.weightDecay);
   const reference = config.klCoef > 0 ? loadPolicy(config.init).model : null;
-  // The mismatch knob: the sampler holds the weights of `staleUpdates` updates ago.
+  // The mismatch knob: the sampler holds the policy as it was `staleUpdates` RL steps (updates) ago.
   const staleHistory: Tensor[][] = [];
   const sampler: VisionLanguageModel =
     config.mismatch.staleUpdates > 0 ? createPolicy(model.config, tokenizer, 0).model : model;
@@ -388,7 +388,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
     for (const tensorOf of [experience.exp.mask, experience.exp.oldLogProbs, experience.exp.advantages])
       tensorOf.dispose();
     if (config.mismatch.staleUpdates > 0) {
-      for (let k = 0; k < update.optimizerSteps; k++) staleHistory.push(snapshot());
+      staleHistory.push(snapshot()); // one policy per RL step: the sampler lags `staleUpdates` updates
       while (staleHistory.length > config.mismatch.staleUpdates + 1)
         for (const w of staleHistory.shift()!) w.dispose();
     }
