@@ -12,6 +12,7 @@ import {
   SETTINGS,
   type SettingName,
 } from '../train/ablation.js';
+import { reportErrors } from './train.js';
 
 const list =
   <T extends string>(flag: string, allowed: readonly string[]) =>
@@ -62,7 +63,7 @@ export function registerExperiment(program: Command): void {
     .option('--threads <n>', 'libtorch threads', int('--threads'))
     .option('--dry-run', 'print the planned runs and exit')
     .action(
-      async (o: {
+      (o: {
         world: string;
         out: string;
         arms?: ArmName[];
@@ -76,42 +77,44 @@ export function registerExperiment(program: Command): void {
         evalSize: number;
         threads?: number;
         dryRun?: boolean;
-      }) => {
-        const threads = o.threads === undefined ? {} : { threads: o.threads };
-        const config: AblationConfig = {
-          outDir: o.out,
-          sftData: join(o.world, 'sft.jsonl'),
-          rlData: join(o.world, 'rl.jsonl'),
-          heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
-          ...(o.arms ? { arms: o.arms } : {}),
-          ...(o.settings ? { settings: o.settings } : {}),
-          seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
-          sft: {
-            preset: o.preset,
-            steps: o.sftSteps,
-            evalSize: o.evalSize,
-            evalMaxNewTokens: o.maxNewTokens,
-            ...threads,
-          },
-          rl: {
-            steps: o.rlSteps,
-            rolloutBatch: o.rolloutBatch,
-            microBatch: o.rolloutBatch,
-            maxNewTokens: o.maxNewTokens,
-            evalSize: o.evalSize,
-            ...threads,
-          },
-        };
-        const plans = planRuns(config);
-        if (o.dryRun) {
-          for (const p of plans) console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
-          console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
-          return;
-        }
-        const table = await runAblation(config, {
-          onRunStart: (p, i, n) => console.error(`[${i + 1}/${n}] ${p.setting} · ${p.arm} · seed ${p.seed}`),
-        });
-        console.log(table.markdown);
-      },
+      }) =>
+        reportErrors(async () => {
+          const threads = o.threads === undefined ? {} : { threads: o.threads };
+          const config: AblationConfig = {
+            outDir: o.out,
+            sftData: join(o.world, 'sft.jsonl'),
+            rlData: join(o.world, 'rl.jsonl'),
+            heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
+            ...(o.arms ? { arms: o.arms } : {}),
+            ...(o.settings ? { settings: o.settings } : {}),
+            seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+            sft: {
+              preset: o.preset,
+              steps: o.sftSteps,
+              evalSize: o.evalSize,
+              evalMaxNewTokens: o.maxNewTokens,
+              ...threads,
+            },
+            rl: {
+              steps: o.rlSteps,
+              rolloutBatch: o.rolloutBatch,
+              microBatch: o.rolloutBatch,
+              maxNewTokens: o.maxNewTokens,
+              evalSize: o.evalSize,
+              ...threads,
+            },
+          };
+          const plans = planRuns(config);
+          if (o.dryRun) {
+            for (const p of plans) console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
+            console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
+            return;
+          }
+          const table = await runAblation(config, {
+            onRunStart: (p, i, n) =>
+              console.error(`[${i + 1}/${n}] ${p.setting} · ${p.arm} · seed ${p.seed}`),
+          });
+          console.log(table.markdown);
+        }),
     );
 }

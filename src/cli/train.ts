@@ -22,6 +22,16 @@ function fileConfig(path: string | undefined): Record<string, unknown> {
   }
 }
 
+/** Runs a command; an error is printed as one message (no stack) with exit code 1. */
+export async function reportErrors(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
 /** Drops undefined values so they do not override the config file or the defaults. */
 const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -84,38 +94,40 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
     .option('--threads <n>', 'libtorch threads', num('--threads'))
     .option('--resume', 'continue the run in --out from its newest checkpoint')
-    .action(async (o: Record<string, string | number | boolean | undefined>) => {
-      const config = {
-        ...fileConfig(o['config'] as string | undefined),
-        ...defined({
-          runDir: o['out'],
-          data: { file: o['data'] },
-          preset: o['preset'],
-          init: o['init'],
-          tokenizer: o['tokenizer'],
-          vocabSize: o['vocabSize'],
-          seed: o['seed'],
-          epochs: o['epochs'],
-          steps: o['steps'],
-          batchSize: o['batchSize'],
-          microBatchSize: o['microBatch'],
-          lr: o['lr'],
-          evalEvery: o['evalEvery'],
-          evalSize: o['evalSize'],
-          checkpointEvery: o['checkpointEvery'],
-          threads: o['threads'],
-          resume: o['resume'] === true ? true : undefined,
-        }),
-        ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
-      } as SftConfig;
-      const progress = progressLine('sft');
-      const result = await trainSft(config, {
-        onStep: (m, total) =>
-          progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
-      });
-      progress.stop();
-      console.log(JSON.stringify(result, null, 2));
-    });
+    .action((o: Record<string, string | number | boolean | undefined>) =>
+      reportErrors(async () => {
+        const config = {
+          ...fileConfig(o['config'] as string | undefined),
+          ...defined({
+            runDir: o['out'],
+            data: { file: o['data'] },
+            preset: o['preset'],
+            init: o['init'],
+            tokenizer: o['tokenizer'],
+            vocabSize: o['vocabSize'],
+            seed: o['seed'],
+            epochs: o['epochs'],
+            steps: o['steps'],
+            batchSize: o['batchSize'],
+            microBatchSize: o['microBatch'],
+            lr: o['lr'],
+            evalEvery: o['evalEvery'],
+            evalSize: o['evalSize'],
+            checkpointEvery: o['checkpointEvery'],
+            threads: o['threads'],
+            resume: o['resume'] === true ? true : undefined,
+          }),
+          ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+        } as SftConfig;
+        const progress = progressLine('sft');
+        const result = await trainSft(config, {
+          onStep: (m, total) =>
+            progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
+        });
+        progress.stop();
+        console.log(JSON.stringify(result, null, 2));
+      }),
+    );
 
   train
     .command('rl')
@@ -168,58 +180,60 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
     .option('--threads <n>', 'libtorch threads', num('--threads'))
     .option('--resume', 'continue the run in --out from its newest checkpoint')
-    .action(async (o: Record<string, string | number | boolean | undefined>) => {
-      const file = fileConfig(o['config'] as string | undefined);
-      const mismatch = defined({
-        ...(file['mismatch'] as Record<string, unknown> | undefined),
-        staleUpdates: o['staleUpdates'],
-        oldLogProbNoise: o['oldLogprobNoise'],
-        oldLogProbs: o['oldLogprobs'],
-      });
-      const config = {
-        ...file,
-        ...defined({
-          runDir: o['out'],
-          data: { file: o['data'] },
-          init: o['init'],
-          algorithm: o['algorithm'],
-          preClip: o['preclip'] === false ? 'none' : (o['preclip'] as string | undefined),
-          filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
-          consistency: o['consistency'] === false ? false : undefined,
-          referee: o['referee'],
-          seed: o['seed'],
-          steps: o['steps'],
-          rolloutBatch: o['rolloutBatch'],
-          samplesPerPrompt: o['samples'],
-          trainBatch: o['trainBatch'],
-          microBatch: o['microBatch'],
-          ppoEpochs: o['ppoEpochs'],
-          lr: o['lr'],
-          klCoef: o['klCoef'],
-          temperature: o['temperature'],
-          maxNewTokens: o['maxNewTokens'],
-          resampleFrozen: o['resampleFrozen'],
-          evalEvery: o['evalEvery'],
-          evalSize: o['evalSize'],
-          checkpointEvery: o['checkpointEvery'],
-          threads: o['threads'],
-          resume: o['resume'] === true ? true : undefined,
-        }),
-        ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
-        ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
-      } as RlConfig;
-      const progress = progressLine('rl');
-      const result = await trainRl(config, {
-        onStep: (m, total) =>
-          progress.update(
-            m.step,
-            total,
-            `reward ${m.reward_mean.toFixed(3)} len ${m.response_length.toFixed(0)}`,
-            m.tokens_per_s,
-            m.held_out_accuracy,
-          ),
-      });
-      progress.stop();
-      console.log(JSON.stringify(result, null, 2));
-    });
+    .action((o: Record<string, string | number | boolean | undefined>) =>
+      reportErrors(async () => {
+        const file = fileConfig(o['config'] as string | undefined);
+        const mismatch = defined({
+          ...(file['mismatch'] as Record<string, unknown> | undefined),
+          staleUpdates: o['staleUpdates'],
+          oldLogProbNoise: o['oldLogprobNoise'],
+          oldLogProbs: o['oldLogprobs'],
+        });
+        const config = {
+          ...file,
+          ...defined({
+            runDir: o['out'],
+            data: { file: o['data'] },
+            init: o['init'],
+            algorithm: o['algorithm'],
+            preClip: o['preclip'] === false ? 'none' : (o['preclip'] as string | undefined),
+            filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
+            consistency: o['consistency'] === false ? false : undefined,
+            referee: o['referee'],
+            seed: o['seed'],
+            steps: o['steps'],
+            rolloutBatch: o['rolloutBatch'],
+            samplesPerPrompt: o['samples'],
+            trainBatch: o['trainBatch'],
+            microBatch: o['microBatch'],
+            ppoEpochs: o['ppoEpochs'],
+            lr: o['lr'],
+            klCoef: o['klCoef'],
+            temperature: o['temperature'],
+            maxNewTokens: o['maxNewTokens'],
+            resampleFrozen: o['resampleFrozen'],
+            evalEvery: o['evalEvery'],
+            evalSize: o['evalSize'],
+            checkpointEvery: o['checkpointEvery'],
+            threads: o['threads'],
+            resume: o['resume'] === true ? true : undefined,
+          }),
+          ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
+          ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+        } as RlConfig;
+        const progress = progressLine('rl');
+        const result = await trainRl(config, {
+          onStep: (m, total) =>
+            progress.update(
+              m.step,
+              total,
+              `reward ${m.reward_mean.toFixed(3)} len ${m.response_length.toFixed(0)}`,
+              m.tokens_per_s,
+              m.held_out_accuracy,
+            ),
+        });
+        progress.stop();
+        console.log(JSON.stringify(result, null, 2));
+      }),
+    );
 }

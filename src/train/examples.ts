@@ -32,6 +32,13 @@ export const DataSourceSchema = z.object({
   imagesRoot: z.string().optional(),
 });
 
+/** Parses a run config, turning zod's issues into one readable error that names each field. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new RangeError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 /** The held-out split: the synthetic world's benchmark file by default. */
 export const HeldOutSchema = DataSourceSchema.extend({ format: z.string().default('synthetic') });
 

@@ -21,7 +21,7 @@ import type { ScoringBatch } from '../model/scoring.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
-import { type EncodedItem, encodeItems, readJudgeItems } from './examples.js';
+import { type EncodedItem, encodeItems, parseConfig, readJudgeItems } from './examples.js';
 import { createReferee } from './referees/index.js';
 import { scoreJudgements } from './rewards.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan, type RlResolved } from './rl-config.js';
@@ -129,7 +129,7 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max
 const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
 export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> = {}): Promise<RlResult> {
-  const config: RlResolved = RlConfigSchema.parse(input);
+  const config: RlResolved = parseConfig(RlConfigSchema, input, 'RL config');
   const plan: RlPlan = planOf(config);
   const run = openRunFolder(config.runDir, 'train rl', config, config.resume);
   const resume = run.resumeFrom;

@@ -15,6 +15,7 @@ import {
   type EncodedItem,
   encodeItems,
   HeldOutSchema,
+  parseConfig,
   readJudgeItems,
   tokenizerCorpus,
 } from './examples.js';
@@ -139,7 +140,7 @@ export async function loadHeldOut(
 }
 
 export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetrics> = {}): Promise<SftResult> {
-  const config = SftConfigSchema.parse(input);
+  const config = parseConfig(SftConfigSchema, input, 'SFT config');
   const run = openRunFolder(config.runDir, 'train sft', config, config.resume);
   const items = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
   if (items.length === 0) throw new Error(`SFT data ${config.data.file} has no records`);
