@@ -83,6 +83,41 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
     assert.deepEqual(read('resumed'), whole);
   });
 
+  it('every algorithm and switch runs: rloo, ppo-clip, reinforce++ with a k3 KL reference, released filter, resampling, rollout log-probs', async () => {
+    const variants: Partial<RlConfig>[] = [
+      { algorithm: 'rloo', samplesPerPrompt: 2, rolloutBatch: 2 },
+      { algorithm: 'ppo-clip' },
+      { algorithm: 'reinforce++', klCoef: 0.01, klEstimator: 'k3' },
+      { algorithm: 'stable-reinforce', filter: 'released', preClip: 'lower', resampleFrozen: 2 },
+      {
+        algorithm: 'grpo',
+        samplesPerPrompt: 2,
+        rolloutBatch: 2,
+        mismatch: { staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'rollout' },
+      },
+    ];
+    for (const [i, variant] of variants.entries()) {
+      const steps: Record<string, unknown>[] = [];
+      await trainRl(
+        {
+          ...base,
+          mismatch: undefined,
+          steps: 2,
+          evalEvery: 0,
+          checkpointEvery: 0,
+          ...variant,
+          runDir: join(dir, `variant-${i}`),
+        },
+        { onStep: (m) => steps.push(m as unknown as Record<string, unknown>) },
+      );
+      assert.equal(steps.length, 2);
+      for (const key of ['loss', 'reward_mean', 'grad_norm', 'advantage_std', 'ratio_mean'])
+        assert.ok(Number.isFinite(steps[1]![key]), `${JSON.stringify(variant)}: ${key} = ${steps[1]![key]}`);
+      // An untrained policy scores 0 everywhere (a frozen batch), so it never moves from the reference.
+      if (variant.klCoef) assert.equal(steps[1]!['ref_kl'], 0);
+    }
+  });
+
   it('SFT resumes exactly too', async () => {
     const sft = (runDir: string, resume = false) => ({
       runDir: join(dir, runDir),
