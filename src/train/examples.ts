@@ -32,6 +32,14 @@ export const DataSourceSchema = z.object({
   imagesRoot: z.string().optional(),
 });
 
+/** The optimiser and schedule fields both trainers share (spec §4.6); `lr` is each trainer's own. */
+export const OPTIMISER_FIELDS = {
+  warmupRatio: z.number().min(0).max(1).default(0.03),
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0),
+  gradClip: z.number().positive().default(1),
+};
+
 /** Parses a run config, turning zod's issues into one readable error that names each field. */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input);

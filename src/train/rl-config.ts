@@ -2,7 +2,7 @@
 // (spec §4 "Baselines") resolved into explicit switches that the loop reads.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
-import { DataSourceSchema, HeldOutSchema } from './examples.js';
+import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS } from './examples.js';
 
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -34,10 +34,7 @@ export const RlConfigSchema = z.object({
   microBatch: z.number().int().positive().default(8),
   ppoEpochs: z.number().int().positive().default(1),
   lr: z.number().positive().default(1e-4),
-  warmupRatio: z.number().min(0).max(1).default(0.03),
-  minLrRatio: z.number().min(0).max(1).default(0.1),
-  weightDecay: z.number().min(0).default(0),
-  gradClip: z.number().positive().default(1),
+  ...OPTIMISER_FIELDS,
   clipEps: z.number().min(0).lt(1).default(0.2),
   klCoef: z.number().min(0).default(0),
   klEstimator: z.enum(['k1', 'k3']).default('k1'),
