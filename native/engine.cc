@@ -680,7 +680,25 @@ Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
 }
 
 // attention(q, k, v, causal, mask?, dropoutP, train): softmax(q kᵀ / √d + mask) v over the last two
-// dimensions, composed from ATen ops in one native call (autograd flows through each op).
+// dimensions, composed from ATen ops in one native call (autograd flows through each op). The scale
+// and an additive mask fold into one baddbmm, so the score matrix is written once, not three times.
+at::Tensor AdditiveMask(const c10::optional<at::Tensor>& mask, bool causal, int64_t L, int64_t S,
+                        const at::TensorOptions& options) {
+  at::Tensor bias;
+  if (causal) {
+    bias = at::zeros({L, S}, options).masked_fill_(
+        at::ones({L, S}, options.dtype(at::kBool)).triu_(S - L + 1), -std::numeric_limits<double>::infinity());
+  }
+  if (mask) {
+    at::Tensor extra = mask->scalar_type() == at::kBool
+                           ? at::zeros(mask->sizes(), options).masked_fill_(mask->logical_not(),
+                                                                          -std::numeric_limits<double>::infinity())
+                           : *mask;
+    bias = bias.defined() ? bias + extra : extra;
+  }
+  return bias;
+}
+
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   auto& q = TensorOf(info[0], "query");
   auto& k = TensorOf(info[1], "key");
@@ -691,21 +709,42 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   bool train = Bool(info[6], "train");
   TORCH_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, "attention: query, key and value need at least 2 dimensions");
   TORCH_CHECK(q.size(-1) == k.size(-1), "attention: query and key head sizes differ: ", q.size(-1), " vs ", k.size(-1));
-  double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
-  if (causal) {
-    int64_t L = q.size(-2), S = k.size(-2);
-    auto future = at::ones({L, S}, at::TensorOptions().dtype(at::kBool).device(q.device())).triu_(S - L + 1);
-    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
-  }
-  if (mask) {
-    if (mask->scalar_type() == at::kBool) {
-      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+  TORCH_CHECK(k.size(-2) == v.size(-2), "attention: key and value lengths differ: ", k.size(-2), " vs ", v.size(-2));
+  const int64_t L = q.size(-2), S = k.size(-2);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  const auto bias = AdditiveMask(mask, causal, L, S, q.options());
+  at::Tensor weights;
+  auto batch = q.sizes().slice(0, q.dim() - 2);
+  bool sameBatch = q.dim() == k.dim() && q.dim() == v.dim() && batch == k.sizes().slice(0, k.dim() - 2) &&
+                   batch == v.sizes().slice(0, v.dim() - 2);
+  if (sameBatch) {
+    // [..., L, d] → [N, L, d]: one baddbmm computes scale · q kᵀ + bias.
+    auto q3 = q.reshape({-1, L, q.size(-1)});
+    auto k3 = k.reshape({-1, S, k.size(-1)});
+    at::Tensor scores;
+    if (bias.defined()) {
+      at::Tensor b = bias;
+      if (bias.dim() > 2) {
+        std::vector<int64_t> full(q.sizes().begin(), q.sizes().end() - 2);
+        full.push_back(L);
+        full.push_back(S);
+        b = bias.expand(full).reshape({-1, L, S});
+      }
+      scores = at::baddbmm(b, q3, k3.transpose(1, 2), 1.0, scale);
     } else {
-      scores = scores + *mask;
+      scores = at::bmm(q3, k3.transpose(1, 2)).mul_(scale);
     }
+    weights = at::softmax(scores, -1);
+    if (dropoutP > 0.0 && train) weights = at::dropout(weights, dropoutP, true);
+    auto out = at::bmm(weights, v.reshape({-1, S, v.size(-1)}));
+    std::vector<int64_t> shape(q.sizes().begin(), q.sizes().end() - 1);
+    shape.push_back(v.size(-1));
+    return Wrap(info.Env(), out.view(shape));
   }
-  auto weights = at::softmax(scores, -1);
+  // Broadcasting batch dimensions: the general matmul path.
+  auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  if (bias.defined()) scores = scores + bias;
+  weights = at::softmax(scores, -1);
   if (dropoutP > 0.0 && train) weights = at::dropout(weights, dropoutP, true);
   return Wrap(info.Env(), at::matmul(weights, v));
 }
@@ -739,7 +778,12 @@ Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   if (info[1].IsNull() || info[1].IsUndefined()) {
     t.mutable_grad() = at::Tensor();
   } else {
-    t.mutable_grad() = T(1);
+    auto& grad = T(1);
+    TORCH_CHECK(grad.sizes() == t.sizes(), "assigned grad has shape ", grad.sizes(), " but the tensor has shape ", t.sizes());
+    TORCH_CHECK(grad.scalar_type() == t.scalar_type(), "assigned grad has dtype ", grad.scalar_type(),
+                " but the tensor has dtype ", t.scalar_type());
+    TORCH_CHECK(grad.device() == t.device(), "assigned grad is on ", grad.device(), " but the tensor is on ", t.device());
+    t.mutable_grad() = grad;
   }
   return info.Env().Undefined();
 }

@@ -1,5 +1,6 @@
 // Optimizers with torch.optim's update rules; one native call updates every parameter.
 // Learning-rate schedules live in TypeScript: set `optimizer.lr` before `step()`.
+import { noGrad } from './grad-mode.js';
 import { engine } from './native.js';
 import { type Tensor, zerosLike } from './tensor.js';
 
@@ -56,6 +57,17 @@ export class AdamW {
 
   zeroGrad(): void {
     zeroGrad(this.params);
+  }
+
+  /** The state to checkpoint (e.g. with saveSafetensors): moments by parameter index, and the step. */
+  stateDict(): { step: number; tensors: Record<string, Tensor> } {
+    return { step: this.stepCount, tensors: namedState({ exp_avg: this.expAvg, exp_avg_sq: this.expAvgSq }) };
+  }
+
+  /** Restores stateDict()'s output (copied in, so the given tensors may be freed afterwards). */
+  loadStateDict(state: { step: number; tensors: Record<string, Tensor> }): void {
+    loadNamedState('AdamW', state.tensors, { exp_avg: this.expAvg, exp_avg_sq: this.expAvgSq });
+    this.stepCount = state.step;
   }
 
   /** Frees the moment estimates. */
@@ -115,9 +127,48 @@ export class SGD {
     zeroGrad(this.params);
   }
 
+  stateDict(): { step: number; tensors: Record<string, Tensor> } {
+    return { step: this.stepCount, tensors: namedState({ momentum_buffer: this.momentumBuffers }) };
+  }
+
+  loadStateDict(state: { step: number; tensors: Record<string, Tensor> }): void {
+    loadNamedState('SGD', state.tensors, { momentum_buffer: this.momentumBuffers });
+    this.stepCount = state.step;
+  }
+
   dispose(): void {
     for (const t of this.momentumBuffers) t.dispose();
   }
+}
+
+function namedState(groups: Record<string, readonly Tensor[]>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, tensors] of Object.entries(groups)) {
+    for (const [i, t] of tensors.entries()) out[`${name}.${i}`] = t;
+  }
+  return out;
+}
+
+function loadNamedState(
+  optimizer: string,
+  tensors: Record<string, Tensor>,
+  groups: Record<string, readonly Tensor[]>,
+): void {
+  noGrad(() => {
+    for (const [name, targets] of Object.entries(groups)) {
+      targets.forEach((target, i) => {
+        const source = tensors[`${name}.${i}`];
+        if (source === undefined)
+          throw new Error(`${optimizer}.loadStateDict: the state has no '${name}.${i}'`);
+        if (source.shape.join() !== target.shape.join()) {
+          throw new Error(
+            `${optimizer}.loadStateDict: '${name}.${i}' has shape [${source.shape.join(', ')}], the parameter [${target.shape.join(', ')}]`,
+          );
+        }
+        target.copy_(source);
+      });
+    }
+  });
 }
 
 /** Drops every parameter's gradient (set_to_none). */

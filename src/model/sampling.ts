@@ -35,6 +35,31 @@ export function logSoftmaxAt(logits: Float32Array, offset: number, vocab: number
   return logits[offset + token]! - max - Math.log(sum);
 }
 
+const bits = new Uint32Array(1);
+const asFloat = new Float32Array(bits.buffer);
+
+/**
+ * Token ids by descending logit, ties by ascending id: the order of
+ * `ids.sort((x, y) => logits[y] - logits[x] || x - y)`, but sorted as packed numeric keys by the
+ * native typed-array sort (several times faster, and this runs once per row and step).
+ */
+export function orderByLogit(logits: Float32Array, offset: number, vocab: number): Int32Array {
+  if (vocab > 1 << 21) throw new RangeError(`orderByLogit: vocab ${vocab} exceeds 2^21`);
+  const keys = new Float64Array(vocab);
+  const shift = 2 ** 21;
+  for (let i = 0; i < vocab; i++) {
+    asFloat[0] = logits[offset + i]! || 0; // -0 → +0: the comparator treats them as equal
+    const u = bits[0]!;
+    // Float bits → an unsigned integer in the same order, then flipped so larger logits come first.
+    const ordered = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    keys[i] = (0xffffffff - ordered) * shift + i;
+  }
+  keys.sort();
+  const order = new Int32Array(vocab);
+  for (let r = 0; r < vocab; r++) order[r] = keys[r]! % shift;
+  return order;
+}
+
 export function sampleToken(
   logits: Float32Array,
   offset: number,
@@ -49,9 +74,7 @@ export function sampleToken(
     return { token, logProb: logSoftmaxAt(logits, offset, vocab, token) };
   }
   // Candidates sorted by logit (descending); ties by index so the order is deterministic.
-  const order = Array.from({ length: vocab }, (_, i) => i).sort(
-    (x, y) => logits[offset + y]! - logits[offset + x]! || x - y,
-  );
+  const order = orderByLogit(logits, offset, vocab);
   const keep = topK > 0 ? Math.min(topK, vocab) : vocab;
   const max = logits[offset + order[0]!]!;
   const weights = new Float64Array(keep);

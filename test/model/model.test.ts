@@ -36,18 +36,30 @@ describe('VisionLanguageModel', () => {
     const w = (m: VisionLanguageModel) => m.namedParameters()[0]![1].toTypedArray();
     assert.deepEqual(w(a), w(b));
     assert.notDeepEqual(w(a), w(c));
+    // A clone starts equal and stays independent.
+    const d = c.clone();
+    assert.deepEqual(w(d), w(c));
+    noGrad(() => d.namedParameters()[0]![1].fill_(0));
+    assert.notDeepEqual(w(d), w(c));
+    d.dispose();
     for (const m of [a, b, c]) m.dispose();
   });
 
   it('patchify lays each patch out as (channel, y, x), patches row-major', () => {
-    const img = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => i);
+    const img = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => i / 4096); // exact in float32
     const p = patchify([img], config.vision!);
     assert.equal(p.length, 16 * 3 * 64);
     // Patch 1 (row 0, column 1), channel 0, y 0, x 0 is pixel (0, 0, 8).
-    assert.equal(p[192], 8);
+    assert.equal(p[192]! * 4096, 8);
     // Patch 4 (row 1, column 0), channel 2, y 1, x 3 is pixel (2, 9, 3).
-    assert.equal(p[4 * 192 + 2 * 64 + 8 + 3], 2 * 1024 + 9 * 32 + 3);
+    assert.equal(p[4 * 192 + 2 * 64 + 8 + 3]! * 4096, 2 * 1024 + 9 * 32 + 3);
     assert.throws(() => patchify([new Float32Array(10)], config.vision!), /3×32×32 = 3072 pixels/);
+    const bright = new Float32Array(3 * 32 * 32).fill(0.5);
+    bright[1024 + 33] = 255;
+    assert.throws(
+      () => patchify([bright], config.vision!),
+      /pixel \(channel 1, y 1, x 1\) = 255 is outside \[0, 1\]/,
+    );
   });
 
   it('forward gives [B, T, vocab] logits and checks its inputs clearly', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/model/random.js';
-import { logSoftmaxAt, sampleToken } from '../../src/model/sampling.js';
+import { logSoftmaxAt, orderByLogit, sampleToken } from '../../src/model/sampling.js';
 
 const logits = Float32Array.from([2, 1, 0.5, -1, 3]);
 
@@ -74,5 +74,23 @@ describe('sampleToken', () => {
   it('reads a row at an offset of a batch', () => {
     const batch = Float32Array.from([0, 0, 9, 9, 0, 0]);
     assert.equal(sampleToken(batch, 3, 3, { temperature: 0 }, new Rng(0)).token, 0);
+  });
+});
+
+describe('orderByLogit', () => {
+  it('orders ids exactly as the descending comparator with ties by id', () => {
+    const rng = new Rng(17);
+    for (let trial = 0; trial < 50; trial++) {
+      const vocab = 1 + rng.int(400);
+      // Ties, negative and positive values, zeros of both signs, large magnitudes.
+      const values = Float32Array.from({ length: vocab }, () => {
+        const r = rng.next();
+        return r < 0.2 ? rng.int(3) - 1 : r < 0.25 ? -0 : (rng.next() - 0.5) * 10 ** rng.int(6);
+      });
+      const want = Array.from({ length: vocab }, (_, i) => i).sort(
+        (x, y) => values[y]! - values[x]! || x - y,
+      );
+      assert.deepEqual(Array.from(orderByLogit(values, 0, vocab)), want);
+    }
   });
 });

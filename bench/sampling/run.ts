@@ -1,0 +1,212 @@
+// bench/sampling: KV-cache sampling with our model vs the same model in eager PyTorch (Debian's
+// python3-torch, the same libtorch 1.13), same weights, same thread count, in one run. The sides
+// alternate run by run (PyTorch is a child process answering JSON commands, reference.py) so that
+// load from other processes hits both alike.
+//   node --import tsx bench/sampling/run.ts [--threads 2] [--reps 5] [--batch 16] [--new 128]
+//        [--prompt 32] [--prefill 128] [--python /usr/bin/python3] [--profile]
+// Model: the reference LM preset (d 256, 4 layers, 4 heads, GELU MLP 4×, tied head) with the byte
+// tokenizer's vocabulary (7 special tokens + 256 bytes = 263), positions for 256 tokens.
+// Prints tokens/s (sampling, prefill included, as a trainer sees it), prefill tokens/s, peak RSS and
+// the ratios; writes the full record to runs/bench/sampling-<time>.json.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { engineInfo, saveSafetensors, setNumThreads } from '../../src/engine/index.js';
+import { writeJsonAtomic } from '../../src/io/atomic-write.js';
+import { makeRunRecord } from '../../src/io/run-record.js';
+import { presetConfig } from '../../src/model/config.js';
+import { generate } from '../../src/model/generate.js';
+import { VisionLanguageModel } from '../../src/model/model.js';
+import { Rng } from '../../src/model/random.js';
+import { Tokenizer } from '../../src/model/tokenizer.js';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '16' },
+    new: { type: 'string', default: '128' },
+    prompt: { type: 'string', default: '32' },
+    prefill: { type: 'string', default: '128' },
+    python: { type: 'string', default: process.env['PYTHON'] ?? '/usr/bin/python3' },
+  },
+});
+const threads = Number(args.threads);
+const reps = Number(args.reps);
+const batch = Number(args.batch);
+const maxNew = Number(args.new);
+const promptLen = Number(args.prompt);
+const prefillLen = Number(args.prefill);
+const root = new URL('../../', import.meta.url).pathname;
+const VARIANTS = ['prealloc', 'cat'] as const;
+
+setNumThreads(threads);
+const tokenizer = Tokenizer.train([], { vocabSize: 263 });
+const config = { ...presetConfig('reference-lm', tokenizer.vocabSize), maxSeqLen: 256 };
+const model = new VisionLanguageModel(config, { seed: 0 });
+const dataRng = new Rng(123);
+const rows = (length: number) =>
+  Array.from({ length: batch }, () => Array.from({ length }, () => 7 + dataRng.int(256)));
+const prompts = rows(promptLen);
+const prefillRows = rows(prefillLen);
+
+// --- the PyTorch side ------------------------------------------------------------------------------
+
+const scratch = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
+const weightsPath = join(scratch, 'model.safetensors');
+saveSafetensors(weightsPath, Object.fromEntries(model.namedParameters()));
+const child = spawn(args.python, [`${root}bench/sampling/reference.py`], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+async function ask<T>(command: Record<string, unknown>): Promise<T> {
+  child.stdin.write(`${JSON.stringify(command)}\n`);
+  const line = await replies.next();
+  if (line.done)
+    throw new Error(
+      `the PyTorch reference exited (${args.python} bench/sampling/reference.py): install python3-torch or pass --python`,
+    );
+  const reply = JSON.parse(line.value) as T & { error?: string };
+  if (reply.error) throw new Error(`PyTorch reference: ${reply.error}`);
+  return reply;
+}
+
+// --- our side ----------------------------------------------------------------------------------------
+
+const rng = new Rng(0);
+function ourGenerate(greedy = false): { seconds: number; firstRow: number[]; firstLogProbs: number[] } {
+  const start = performance.now();
+  const out = generate(
+    model,
+    tokenizer,
+    prompts.map((tokens) => ({ tokens })),
+    { maxNewTokens: maxNew, temperature: greedy ? 0 : 1, stopAtEos: false },
+    rng,
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const first = out[0]![0]!;
+  if (out.some((s) => s[0]!.tokenIds.length !== maxNew)) throw new Error('a row stopped early');
+  return { seconds, firstRow: first.tokenIds, firstLogProbs: first.logProbs };
+}
+function ourPrefill(): number {
+  const start = performance.now();
+  const cache = model.createCache(batch, prefillLen);
+  model.prefill(cache, { tokens: prefillRows }).dispose();
+  model.disposeCache(cache);
+  return (performance.now() - start) / 1000;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const torchInfo = await ask<{ torch: string; threads: number; blas: string[] }>({
+    op: 'init',
+    weights: weightsPath,
+    config,
+    threads,
+  });
+  // Same model on both sides: greedy decoding must agree token for token (float noise aside).
+  const ours = ourGenerate(true);
+  const agreement: Record<string, { tokens: number; maxLogProbGap: number }> = {};
+  for (const variant of VARIANTS) {
+    const theirs = await ask<{ firstRow: number[]; firstLogProbs: number[] }>({
+      op: 'generate',
+      prompts,
+      maxNew,
+      greedy: true,
+      variant,
+    });
+    let agree = 0;
+    while (agree < maxNew && ours.firstRow[agree] === theirs.firstRow[agree]) agree++;
+    const gap = Math.max(
+      ...ours.firstLogProbs.slice(0, agree).map((x, i) => Math.abs(x - theirs.firstLogProbs[i]!)),
+    );
+    agreement[variant] = { tokens: agree, maxLogProbGap: gap };
+    console.log(
+      `greedy cross-check vs PyTorch (${variant}): ${agree}/${maxNew} tokens agree, max |Δ log p| ${gap.toExponential(1)} over them`,
+    );
+  }
+
+  // Rounds alternate: ours, PyTorch (same algorithm), PyTorch (torch.cat cache), then the prefills.
+  const samples = {
+    ours: [] as number[],
+    torch: [] as number[],
+    torchCat: [] as number[],
+    oursPrefill: [] as number[],
+    torchPrefill: [] as number[],
+  };
+  const torchGenerate = async (variant: string) =>
+    (batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew, variant })).seconds;
+  ourGenerate();
+  for (const variant of VARIANTS) await torchGenerate(variant);
+  ourPrefill();
+  await ask({ op: 'prefill', prompts: prefillRows });
+  for (let r = 0; r < reps; r++) {
+    samples.ours.push((batch * maxNew) / ourGenerate().seconds);
+    samples.torch.push(await torchGenerate('prealloc'));
+    samples.torchCat.push(await torchGenerate('cat'));
+    samples.oursPrefill.push((batch * prefillLen) / ourPrefill());
+    const prefill = await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows });
+    samples.torchPrefill.push((batch * prefillLen) / prefill.seconds);
+    const last = (xs: number[]) => xs.at(-1)!.toFixed(0);
+    console.log(
+      `rep ${r + 1}/${reps}: sampling ${last(samples.ours)} vs ${last(samples.torch)} (same algorithm) / ${last(samples.torchCat)} (torch.cat) tokens/s; prefill ${last(samples.oursPrefill)} vs ${last(samples.torchPrefill)} tokens/s`,
+    );
+  }
+  const torchRss = (await ask<{ maxRssKb: number }>({ op: 'rss' })).maxRssKb / 1024;
+  const ourRss = process.resourceUsage().maxRSS / 1024;
+  child.stdin.end();
+
+  const best = (xs: number[]) => Math.max(...xs);
+  const table: [string, number, number, number | null][] = [
+    ['sampling tokens/s (median)', median(samples.ours), median(samples.torch), median(samples.torchCat)],
+    ['sampling tokens/s (best)', best(samples.ours), best(samples.torch), best(samples.torchCat)],
+    ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill), null],
+    ['peak RSS MiB (whole process)', ourRss, torchRss, null],
+  ];
+  console.log(
+    `\nbatch ${batch}, prompt ${promptLen}, ${maxNew} new tokens, threads ${threads}, ${reps} reps; prefill: batch ${batch} × ${prefillLen}`,
+  );
+  console.log(
+    '| measure | r1-reward | PyTorch eager, same algorithm | ratio | PyTorch eager, torch.cat cache | ratio |\n|---|---:|---:|---:|---:|---:|',
+  );
+  for (const [name, a, b, c] of table)
+    console.log(
+      `| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× | ${c === null ? '' : c.toFixed(0)} | ${c === null ? '' : `${(a / c).toFixed(2)}×`} |`,
+    );
+
+  const info = engineInfo();
+  const record = {
+    ...makeRunRecord(
+      'bench/sampling',
+      { threads, reps, batch, maxNew, promptLen, prefillLen, model: config },
+      0,
+      {
+        libtorch: info.libtorch,
+      },
+    ),
+    blas: { ours: info.blas, torch: torchInfo.blas },
+    greedyAgreement: agreement,
+    samples,
+    table,
+  };
+  const path = join(root, 'runs', 'bench', `sampling-${record.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeJsonAtomic(path, record);
+  console.log(`\nrecord: ${path}`);
+}
+
+main()
+  .catch((error: Error) => {
+    console.error(error.message);
+    process.exitCode = 1;
+    child.kill();
+  })
+  .finally(() => rmSync(scratch, { recursive: true, force: true }));
