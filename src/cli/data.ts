@@ -86,10 +86,14 @@ export function registerData(program: Command): void {
           checkImages: options.checkImages,
           onSkip: (id, reason) => skipped.push({ id, reason }),
         });
-        for await (const pair of pairs) {
-          items += 1;
-          const key = pair.category ?? '(none)';
-          categories[key] = (categories[key] ?? 0) + 1;
+        try {
+          for await (const pair of pairs) {
+            items += 1;
+            const key = pair.category ?? '(none)';
+            categories[key] = (categories[key] ?? 0) + 1;
+          }
+        } catch (error) {
+          data.error(`error: ${(error as Error).message}`);
         }
         const report = {
           file: options.file,

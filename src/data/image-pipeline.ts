@@ -28,7 +28,6 @@ export interface ImageInfo {
   format: ImageFormat;
   width: number;
   height: number;
-  bytes: Uint8Array;
 }
 
 const MIME: Record<ImageFormat, string> = {
@@ -42,39 +41,33 @@ function label(image: ImageInput): string {
   return typeof image === 'string' ? image : `<embedded ${image.byteLength} bytes>`;
 }
 
-async function readBounded(image: ImageInput, maxBytes: number, itemId: string): Promise<Uint8Array> {
+/** Refuses input above `maxBytes` without reading it (files: by their size on disk). */
+async function checkByteSize(image: ImageInput, maxBytes: number, itemId: string): Promise<void> {
+  let size: number;
   if (typeof image !== 'string') {
-    if (image.byteLength > maxBytes) {
+    size = image.byteLength;
+  } else {
+    try {
+      const info = await stat(image);
+      if (!info.isFile()) throw new ImageError(itemId, image, 'not a regular file');
+      size = info.size;
+    } catch (error) {
+      if (error instanceof ImageError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
       throw new ImageError(
         itemId,
-        label(image),
-        `${image.byteLength} bytes is above maxInputBytes=${maxBytes}`,
+        image,
+        code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? error})`,
       );
     }
-    return image;
-  }
-  let size: number;
-  try {
-    const info = await stat(image);
-    if (!info.isFile()) throw new ImageError(itemId, image, 'not a regular file');
-    size = info.size;
-  } catch (error) {
-    if (error instanceof ImageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ImageError(
-      itemId,
-      image,
-      code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? error})`,
-    );
   }
   if (size > maxBytes) {
     throw new ImageError(
       itemId,
-      image,
+      label(image),
       `${size} bytes is above maxInputBytes=${maxBytes}; raise the limit if you trust it`,
     );
   }
-  return readFile(image);
 }
 
 /**
@@ -86,12 +79,12 @@ export async function inspectImage(
   limits: ImageLimits = {},
   itemId = '',
 ): Promise<ImageInfo> {
-  const maxBytes = limits.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const maxPixels = limits.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  const bytes = await readBounded(image, maxBytes, itemId);
+  await checkByteSize(image, limits.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, itemId);
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes).metadata();
+    // Header only: no pixels are decoded here, so the pixel limit is checked below with a clear message.
+    metadata = await sharp(image, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new ImageError(itemId, label(image), `cannot decode (${(error as Error).message})`);
   }
@@ -112,7 +105,18 @@ export async function inspectImage(
       `${width}×${height} = ${width * height} pixels is above maxInputPixels=${maxPixels} (refused before decoding)`,
     );
   }
-  return { format: format as ImageFormat, width, height, bytes };
+  return { format: format as ImageFormat, width, height };
+}
+
+/** `inspectImage`, then the encoded bytes (read only once the checks pass). */
+async function loadImage(image: ImageInput, limits: ImageLimits): Promise<ImageInfo & { bytes: Uint8Array }> {
+  const info = await inspectImage(image, limits);
+  const bytes = typeof image === 'string' ? await readFile(image) : image;
+  const maxBytes = limits.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  if (bytes.byteLength > maxBytes) {
+    throw new ImageError('', label(image), `${bytes.byteLength} bytes is above maxInputBytes=${maxBytes}`);
+  }
+  return { ...info, bytes };
 }
 
 /** The largest size with at most `maxPixels` pixels and the same aspect ratio; never upscales. */
@@ -127,7 +131,7 @@ export function capPixels(
   return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
 }
 
-function decoder(info: ImageInfo, maxInputPixels: number): Sharp {
+function decoder(info: { bytes: Uint8Array }, maxInputPixels: number): Sharp {
   // `pages: 1` reads the first frame of animated GIF/WebP; the pixel limit is sharp's own guard too.
   return sharp(info.bytes, { pages: 1, limitInputPixels: maxInputPixels }).rotate();
 }
@@ -143,7 +147,7 @@ export interface DataUrlOptions extends ImageLimits {
  * everything else becomes PNG).
  */
 export async function imageToDataUrl(image: ImageInput, options: DataUrlOptions = {}): Promise<string> {
-  const info = await inspectImage(image, options);
+  const info = await loadImage(image, options);
   const target = capPixels(info.width, info.height, options.maxPixels ?? Number.POSITIVE_INFINITY);
   const resized = target.width !== info.width || target.height !== info.height;
   if (!resized && info.format !== 'gif') {
@@ -185,7 +189,7 @@ export async function imageToFloatPixels(
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`width and height must be positive integers, got ${width}×${height}`);
   }
-  const info = await inspectImage(image, options);
+  const info = await loadImage(image, options);
   const [r, g, b] = options.background ?? [0, 0, 0];
   let raw: Buffer;
   try {

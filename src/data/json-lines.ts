@@ -15,18 +15,26 @@ export async function* readJsonLines(file: string): AsyncGenerator<JsonLine> {
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DataFormatError(file, line, undefined, `invalid JSON (${(error as Error).message})`);
+  try {
+    for await (const text of lines) {
+      line += 1;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        throw new DataFormatError(file, line, undefined, `invalid JSON (${(error as Error).message})`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new DataFormatError(file, line, undefined, 'expected a JSON object on this line');
+      }
+      yield { line, record: value as Record<string, unknown> };
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new DataFormatError(file, line, undefined, 'expected a JSON object on this line');
-    }
-    yield { line, record: value as Record<string, unknown> };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataFormatError(file, undefined, undefined, 'file not found');
+    if (code === 'EISDIR')
+      throw new DataFormatError(file, undefined, undefined, 'is a folder, not a data file');
+    throw error;
   }
 }

@@ -21,11 +21,25 @@ const Item = z.object({
 
 const FIELDS = ['ID', 'Text', 'Image', 'Output1', 'Output2', 'Better', 'Category'];
 
-/** Line number of a JSON.parse error position, so syntax errors point into the file. */
+/**
+ * Line number of a JSON.parse error, so syntax errors point into the file. V8 reports either
+ * "at position N", or (Node 20+) a quoted excerpt starting 10 characters before the bad token.
+ */
 function lineOfJsonError(source: string, message: string): number | undefined {
-  const match = /position (\d+)/.exec(message);
-  if (!match) return undefined;
-  const position = Number(match[1]);
+  let position: number | undefined;
+  const at = /position (\d+)/.exec(message);
+  if (at) position = Number(at[1]);
+  const excerpt = /^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(
+    message,
+  );
+  if (position === undefined && excerpt) {
+    const start = source.indexOf(excerpt[3]!);
+    if (start >= 0) {
+      position = start + (excerpt[2] ? Math.min(10, excerpt[3]!.length - 1) : 0);
+      while (position < start + excerpt[3]!.length && source[position] !== excerpt[1]) position++;
+    }
+  }
+  if (position === undefined) return undefined;
   let line = 1;
   for (let i = 0; i < position && i < source.length; i++) if (source.charCodeAt(i) === 10) line++;
   return line;

@@ -101,9 +101,8 @@ function plainValue(value: unknown): unknown {
   }
   return value;
 }
-const PARQUET_BATCH_ROWS = 64;
 
-/** Reads the official VL-RewardBench parquet in batches, so the embedded images never all sit in memory. */
+/** Reads the official VL-RewardBench parquet row group by row group, so the embedded images never all sit in memory. */
 export async function* readVlRewardBenchParquet(
   file: string,
   options: ReadOptions = {},
@@ -123,12 +122,16 @@ export async function* readVlRewardBenchParquet(
   const total = Number(metadata.num_rows);
   const ids = new UniqueIds();
   async function* items(): AsyncGenerator<RawPair> {
-    for (let start = 0; start < total; start += PARQUET_BATCH_ROWS) {
+    // One row group at a time: hyparquet decodes whole row groups, so reading by group keeps each
+    // group decoded once and only one group's images in memory.
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = Math.min(total, start + Number(group.num_rows));
       const rows = await parquetReadObjects({
         file: buffer,
         metadata,
         rowStart: start,
-        rowEnd: Math.min(total, start + PARQUET_BATCH_ROWS),
+        rowEnd: end,
         utf8: false,
       });
       for (const [offset, row] of rows.entries()) {
@@ -166,6 +169,7 @@ export async function* readVlRewardBenchParquet(
           refs: [{ kind: 'bytes', bytes: imageBytes }],
         };
       }
+      start = end;
     }
   }
   yield* withImages(items(), imagesRootFor(file, options), options);

@@ -109,10 +109,6 @@ function responseText(kind: QuestionKind, claims: Claim[], style: Style): string
   }
 }
 
-function byCell(scene: Scene): SceneObject[] {
-  return [...scene.objects].sort((a, b) => a.cell - b.cell);
-}
-
 function objectClaim(o: SceneObject, withCell: boolean): Claim {
   return {
     type: 'object',
@@ -135,56 +131,78 @@ interface Draft {
 
 const other = <T>(rng: Rng, items: readonly T[], not: T): T => rng.pick(items.filter((x) => x !== not));
 
-function countDraft(rng: Rng, h: Hardness): Draft | undefined {
-  const scene = sampleScene(rng, 1 + rng.int(4));
+/** A random object at `cell` whose colour and shape follow `of` where it says so. */
+function objectLike(rng: Rng, of: ObjectRef, cell: number): SceneObject {
+  return {
+    shape: of.shape ?? rng.pick(SHAPES),
+    color: of.color ?? rng.pick(COLORS),
+    size: rng.pick(SIZES),
+    cell,
+  };
+}
+
+// The text of the two responses must not give the answer away: builders draw the two competing
+// claims symmetrically (either could be the true one), flip a coin for which is true, and only then
+// build a scene that makes it so. Rejection sampling never depends on which response is faithful.
+
+function countDraft(rng: Rng, h: Hardness): Draft {
   const subject = rng.int(3);
   const of: ObjectRef =
     subject === 0 ? { shape: rng.pick(SHAPES) } : subject === 1 ? { color: rng.pick(COLORS) } : {};
-  const n = scene.objects.filter(
-    (o) => (of.color ?? o.color) === o.color && (of.shape ?? o.shape) === o.shape,
-  ).length;
-  if (h === 2 && n < 2) return undefined;
   const offset = h === 0 ? 2 : 1;
-  const wrong = [n - offset, n + offset].filter((m) => m >= 0 && m <= 4);
-  if (wrong.length === 0) return undefined;
+  const min = h === 2 ? 2 : subject === 2 ? 1 : 0; // a scene has ≥ 1 object; hard counts are ≥ 2
+  const low = min + rng.int(4 - offset - min + 1);
+  const [n, wrong] = rng.chance(0.5) ? [low, low + offset] : [low + offset, low];
+  const total = subject === 2 ? n : Math.max(1, n + rng.int(4 - n + 1));
+  const cells = rng.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8]).slice(0, total);
+  const objects = cells.map((cell, i) => {
+    if (i < n) return objectLike(rng, of, cell);
+    // The rest do not match: another shape, or another colour.
+    const o = objectLike(rng, {}, cell);
+    if (of.shape) o.shape = other(rng, SHAPES, of.shape);
+    if (of.color) o.color = other(rng, COLORS, of.color);
+    return o;
+  });
   const noun = of.shape ? `${of.shape}s` : of.color ? `${of.color} objects` : 'objects';
   return {
-    scene,
+    scene: { objects },
     question: `How many ${noun} are there?`,
     faithful: [{ type: 'count', of, n }],
-    flawed: [{ type: 'count', of, n: rng.pick(wrong) }],
+    flawed: [{ type: 'count', of, n: wrong }],
     slip: 0,
     errorKind: 'count',
   };
 }
 
-function existenceDraft(rng: Rng, h: Hardness): Draft | undefined {
-  const scene = sampleScene(rng, 1 + rng.int(4));
-  let color: (typeof COLORS)[number];
-  let shape: (typeof SHAPES)[number];
+function existenceDraft(rng: Rng, h: Hardness): Draft {
   const present = rng.chance(0.5);
-  if (present) {
-    const o = rng.pick(scene.objects);
-    if ((h === 0 && o.size !== 'large') || (h === 2 && o.size !== 'small')) return undefined;
-    ({ color, shape } = o);
-  } else {
-    color = rng.pick(COLORS);
-    shape = rng.pick(SHAPES);
-    if (scene.objects.some((o) => o.color === color && o.shape === shape)) return undefined;
-    const colorSeen = scene.objects.some((o) => o.color === color);
-    const shapeSeen = scene.objects.some((o) => o.shape === shape);
-    // Harder: the asked-for colour and shape are both in the image, just not on one object.
-    if ((h === 0 && colorSeen) || (h === 1 && !colorSeen) || (h === 2 && !(colorSeen && shapeSeen)))
-      return undefined;
+  const color = rng.pick(COLORS);
+  const shape = rng.pick(SHAPES);
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const scene = sampleScene(rng, 1 + rng.int(4));
+    if (present) {
+      const o = rng.pick(scene.objects);
+      o.color = color;
+      o.shape = shape;
+      if (h !== 1) o.size = h === 0 ? 'large' : 'small'; // a small object is easier to miss
+    } else {
+      if (scene.objects.some((o) => o.color === color && o.shape === shape)) continue;
+      const colorSeen = scene.objects.some((o) => o.color === color);
+      const shapeSeen = scene.objects.some((o) => o.shape === shape);
+      // Harder: the asked-for colour and shape are both in the image, just not on one object.
+      if ((h === 0 && colorSeen) || (h === 1 && !colorSeen) || (h === 2 && !(colorSeen && shapeSeen)))
+        continue;
+    }
+    return {
+      scene,
+      question: `Is there a ${color} ${shape}?`,
+      faithful: [{ type: 'exists', color, shape, present }],
+      flawed: [{ type: 'exists', color, shape, present: !present }],
+      slip: 0,
+      errorKind: 'hallucination',
+    };
   }
-  return {
-    scene,
-    question: `Is there a ${color} ${shape}?`,
-    faithful: [{ type: 'exists', color, shape, present }],
-    flawed: [{ type: 'exists', color, shape, present: !present }],
-    slip: 0,
-    errorKind: 'hallucination',
-  };
+  throw new Error(`no existence scene for ${present ? 'a' : 'no'} ${color} ${shape} at hardness ${h}`);
 }
 
 function attributeDraft(rng: Rng, h: Hardness): Draft | undefined {
@@ -247,64 +265,78 @@ function relationDraft(rng: Rng, h: Hardness): Draft | undefined {
   };
 }
 
-/** One object's claim with one property changed, or an absent object in its place (hallucination). */
-function slipObject(rng: Rng, scene: Scene, claim: Claim & { type: 'object' }, change: string): Claim {
+type Change = 'color' | 'shape' | 'size' | 'position' | 'absent';
+
+/** `x` with one property changed, or (absent) another colour and shape: the competing object. */
+function changed(rng: Rng, x: SceneObject, change: Change, freeCells: number[]): SceneObject {
   switch (change) {
     case 'color':
-      return { ...claim, color: other(rng, COLORS, claim.color) };
+      return { ...x, color: other(rng, COLORS, x.color) };
     case 'shape':
-      return { ...claim, shape: other(rng, SHAPES, claim.shape) };
+      return { ...x, shape: other(rng, SHAPES, x.shape) };
     case 'size':
-      return { ...claim, size: other(rng, SIZES, claim.size) };
-    case 'position': {
-      const empty = [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((c) => !scene.objects.some((o) => o.cell === c));
-      return { ...claim, cell: rng.pick(empty) };
-    }
-    default:
-      return { ...claim, color: rng.pick(COLORS), shape: rng.pick(SHAPES) };
+      return { ...x, size: other(rng, SIZES, x.size) };
+    case 'position':
+      return { ...x, cell: other(rng, freeCells, x.cell) };
+    case 'absent':
+      return { ...x, color: other(rng, COLORS, x.color), shape: other(rng, SHAPES, x.shape) };
   }
 }
 
-function shortDescriptionDraft(rng: Rng, h: Hardness, errorKind: ErrorKind): Draft | undefined {
-  const scene = sampleScene(rng, h === 0 ? 1 + rng.int(2) : h + 1);
-  const faithful = byCell(scene).map((o) => objectClaim(o, false));
-  const slip = rng.int(faithful.length);
-  const original = faithful[slip] as Claim & { type: 'object' };
-  let changed: Claim;
-  if (errorKind === 'hallucination') {
-    changed = slipObject(rng, scene, original, 'absent');
-    const colorSeen = scene.objects.some((o) => o.color === (changed as typeof original).color);
-    if ((h === 0 && colorSeen) || (h > 0 && !colorSeen)) return undefined;
-    if (
-      scene.objects.some(
-        (o) =>
-          o.color === (changed as typeof original).color && o.shape === (changed as typeof original).shape,
-      )
-    ) {
-      return undefined;
-    }
-  } else {
-    changed = slipObject(rng, scene, original, (['color', 'shape', 'size'] as const)[h]);
+/**
+ * A description's scene and its two competing objects: both responses describe `others` alike; `x`
+ * and `y` differ by one change, drawn symmetrically, and a coin decides which one is in the image.
+ * Objects are listed in a random order that both responses share.
+ */
+function describedScene(
+  rng: Rng,
+  count: number,
+  change: Change,
+  fits: (others: SceneObject[], x: SceneObject, y: SceneObject) => boolean,
+): { scene: Scene; real: SceneObject; fake: SceneObject; listed: SceneObject[] } {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const cells = rng.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const others = cells.slice(0, count - 1).map((cell) => objectLike(rng, {}, cell));
+    const x = objectLike(rng, {}, cells[count - 1]!);
+    const y = changed(rng, x, change, cells.slice(count - 1));
+    if (!fits(others, x, y)) continue;
+    const [real, fake] = rng.chance(0.5) ? [x, y] : [y, x];
+    return { scene: { objects: [...others, real] }, real, fake, listed: rng.shuffle([...others, real]) };
   }
-  const flawed = faithful.map((c, i) => (i === slip ? changed : c));
+  throw new Error(`no description scene with ${count} objects and a ${change} change`);
+}
+
+const sameLook = (a: SceneObject, b: SceneObject) =>
+  a.color === b.color && a.shape === b.shape && a.size === b.size;
+const sameKind = (a: SceneObject, b: SceneObject) => a.color === b.color && a.shape === b.shape;
+
+function shortDescriptionDraft(rng: Rng, h: Hardness, errorKind: ErrorKind): Draft {
+  const count = h === 0 ? 1 + rng.int(2) : h + 1;
+  const hallucination = errorKind === 'hallucination';
+  const change: Change = hallucination ? 'absent' : (['color', 'shape', 'size'] as const)[h];
+  const { scene, real, fake, listed } = describedScene(rng, count, change, (others, x, y) => {
+    // Without positions, a changed object that looks like another one would make the flaw true.
+    const clash = hallucination ? sameKind : sameLook;
+    if (others.some((o) => clash(o, x) || clash(o, y))) return false;
+    if (!hallucination) return true;
+    // Harder: the invented object's colour is on another object too. The test is symmetric in x
+    // and y, so it says nothing about which of them is real.
+    const seen = (c: SceneObject) => others.some((o) => o.color === c.color);
+    return h === 0 ? !seen(x) && !seen(y) : h === 1 ? seen(x) || seen(y) : seen(x) && seen(y);
+  });
+  const faithful = listed.map((o) => objectClaim(o, false));
+  const slip = listed.indexOf(real);
+  const flawed = faithful.map((c, i) => (i === slip ? objectClaim(fake, false) : c));
   return { scene, question: 'Describe the image briefly.', faithful, flawed, slip, errorKind };
 }
 
-function longDescriptionDraft(rng: Rng, h: Hardness): Draft | undefined {
+function longDescriptionDraft(rng: Rng, h: Hardness): Draft {
   const n = 2 + h;
-  const scene = sampleScene(rng, n);
-  const faithful: Claim[] = [{ type: 'count', of: {}, n }, ...byCell(scene).map((o) => objectClaim(o, true))];
-  const change = h === 0 ? 'color' : h === 1 ? rng.pick(['shape', 'count']) : rng.pick(['size', 'position']);
-  let slip: number;
-  let changed: Claim;
-  if (change === 'count') {
-    slip = 0;
-    changed = { type: 'count', of: {}, n: n + rng.pick([-1, 1]) };
-  } else {
-    slip = 1 + rng.int(n);
-    changed = slipObject(rng, scene, faithful[slip] as Claim & { type: 'object' }, change);
-  }
-  const flawed = faithful.map((c, i) => (i === slip ? changed : c));
+  const change: Change = h === 0 ? 'color' : h === 1 ? 'shape' : rng.pick(['size', 'position'] as const);
+  const { scene, real, fake, listed } = describedScene(rng, n, change, () => true);
+  const faithful: Claim[] = [{ type: 'count', of: {}, n }, ...listed.map((o) => objectClaim(o, true))];
+  const slip = 1 + listed.indexOf(real);
+  const flawed = faithful.map((c, i) => (i === slip ? objectClaim(fake, true) : c));
   return { scene, question: 'Describe the image in detail.', faithful, flawed, slip, errorKind: 'long-slip' };
 }
 

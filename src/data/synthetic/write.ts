@@ -132,7 +132,7 @@ export async function writeSyntheticWorld(
     await rename(temp, target);
     return summary;
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined); // keep the original error
     throw error;
   }
 }
@@ -167,62 +167,71 @@ async function writeInto(
 
   const train: SyntheticSample[] = [];
   const renders: Promise<void>[] = [];
-  const samplesOut = createWriteStream(join(dir, 'samples.jsonl'));
-  for (let i = 0; i < config.trainSize; i++) {
-    const s = generateSample(config, 'train', i);
-    train.push(s);
-    renders.push(render(s));
-    summary.kinds[s.kind]! += 1;
-    summary.errorKinds[s.errorKind]! += 1;
-    summary.difficulty[String(s.teacher!.difficulty)]! += 1;
-    byHardness[s.hardness]! += 1;
-    if (!s.teacher!.attempts[0]) firstErrors[s.hardness]! += 1;
-    await writeLine(samplesOut, {
-      ...pairRecord(s),
-      difficulty: s.teacher!.difficulty,
-      teacher_attempts: s.teacher!.attempts.map((right) => (right ? 'right' : 'wrong')),
-      scene: s.scene,
-      slip: { chosen: claimClause(s.faithful[s.slip]!), rejected: claimClause(s.flawed[s.slip]!) },
-    });
+  try {
+    await writeSamples();
+  } finally {
+    // Never leave image writes running behind an error: the caller removes the folder next.
+    await Promise.allSettled(renders);
   }
-  samplesOut.end();
-  await finished(samplesOut);
-  for (const h of [0, 1, 2]) {
-    summary.hardness[String(h)] = {
-      samples: byHardness[h]!,
-      firstAttemptError: byHardness[h]! ? firstErrors[h]! / byHardness[h]! : 0,
-    };
-  }
-
-  // SFT: samples with a right trace (difficulty 1–3). RL: the hard ones (difficulty ≥ 2 or failed).
-  const splits = {
-    sft: train.filter((s) => s.teacher!.difficulty !== 'failed'),
-    rl: train.filter((s) => s.teacher!.difficulty !== 1),
-  };
-  for (const [name, samples] of Object.entries(splits) as ['sft' | 'rl', SyntheticSample[]][]) {
-    const positions = balancedPositions(Rng.stream(config.seed, 'positions', name), samples.length);
-    const out = createWriteStream(join(dir, `${name}.jsonl`));
-    for (const [i, s] of samples.entries()) {
-      const gold = positions[i]!;
-      summary.goldPositions[name][gold] += 1;
-      await writeLine(out, r1Record(s, gold, name === 'sft'));
-    }
-    out.end();
-    await finished(out);
-    summary.counts[name] = samples.length;
-  }
-
-  const benchOut = createWriteStream(join(dir, 'benchmark.jsonl'));
-  for (let i = 0; i < config.benchmarkSize; i++) {
-    const s = generateSample(config, 'benchmark', i);
-    renders.push(render(s));
-    summary.benchmarkCategories[s.errorKind]! += 1;
-    await writeLine(benchOut, pairRecord(s));
-  }
-  benchOut.end();
-  await finished(benchOut);
   await Promise.all(renders);
   return summary;
+
+  async function writeSamples(): Promise<void> {
+    const samplesOut = createWriteStream(join(dir, 'samples.jsonl'));
+    for (let i = 0; i < config.trainSize; i++) {
+      const s = generateSample(config, 'train', i);
+      train.push(s);
+      renders.push(render(s));
+      summary.kinds[s.kind]! += 1;
+      summary.errorKinds[s.errorKind]! += 1;
+      summary.difficulty[String(s.teacher!.difficulty)]! += 1;
+      byHardness[s.hardness]! += 1;
+      if (!s.teacher!.attempts[0]) firstErrors[s.hardness]! += 1;
+      await writeLine(samplesOut, {
+        ...pairRecord(s),
+        difficulty: s.teacher!.difficulty,
+        teacher_attempts: s.teacher!.attempts.map((right) => (right ? 'right' : 'wrong')),
+        scene: s.scene,
+        slip: { chosen: claimClause(s.faithful[s.slip]!), rejected: claimClause(s.flawed[s.slip]!) },
+      });
+    }
+    samplesOut.end();
+    await finished(samplesOut);
+    for (const h of [0, 1, 2]) {
+      summary.hardness[String(h)] = {
+        samples: byHardness[h]!,
+        firstAttemptError: byHardness[h]! ? firstErrors[h]! / byHardness[h]! : 0,
+      };
+    }
+
+    // SFT: samples with a right trace (difficulty 1–3). RL: the hard ones (difficulty ≥ 2 or failed).
+    const splits = {
+      sft: train.filter((s) => s.teacher!.difficulty !== 'failed'),
+      rl: train.filter((s) => s.teacher!.difficulty !== 1),
+    };
+    for (const [name, samples] of Object.entries(splits) as ['sft' | 'rl', SyntheticSample[]][]) {
+      const positions = balancedPositions(Rng.stream(config.seed, 'positions', name), samples.length);
+      const out = createWriteStream(join(dir, `${name}.jsonl`));
+      for (const [i, s] of samples.entries()) {
+        const gold = positions[i]!;
+        summary.goldPositions[name][gold] += 1;
+        await writeLine(out, r1Record(s, gold, name === 'sft'));
+      }
+      out.end();
+      await finished(out);
+      summary.counts[name] = samples.length;
+    }
+
+    const benchOut = createWriteStream(join(dir, 'benchmark.jsonl'));
+    for (let i = 0; i < config.benchmarkSize; i++) {
+      const s = generateSample(config, 'benchmark', i);
+      renders.push(render(s));
+      summary.benchmarkCategories[s.errorKind]! += 1;
+      await writeLine(benchOut, pairRecord(s));
+    }
+    benchOut.end();
+    await finished(benchOut);
+  }
 }
 
 /** The summary as a few readable lines. */
