@@ -28,6 +28,10 @@ struct Holder {
   int64_t accountedBytes;  // reported to V8 so the GC safety net sees native memory pressure
 };
 
+// Off while a JS scope() is open: its tensors are freed deterministically, and reporting their bytes
+// would only make V8 run needless full collections in the middle of a training step.
+bool gAccountMemory = true;
+
 const napi_type_tag kTensorTag = {0x7231726577617264ULL, 0x656e67696e655431ULL};
 
 int64_t cpuBytes(const at::Tensor& t) {
@@ -43,7 +47,7 @@ void releaseHolder(Napi::Env env, Holder* holder) {
 }
 
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor) {
-  int64_t bytes = cpuBytes(tensor);
+  int64_t bytes = gAccountMemory ? cpuBytes(tensor) : 0;
   auto* holder = new Holder{std::move(tensor), bytes};
   auto external = Napi::External<Holder>::New(env, holder, releaseHolder);
   external.TypeTag(&kTensorTag);
@@ -647,6 +651,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
                                      IntList(info[3], "stride"), IntList(info[4], "padding"), IntList(info[5], "dilation"),
                                      Int(info[6], "groups")));
 }
+// pad(x, pads, value): F.pad's constant mode; pads come in (last dim left, right, previous dim ...) pairs
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::constant_pad_nd(T(0), IntList(info[1], "pads"), ScalarOf(info[2], "value")));
+}
 Napi::Value Dropout(const Napi::CallbackInfo& info) {
   double p = Number(info[1], "p");
   if (!(p >= 0.0 && p <= 1.0)) throw Napi::RangeError::New(info.Env(), "dropout probability must be in [0, 1], got " + std::to_string(p));
@@ -899,6 +907,11 @@ Napi::Value ZeroGrad(const Napi::CallbackInfo& info) {
 // Runtime
 // ---------------------------------------------------------------------------------------------
 
+Napi::Value SetMemoryAccounting(const Napi::CallbackInfo& info) {
+  gAccountMemory = Bool(info[0], "enabled");
+  return info.Env().Undefined();
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = Int(info[0], "threads");
   if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads needs at least 1 thread, got " + std::to_string(n));
@@ -1034,6 +1047,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("layerNorm", LayerNorm);
   EXPORT("conv2d", Conv2d);
   EXPORT("dropout", Dropout);
+  EXPORT("pad", Pad);
   EXPORT("crossEntropy", CrossEntropy);
   EXPORT("nllLoss", NllLoss);
   EXPORT("mseLoss", MseLoss);
@@ -1051,6 +1065,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("sgdStep", SgdStep);
   EXPORT("clipGradNorm", ClipGradNorm);
   EXPORT("zeroGrad", ZeroGrad);
+  EXPORT("setMemoryAccounting", SetMemoryAccounting);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
   EXPORT("manualSeed", ManualSeed);

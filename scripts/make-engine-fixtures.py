@@ -189,6 +189,8 @@ CASES = {
     'attention_cross_causal': (lambda: [rnd(1, 3, 4), rnd(1, 6, 4), rnd(1, 6, 4)], [0, 1, 2], lambda q, k, v: attention(q, k, v, causal=True)),
     'attention_mask': (lambda: [rnd(2, 4, 3), rnd(2, 5, 3), rnd(2, 5, 3), torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool).view(2, 1, 5)], [0, 1, 2], lambda q, k, v, m: attention(q, k, v, mask=m)),
     'attention_broadcast_causal': (lambda: [rnd(2, 3, 4), rnd(1, 3, 4), rnd(1, 3, 2)], [0, 1, 2], lambda q, k, v: attention(q, k, v, causal=True)),
+    'pad': (lambda: [rnd(2, 3, 4)], [0], lambda x: F.pad(x, [1, 2, 0, 1], value=0.5)),
+    'pad_crop': (lambda: [rnd(2, 5)], [0], lambda x: F.pad(x, [-1, 2])),
 }
 
 

@@ -116,14 +116,16 @@ class Trainer:
         self.x, self.y = data[:, :-1].contiguous(), data[:, 1:].contiguous()
 
     def step(self):
+        cpu = time.process_time()
         start = time.perf_counter()
         loss = self.model(self.x, self.y)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.opt.step()
+        loss = loss.item()
         elapsed = time.perf_counter() - start
-        return elapsed, loss.item()
+        return elapsed, time.process_time() - cpu, loss
 
 
 def serve():
@@ -143,8 +145,8 @@ def serve():
             trainer = Trainer(cmd['config'])
             out = {}
         elif op == 'train_step':
-            elapsed, loss = trainer.step()
-            out = {'time': elapsed, 'loss': loss}
+            elapsed, cpu, loss = trainer.step()
+            out = {'time': elapsed, 'cpu': cpu, 'loss': loss}
         elif op == 'info':
             out = {
                 'blas': loaded_blas(),

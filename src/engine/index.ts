@@ -24,7 +24,7 @@
  *   cumsum, topk/sort, multinomial, matmul/bmm, shape ops (reshape/view/permute/transpose/squeeze/
  *   unsqueeze/flatten/expand/split/chunk/slice/select/index/indexSelect/gather/scatter/maskedFill/
  *   triu/tril), cat/stack/where; reading with toArray/toTypedArray/item.
- * - nn: linear, embedding, layerNorm, conv2d, dropout, crossEntropy (ignoreIndex), nllLoss, mseLoss,
+ * - nn: linear, embedding, layerNorm, conv2d, dropout, pad, crossEntropy (ignoreIndex), nllLoss, mseLoss,
  *   scaledDotProductAttention (causal or masked, one native call).
  * - Autograd: requiresGrad_, backward(gradient?), .grad, zeroGrad, detach, retainGrad; noGrad(fn).
  * - Optimizers: AdamW, SGD (momentum, Nesterov), clipGradNorm; schedules: set `opt.lr` yourself.

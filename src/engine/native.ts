@@ -162,6 +162,7 @@ export interface NativeEngine {
     groups: number,
   ): H;
   dropout(x: H, p: number, train: boolean): H;
+  pad(x: H, pads: readonly number[], value: number): H;
   crossEntropy(
     logits: H,
     target: H,
@@ -205,6 +206,7 @@ export interface NativeEngine {
   ): void;
   clipGradNorm(params: readonly H[], maxNorm: number, normType: number): number;
   zeroGrad(params: readonly H[]): void;
+  setMemoryAccounting(enabled: boolean): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;

@@ -49,6 +49,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   );
 }
 
+/**
+ * Pads with a constant (F.pad): pads = [lastLeft, lastRight, prevLeft, prevRight, ...]; negative
+ * values crop. E.g. right-pad token ids [B, T] to length L: pad(ids, [0, L - T], padId).
+ */
+export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+  return new Tensor(engine().pad(x.handle, pads, value));
+}
+
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) when train is true. */
 export function dropout(x: Tensor, p: number, train: boolean): Tensor {
   return new Tensor(engine().dropout(x.handle, p, train));

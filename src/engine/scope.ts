@@ -1,6 +1,7 @@
 // Deterministic memory release. `scope(fn)` frees every tensor created while fn runs, except those
 // in its return value (found in returned arrays and plain objects), which move to the enclosing
 // scope. Outside any scope a tensor lives until `dispose()` or, as a safety net, garbage collection.
+import { engine } from './native.js';
 
 export interface Releasable {
   dispose(): void;
@@ -45,16 +46,19 @@ function collect(value: unknown, created: Set<Releasable>, kept: Set<Releasable>
  */
 export function scope<T>(fn: () => T): T {
   const created = new Set<Releasable>();
+  // Tensors made inside a scope are not reported to V8 as external memory: the scope frees them, and
+  // the reports would trigger full garbage collections mid-step. The GC net stays for the rest.
+  if (scopes.length === 0) engine().setMemoryAccounting(false);
   scopes.push(created);
   let result: T;
   try {
     result = fn();
   } catch (error) {
-    scopes.pop();
+    leave();
     for (const value of created) value.dispose();
     throw error;
   }
-  scopes.pop();
+  leave();
   if (result instanceof Promise) {
     for (const value of created) value.dispose();
     throw new TypeError(
@@ -69,6 +73,11 @@ export function scope<T>(fn: () => T): T {
     else if (parent !== undefined) parent.add(value);
   }
   return result;
+}
+
+function leave(): void {
+  scopes.pop();
+  if (scopes.length === 0) engine().setMemoryAccounting(true);
 }
 
 /** How many scopes are open (for tests and diagnostics). */

@@ -118,4 +118,6 @@ export const GOLDEN_OPS: Record<string, Op> = {
   attention_cross_causal: (q, k, v) => nn.scaledDotProductAttention(q, k!, v!, { causal: true }),
   attention_mask: (q, k, v, m) => nn.scaledDotProductAttention(q, k!, v!, { mask: m! }),
   attention_broadcast_causal: (q, k, v) => nn.scaledDotProductAttention(q, k!, v!, { causal: true }),
+  pad: (x) => nn.pad(x, [1, 2, 0, 1], 0.5),
+  pad_crop: (x) => nn.pad(x, [-1, 2]),
 };
