@@ -64,60 +64,73 @@ function heldOutSource(file: string | undefined, format: string | undefined) {
   return file ? { heldOut: defined({ file, format }) } : {};
 }
 
-export function registerTrain(program: Command): void {
-  const train = program.command('train').description('SFT cold start and StableReinforce RL (spec §4–5)');
-
-  train
-    .command('sft')
-    .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
-    .requiredOption('--data <file>', "SFT data, e.g. the synthetic world's sft.jsonl")
+/** The options both trainers take (after each one's own). */
+function withRunOptions(command: Command): Command {
+  return command
     .requiredOption('--out <dir>', 'run folder (run.json, metrics.jsonl, checkpoints/)')
     .option('--held-out <file>', "held-out pairs judged greedily, e.g. the synthetic world's benchmark.jsonl")
     .option('--held-out-format <name>', "'synthetic' (benchmark shape) or 'r1-reward'")
-    .option('--config <file>', 'JSON with any SftConfig fields')
-    .option('--preset <name>', 'model preset for a fresh model: tiny, small, reference-lm')
-    .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
-    .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
-    .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))
     .option('--seed <n>', 'random seed', num('--seed'))
-    .option('--epochs <n>', 'passes over the data', num('--epochs'))
-    .option('--steps <n>', 'optimiser steps (overrides --epochs)', num('--steps'))
-    .option('--batch-size <n>', 'sequences per optimiser step', num('--batch-size'))
     .option(
       '--micro-batch <n>',
       'sequences per forward/backward (gradient accumulation)',
       num('--micro-batch'),
     )
     .option('--lr <x>', 'peak learning rate (warmup + cosine to 0.1×)', num('--lr'))
-    .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
     .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
     .option('--threads <n>', 'libtorch threads', num('--threads'))
-    .option('--resume', 'continue the run in --out from its newest checkpoint')
+    .option('--resume', 'continue the run in --out from its newest checkpoint');
+}
+
+/** The config fields of those options (the micro-batch field is named by each trainer). */
+function runFields(o: Record<string, string | number | boolean | undefined>) {
+  return {
+    ...defined({
+      runDir: o['out'],
+      seed: o['seed'],
+      lr: o['lr'],
+      evalEvery: o['evalEvery'],
+      evalSize: o['evalSize'],
+      checkpointEvery: o['checkpointEvery'],
+      threads: o['threads'],
+      resume: o['resume'] === true ? true : undefined,
+    }),
+    ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const train = program.command('train').description('SFT cold start and StableReinforce RL (spec §4–5)');
+
+  withRunOptions(train.command('sft'))
+    .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
+    .requiredOption('--data <file>', "SFT data, e.g. the synthetic world's sft.jsonl")
+    .option('--config <file>', 'JSON with any SftConfig fields')
+    .option('--preset <name>', 'model preset for a fresh model: tiny, small, reference-lm')
+    .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
+    .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
+    .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))
+    .option('--epochs <n>', 'passes over the data', num('--epochs'))
+    .option('--steps <n>', 'optimiser steps (overrides --epochs)', num('--steps'))
+    .option('--batch-size <n>', 'sequences per optimiser step', num('--batch-size'))
+    .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
     .action((o: Record<string, string | number | boolean | undefined>) =>
       reportErrors(async () => {
         const config = {
           ...fileConfig(o['config'] as string | undefined),
           ...defined({
-            runDir: o['out'],
             data: { file: o['data'] },
             preset: o['preset'],
             init: o['init'],
             tokenizer: o['tokenizer'],
             vocabSize: o['vocabSize'],
-            seed: o['seed'],
             epochs: o['epochs'],
             steps: o['steps'],
             batchSize: o['batchSize'],
             microBatchSize: o['microBatch'],
-            lr: o['lr'],
-            evalEvery: o['evalEvery'],
-            evalSize: o['evalSize'],
-            checkpointEvery: o['checkpointEvery'],
-            threads: o['threads'],
-            resume: o['resume'] === true ? true : undefined,
           }),
-          ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+          ...runFields(o),
         } as SftConfig;
         const progress = progressLine('sft');
         const result = await trainSft(config, {
@@ -129,14 +142,10 @@ export function registerTrain(program: Command): void {
       }),
     );
 
-  train
-    .command('rl')
+  withRunOptions(train.command('rl'))
     .description('StableReinforce (default) or an ablation baseline on the RL split')
     .requiredOption('--data <file>', "RL split, e.g. the synthetic world's rl.jsonl")
     .requiredOption('--init <dir>', 'the SFT checkpoint or run folder to start from')
-    .requiredOption('--out <dir>', 'run folder (run.json, metrics.jsonl, checkpoints/)')
-    .option('--held-out <file>', "held-out pairs judged greedily, e.g. the synthetic world's benchmark.jsonl")
-    .option('--held-out-format <name>', "'synthetic' (benchmark shape) or 'r1-reward'")
     .option('--config <file>', 'JSON with any RlConfig fields')
     .option('--algorithm <name>', 'stable-reinforce, reinforce++, ppo-clip, grpo or rloo')
     .option('--preclip <bounds>', 'Pre-CLIP bounds: both, upper or lower')
@@ -145,18 +154,11 @@ export function registerTrain(program: Command): void {
     .option('--no-filter', 'no Advantage Filter')
     .option('--no-consistency', 'consistency reward C = 0 (no referee)')
     .option('--referee <rule|url>', "consistency referee: 'rule' or an OpenAI-compatible base URL")
-    .option('--seed <n>', 'random seed', num('--seed'))
     .option('--steps <n>', 'RL steps (rollouts)', num('--steps'))
     .option('--rollout-batch <n>', 'prompts per rollout', num('--rollout-batch'))
     .option('--samples <n>', 'samples per prompt (grpo / rloo: ≥ 2)', num('--samples'))
     .option('--train-batch <n>', 'sequences per optimiser step', num('--train-batch'))
-    .option(
-      '--micro-batch <n>',
-      'sequences per forward/backward (gradient accumulation)',
-      num('--micro-batch'),
-    )
     .option('--ppo-epochs <n>', 'passes over each rollout', num('--ppo-epochs'))
-    .option('--lr <x>', 'peak learning rate (warmup + cosine to 0.1×)', num('--lr'))
     .option('--kl-coef <x>', 'β of the KL token penalty (paper 0; released 1e-3)', num('--kl-coef'))
     .option('--temperature <x>', 'sampling temperature of the rollout', num('--temperature'))
     .option('--max-new-tokens <n>', 'longest sampled judgement', num('--max-new-tokens'))
@@ -176,10 +178,6 @@ export function registerTrain(program: Command): void {
     )
     .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
     .option('--eval-every <n>', 'held-out accuracy every n steps', num('--eval-every'))
-    .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
-    .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
-    .option('--threads <n>', 'libtorch threads', num('--threads'))
-    .option('--resume', 'continue the run in --out from its newest checkpoint')
     .action((o: Record<string, string | number | boolean | undefined>) =>
       reportErrors(async () => {
         const file = fileConfig(o['config'] as string | undefined);
@@ -192,7 +190,6 @@ export function registerTrain(program: Command): void {
         const config = {
           ...file,
           ...defined({
-            runDir: o['out'],
             data: { file: o['data'] },
             init: o['init'],
             algorithm: o['algorithm'],
@@ -200,26 +197,19 @@ export function registerTrain(program: Command): void {
             filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
             consistency: o['consistency'] === false ? false : undefined,
             referee: o['referee'],
-            seed: o['seed'],
             steps: o['steps'],
             rolloutBatch: o['rolloutBatch'],
             samplesPerPrompt: o['samples'],
             trainBatch: o['trainBatch'],
             microBatch: o['microBatch'],
             ppoEpochs: o['ppoEpochs'],
-            lr: o['lr'],
             klCoef: o['klCoef'],
             temperature: o['temperature'],
             maxNewTokens: o['maxNewTokens'],
             resampleFrozen: o['resampleFrozen'],
-            evalEvery: o['evalEvery'],
-            evalSize: o['evalSize'],
-            checkpointEvery: o['checkpointEvery'],
-            threads: o['threads'],
-            resume: o['resume'] === true ? true : undefined,
           }),
           ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
-          ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+          ...runFields(o),
         } as RlConfig;
         const progress = progressLine('rl');
         const result = await trainRl(config, {
