@@ -57,7 +57,7 @@ export function registerExperiment(program: Command): void {
     .option('--rl-steps <n>', 'RL steps per run', int('--rl-steps'), 100)
     .option('--sft-steps <n>', 'steps of the shared SFT cold start', int('--sft-steps'), 2000)
     .option('--preset <name>', 'model preset', 'tiny')
-    .option('--rollout-batch <n>', 'sequences per rollout', int('--rollout-batch'), 16)
+    .option('--rollout-batch <n>', 'sequences per rollout', int('--rollout-batch'), 8)
     .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
     .option('--threads <n>', 'libtorch threads', int('--threads'))

@@ -66,8 +66,8 @@ const slug = (s: string) => s.replace(/[^a-z0-9+]+/gi, '-').replace(/^-|-$/g, ''
 
 export const DEFAULT_RL: Partial<RlConfig> = {
   steps: 100,
-  rolloutBatch: 16,
-  microBatch: 16,
+  rolloutBatch: 8,
+  microBatch: 8,
   lr: 1e-4,
   maxNewTokens: 64,
   evalEvery: 25,
