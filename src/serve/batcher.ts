@@ -30,13 +30,13 @@ export interface GenerationJob {
 export interface BatcherOptions {
   /** How long the first request of an idle model waits for others (default 5 ms). */
   windowMs?: number;
-  /** Most prompts in one generate call (default 16). */
+  /** Most prompts in one batch (default 16). */
   maxBatchPrompts?: number;
   /** Longest an idle model waits for requests still being prepared (images decoding) (default 50 ms). */
   maxWaitMs?: number;
   /** Seed of the generator shared by requests without a seed (default 0). */
   seed?: number;
-  /** Called after every generate call (metrics). */
+  /** Called after every batch (metrics). */
   onBatch?: (stats: { prompts: number; samples: number; tokens: number; seconds: number }) => void;
 }
 

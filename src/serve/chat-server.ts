@@ -33,7 +33,7 @@ export interface ChatServerOptions {
   bodyLimitBytes?: number;
   /** Dynamic batching: wait for more requests this long when the model is idle (default 5 ms). */
   batchWindowMs?: number;
-  /** Most prompts in one generate call (default 16). */
+  /** Most prompts in one batch (default 16). */
   maxBatchPrompts?: number;
   /** Seed of the sampler shared by requests without `seed` (default 0). */
   seed?: number;
@@ -72,13 +72,13 @@ function createChatMetrics(queueDepth: () => number) {
   });
   const batchPrompts = new Histogram({
     name: 'r1_serve_batch_prompts',
-    help: 'Prompts per generate call (dynamic batching)',
+    help: 'Prompts per batch (dynamic batching)',
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers,
   });
   const generateSeconds = new Histogram({
     name: 'r1_serve_generate_seconds',
-    help: 'Time of one batched generate call',
+    help: 'Wall time of one batch, decode steps and the event-loop turns between them',
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
   });
@@ -216,18 +216,10 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
     const now = Math.floor(Date.now() / 1000);
     // Streaming: the SSE response opens with the first token (an error before it is still a JSON
     // error), and every settled piece of text goes out as soon as it is sampled.
-    const sse = body.stream
-      ? openSse(id, now, n, stops, body.stream_options?.include_usage === true)
-      : null;
+    const sse = body.stream ? openSse(id, now, n, stops, body.stream_options?.include_usage === true) : null;
     const onToken = sse
       ? (t: SampledToken) => {
-          if (!sse.opened) {
-            sse.opened = true;
-            reply
-              .header('content-type', 'text/event-stream; charset=utf-8')
-              .header('cache-control', 'no-cache');
-            reply.send(sse.out);
-          }
+          sse.open(reply);
           sse.token(t);
         }
       : undefined;
@@ -285,10 +277,7 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
         system_fingerprint: null,
       };
     sse.end(usage);
-    if (!sse.opened) {
-      reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
-      return reply.send(sse.out);
-    }
+    sse.open(reply);
     return reply;
   };
 
@@ -320,6 +309,13 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
     return {
       out,
       opened: false,
+      /** Sends the headers and starts piping the chunks (once). */
+      open(reply: FastifyReply) {
+        if (this.opened) return;
+        this.opened = true;
+        reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
+        reply.send(out);
+      },
       token(t: SampledToken) {
         const text = contents[t.sample]!.push(t.tokenId, t.finishReason);
         if (text) write([delta(t.sample, { content: text })]);
