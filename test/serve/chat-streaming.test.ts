@@ -116,4 +116,27 @@ describe('serve --model during a batch', () => {
     assert.equal(steps - before, ran, 'no decode step after the request left');
     assert.ok(ran < 150, `the batch stopped early (${ran} of up to 219 steps)`);
   });
+
+  it('stops a plain (non-streaming) request whose client leaves mid-batch', async () => {
+    const before = steps;
+    const controller = new AbortController();
+    const request = fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(long),
+      signal: controller.signal,
+    });
+    while (steps - before < 3) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await assert.rejects(request, /abort/i);
+    for (;;) {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      if (metric(metrics, 'r1_serve_requests_in_flight') === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ran = steps - before;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(steps - before, ran, 'no decode step after the request left');
+    assert.ok(ran < 150, `the batch stopped early (${ran} of up to 219 steps)`);
+  });
 });
