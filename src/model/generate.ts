@@ -37,6 +37,32 @@ export interface Generation {
   finishReason: FinishReason;
 }
 
+/** One sampled token of one row (row = prompt * n + sample). */
+export interface StepToken {
+  row: number;
+  prompt: number;
+  sample: number;
+  token: number;
+  logProb: number;
+  /** Set when this token ends the row ('eos' or 'stop'; 'length' on the last step). */
+  finishReason: FinishReason | null;
+}
+
+/** What one decode step produced: a token for every row still running. */
+export interface GenerationStep {
+  step: number;
+  tokens: StepToken[];
+}
+
+/**
+ * The incremental form of `generate`: yields after every decode step, returns what `generate`
+ * returns. Pass row numbers to `next(rows)` to drop those rows (a client gone): they draw no more
+ * tokens and end with what they have ('length'). Stopping early with `return()` (or `break` in a
+ * for-of) frees the KV cache; no tensor outlives the generator. Between steps no engine scope is
+ * open, so the consumer may await (let the event loop run) before asking for the next step.
+ */
+export type GenerationSteps = Generator<GenerationStep, Generation[][], Iterable<number> | undefined>;
+
 /**
  * Samples `params.n` responses for every prompt; result[i][s] is sample s of prompt i.
  * Rows draw from `rng` in a fixed order (prompt-major, then sample), one draw per row and step.
@@ -48,6 +74,21 @@ export function generate(
   params: GenerateParams,
   rng: Rng,
 ): Generation[][] {
+  const steps = generateSteps(model, tokenizer, prompts, params, rng);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** `generate`, one decode step at a time (see GenerationSteps); the same draws, so the same samples. */
+export function* generateSteps(
+  model: VisionLanguageModel,
+  tokenizer: Tokenizer,
+  prompts: readonly Prompt[],
+  params: GenerateParams,
+  rng: Rng,
+): GenerationSteps {
   checkSamplingParams(params);
   const n = params.n ?? 1;
   const { maxNewTokens } = params;
@@ -111,6 +152,7 @@ export function generate(
     for (let step = 0; step < maxNewTokens && remaining > 0; step++) {
       const rows = logits.toTypedArray() as Float32Array;
       logits.dispose();
+      const produced: StepToken[] = [];
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         const { token, logProb } = sampleToken(rows, b * V, V, params, rng);
@@ -125,10 +167,23 @@ export function generate(
           const tail = tokenizer.decode(g.tokenIds.slice(-stopWindow));
           if (stops.some((s) => tail.includes(s))) g.finishReason = 'stop';
         }
-        if (g.finishReason !== 'length') {
+        const ended = g.finishReason !== 'length';
+        if (ended) {
           done[b] = true;
           remaining--;
         }
+        const last = ended || step === maxNewTokens - 1;
+        const finishReason = last ? g.finishReason : null;
+        produced.push({ row: b, prompt: Math.floor(b / n), sample: b % n, token, logProb, finishReason });
+      }
+      // No tensor but the cache is alive here: the consumer may pause or stop (return()) safely.
+      const dropped = yield { step, tokens: produced };
+      for (const b of dropped ?? []) {
+        if (!(Number.isInteger(b) && b >= 0 && b < B))
+          throw new RangeError(`generateSteps: row ${b} is not in [0, ${B})`);
+        if (done[b]) continue;
+        done[b] = true;
+        remaining--;
       }
       if (remaining === 0 || step === maxNewTokens - 1) break;
       // Finished rows keep stepping (their outputs are ignored) so the batch keeps its shape.

@@ -16,6 +16,9 @@
  * // Rollouts: n samples per prompt sharing one prefill; result[i][s] = { text, tokenIds, logProbs, finishReason }.
  * const rollouts = generate(model, tokenizer, [prompt], { maxNewTokens: 96, temperature: 1, n: 4, stop: ['</answer>'] }, new Rng(seed));
  *
+ * // The same, one decode step at a time (serving streams tokens and answers between steps):
+ * // for (const { tokens } of generateSteps(model, tokenizer, [prompt], params, rng)) { … } — break frees the cache.
+ *
  * // Old-policy / reference passes: plain arrays, no graph.
  * const old = sequenceLogProbsNoGrad(model, { prompts, responses, images });
  * // Policy pass: tensors [B, R] with gradients (inside engine.scope), mask 1 on real response tokens.
@@ -60,8 +63,12 @@ export {
   type FinishReason,
   type GenerateParams,
   type Generation,
+  type GenerationStep,
+  type GenerationSteps,
   generate,
+  generateSteps,
   type Prompt,
+  type StepToken,
 } from './generate.js';
 export {
   COMPACT_TEMPLATE,

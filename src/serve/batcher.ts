@@ -1,10 +1,20 @@
 // Dynamic batching into the sampler: requests that arrive within a small window (or while the model
-// is busy) run as one `generate` call, one call at a time on the model. Requests still decoding
+// is busy) run as one batched generation, one at a time on the model, step by step (generateSteps):
+// between decode steps the event loop runs, so health checks answer, tokens stream out as they are
+// sampled, and a request whose client left is dropped from the batch (the batch stops when no
+// request is left). Requests still decoding
 // their images when the window ends are waited for, up to maxWaitMs. Requests batch together when
 // they sample the same way (temperature, top_p, n, stop); max_tokens may differ: the batch runs to
 // the largest and each request's samples are cut to its own limit. A request with a seed runs alone
 // with its own generator, so its answer depends on nothing but the request.
-import { type Generation, generate, type Prompt, Rng, type VisionLanguageModel } from '../model/index.js';
+import {
+  type FinishReason,
+  type Generation,
+  generateSteps,
+  type Prompt,
+  Rng,
+  type VisionLanguageModel,
+} from '../model/index.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
 export interface GenerationJob {
@@ -20,14 +30,23 @@ export interface GenerationJob {
 export interface BatcherOptions {
   /** How long the first request of an idle model waits for others (default 5 ms). */
   windowMs?: number;
-  /** Most prompts in one generate call (default 16). */
+  /** Most prompts in one batch (default 16). */
   maxBatchPrompts?: number;
   /** Longest an idle model waits for requests still being prepared (images decoding) (default 50 ms). */
   maxWaitMs?: number;
   /** Seed of the generator shared by requests without a seed (default 0). */
   seed?: number;
-  /** Called after every generate call (metrics). */
+  /** Called after every batch (metrics). */
   onBatch?: (stats: { prompts: number; samples: number; tokens: number; seconds: number }) => void;
+}
+
+/** One token of one of a job's samples, as soon as it is sampled. */
+export interface SampledToken {
+  sample: number;
+  tokenId: number;
+  logProb: number;
+  /** Set on the sample's last token: 'eos', 'stop', or 'length' (the job's own max_tokens). */
+  finishReason: FinishReason | null;
 }
 
 interface Pending {
@@ -36,7 +55,12 @@ interface Pending {
   resolve: (samples: Generation[]) => void;
   reject: (error: unknown) => void;
   signal?: AbortSignal | undefined;
+  onToken?: ((token: SampledToken) => void) | undefined;
+  /** Set while the job runs: withdraws it from its batch. */
+  withdraw?: () => void;
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Job was withdrawn before it ran (client gone, or the server is closing). */
 export class JobCancelledError extends Error {
@@ -88,14 +112,21 @@ export class GenerationBatcher {
     }
   }
 
-  /** The job's n samples, in the order drawn. Aborting `signal` before the job runs withdraws it. */
-  submit(job: GenerationJob, signal?: AbortSignal): Promise<Generation[]> {
+  /**
+   * The job's n samples, in the order drawn; `onToken` sees each token as it is sampled. Aborting
+   * `signal` withdraws the job, queued or running (its rows leave the batch; the others go on).
+   */
+  submit(
+    job: GenerationJob,
+    signal?: AbortSignal,
+    onToken?: (token: SampledToken) => void,
+  ): Promise<Generation[]> {
     const key =
       job.seed === undefined
         ? JSON.stringify([job.temperature, job.topP, job.n, job.stop])
         : `solo:${soloKeys++}`;
     return new Promise((resolve, reject) => {
-      const pending: Pending = { job, key, resolve, reject, signal };
+      const pending: Pending = { job, key, resolve, reject, signal, onToken };
       if (signal?.aborted) return reject(new JobCancelledError('the request was cancelled'));
       signal?.addEventListener(
         'abort',
@@ -104,7 +135,7 @@ export class GenerationBatcher {
           if (at >= 0) {
             this.queue.splice(at, 1);
             reject(new JobCancelledError('the request was cancelled'));
-          }
+          } else pending.withdraw?.();
         },
         { once: true },
       );
@@ -160,47 +191,76 @@ export class GenerationBatcher {
         if (this.queue[i]!.key === key) batch.push(...this.queue.splice(i, 1));
         else i++;
       }
-      this.runBatch(batch);
+      await this.runBatch(batch);
       // Let the event loop send the answers and take in new requests before the next batch.
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private runBatch(batch: readonly Pending[]): void {
+  private async runBatch(batch: readonly Pending[]): Promise<void> {
     const first = batch[0]!.job;
+    const n = first.n;
     const maxTokens = Math.max(...batch.map((p) => p.job.maxTokens));
     const rng = first.seed === undefined ? this.rng : new Rng(first.seed);
     const started = performance.now();
-    let results: Generation[][];
+    const steps = generateSteps(
+      this.model,
+      this.tokenizer,
+      batch.map((p) => p.job.prompt),
+      { maxNewTokens: maxTokens, n, temperature: first.temperature, topP: first.topP, stop: first.stop },
+      rng,
+    );
+    const live = new Set(batch);
+    const dropped: number[] = [];
+    batch.forEach((p, i) => {
+      p.withdraw = () => {
+        if (!live.delete(p)) return;
+        for (let s = 0; s < n; s++) dropped.push(i * n + s);
+        p.reject(new JobCancelledError('the request was cancelled'));
+      };
+    });
+    let results: Generation[][] | null = null;
+    let produced = 0;
     try {
-      results = generate(
-        this.model,
-        this.tokenizer,
-        batch.map((p) => p.job.prompt),
-        {
-          maxNewTokens: maxTokens,
-          n: first.n,
-          temperature: first.temperature,
-          topP: first.topP,
-          stop: first.stop,
-        },
-        rng,
-      );
+      let next = steps.next();
+      while (!next.done) {
+        for (const t of next.value.tokens) {
+          const p = batch[t.prompt]!;
+          // The batch may run past this job's own max_tokens: its samples end there.
+          const count = next.value.step + 1;
+          if (!live.has(p) || count > p.job.maxTokens) continue;
+          produced++;
+          const finishReason = t.finishReason ?? (count === p.job.maxTokens ? 'length' : null);
+          p.onToken?.({ sample: t.sample, tokenId: t.token, logProb: t.logProb, finishReason });
+        }
+        // Between steps: answer health checks, send the tokens, take in requests and disconnects.
+        await nextTurn();
+        if (live.size === 0) break;
+        next = steps.next(dropped.splice(0));
+      }
+      if (next.done) results = next.value;
     } catch (error) {
-      // One bad prompt must not fail the requests it shared a batch with: run them one by one.
-      if (batch.length > 1) for (const p of batch) this.runBatch([p]);
-      else batch[0]!.reject(error);
+      // One bad prompt must not fail the requests it shared a batch with: run them one by one
+      // (it fails before the first token, while the prompts are read).
+      if (batch.length > 1 && produced === 0) for (const p of live) await this.runBatch([p]);
+      else for (const p of live) p.reject(error);
       return;
+    } finally {
+      // Frees the KV cache when the batch stops early (no-op once finished).
+      steps.return([]);
+      for (const p of batch) delete p.withdraw;
     }
     let tokens = 0;
-    batch.forEach((p, i) => {
-      const samples = results[i]!.map((g) => this.cut(g, p.job.maxTokens));
-      for (const g of samples) tokens += g.tokenIds.length;
-      p.resolve(samples);
-    });
+    if (results)
+      batch.forEach((p, i) => {
+        if (!live.has(p)) return;
+        const samples = results[i]!.map((g) => this.cut(g, p.job.maxTokens));
+        for (const g of samples) tokens += g.tokenIds.length;
+        p.resolve(samples);
+      });
     this.options.onBatch?.({
       prompts: batch.length,
-      samples: batch.length * first.n,
+      samples: batch.length * n,
       tokens,
       seconds: (performance.now() - started) / 1000,
     });

@@ -2,10 +2,11 @@
 // GET /v1/models, POST /v1/chat/completions (plain and SSE streaming, in OpenAI's shapes with usage),
 // GET /health, GET /metrics. Concurrent requests are batched into the sampler (batcher.ts).
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Generation, LoadedCheckpoint } from '../model/index.js';
-import { JobCancelledError } from './batcher.js';
+import { JobCancelledError, type SampledToken } from './batcher.js';
 import {
   type ChatCompletionBody,
   ChatInputError,
@@ -19,6 +20,7 @@ import {
 import { createHttpMetrics, guardedFastify } from './http-guards.js';
 import { ImageInputError, type ImageSourcePolicy } from './image-input.js';
 import { LocalModel } from './local-model.js';
+import { ContentStream } from './stream-content.js';
 
 export interface ChatServerOptions {
   checkpoint: LoadedCheckpoint;
@@ -31,7 +33,7 @@ export interface ChatServerOptions {
   bodyLimitBytes?: number;
   /** Dynamic batching: wait for more requests this long when the model is idle (default 5 ms). */
   batchWindowMs?: number;
-  /** Most prompts in one generate call (default 16). */
+  /** Most prompts in one batch (default 16). */
   maxBatchPrompts?: number;
   /** Seed of the sampler shared by requests without `seed` (default 0). */
   seed?: number;
@@ -70,13 +72,13 @@ function createChatMetrics(queueDepth: () => number) {
   });
   const batchPrompts = new Histogram({
     name: 'r1_serve_batch_prompts',
-    help: 'Prompts per generate call (dynamic batching)',
+    help: 'Prompts per batch (dynamic batching)',
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers,
   });
   const generateSeconds = new Histogram({
     name: 'r1_serve_generate_seconds',
-    help: 'Time of one batched generate call',
+    help: 'Wall time of one batch, decode steps and the event-loop turns between them',
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
   });
@@ -100,23 +102,6 @@ function toChoices(samples: readonly Generation[], stops: readonly string[]): Ch
     content: g.finishReason === 'stop' ? cutAtStop(g.text, stops) : g.text,
     finishReason: g.finishReason === 'length' ? 'length' : 'stop',
   }));
-}
-
-/** The content as it grows token by token (never splitting a UTF-8 character), for SSE deltas. */
-function tokenDeltas(sample: Generation, content: string, decode: (ids: number[]) => string): string[] {
-  const deltas: string[] = [];
-  let sent = 0;
-  for (let t = 1; t <= sample.tokenIds.length && sent < content.length; t++) {
-    const prefix = decode(sample.tokenIds.slice(0, t));
-    if (prefix.endsWith('\uFFFD')) continue;
-    const upTo = Math.min(prefix.length, content.length);
-    if (upTo > sent) {
-      deltas.push(content.slice(sent, upTo));
-      sent = upTo;
-    }
-  }
-  if (sent < content.length) deltas.push(content.slice(sent));
-  return deltas;
 }
 
 /** Features a client might count on that this server does not have: a clear 400, not silence. */
@@ -227,6 +212,17 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
       if (!reply.raw.writableFinished) cancel.abort();
     };
     reply.raw.once('close', onClose);
+    const id = `chatcmpl-${randomUUID()}`;
+    const now = Math.floor(Date.now() / 1000);
+    // Streaming: the SSE response opens with the first token (an error before it is still a JSON
+    // error), and every settled piece of text goes out as soon as it is sampled.
+    const sse = body.stream ? openSse(id, now, n, stops, body.stream_options?.include_usage === true) : null;
+    const onToken = sse
+      ? (t: SampledToken) => {
+          sse.open(reply);
+          sse.token(t);
+        }
+      : undefined;
     m.inFlight.inc();
     let samples: Generation[];
     try {
@@ -241,8 +237,14 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
           seed: body.seed ?? undefined,
         },
         cancel.signal,
+        onToken,
       );
     } catch (error) {
+      if (sse?.opened) {
+        // Headers are sent: all that is left is to end the stream (a client gone reads nothing).
+        sse.out.destroy(error instanceof JobCancelledError ? undefined : (error as Error));
+        return reply;
+      }
       // The client left before its turn: nobody reads an answer.
       if (error instanceof JobCancelledError) return reply.code(499).send();
       throw error;
@@ -259,9 +261,7 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
       total_tokens: promptTokens + completionTokens,
     };
     const choices = toChoices(samples, stops);
-    const id = `chatcmpl-${randomUUID()}`;
-    const now = Math.floor(Date.now() / 1000);
-    if (!body.stream)
+    if (!sse)
       return {
         id,
         object: 'chat.completion',
@@ -276,43 +276,57 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
         usage,
         system_fingerprint: null,
       };
+    sse.end(usage);
+    sse.open(reply);
+    return reply;
+  };
 
-    // SSE in OpenAI's chunk shapes. generate returns whole samples, so the chunks are sent together
-    // once the batch is done (one delta per token, as a client expects them).
-    const includeUsage = body.stream_options?.include_usage === true;
+  /** SSE in OpenAI's chunk shapes: per choice a role chunk, a chunk per settled delta, a finish chunk. */
+  function openSse(id: string, created: number, n: number, stops: readonly string[], includeUsage: boolean) {
+    const out = new PassThrough();
     const decode = (ids: number[]) => checkpoint.tokenizer.decode(ids);
-    const lines: string[] = [];
-    const chunk = (choiceList: unknown[]) =>
-      lines.push(
+    const eos = checkpoint.tokenizer.id('eos');
+    const contents = Array.from({ length: n }, () => new ContentStream(decode, stops, eos));
+    const write = (choices: unknown[], usage?: unknown) =>
+      out.write(
         `data: ${JSON.stringify({
           id,
           object: 'chat.completion.chunk',
-          created: now,
+          created,
           model: modelName,
           system_fingerprint: null,
-          choices: choiceList,
-          ...(includeUsage ? { usage: null } : {}),
+          choices,
+          ...(includeUsage ? { usage: usage ?? null } : {}),
         })}\n\n`,
       );
-    choices.forEach((c, i) => {
-      const delta = (d: object, finish: string | null = null) => ({
-        index: c.index,
-        delta: d,
-        logprobs: null,
-        finish_reason: finish,
-      });
-      chunk([delta({ role: 'assistant', content: '', refusal: null })]);
-      for (const text of tokenDeltas(samples[i]!, c.content, decode)) chunk([delta({ content: text })]);
-      chunk([delta({}, c.finishReason)]);
+    const delta = (index: number, d: object, finish: string | null = null) => ({
+      index,
+      delta: d,
+      logprobs: null,
+      finish_reason: finish,
     });
-    if (includeUsage)
-      lines.push(
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: now, model: modelName, system_fingerprint: null, choices: [], usage })}\n\n`,
-      );
-    lines.push('data: [DONE]\n\n');
-    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
-    return reply.send(lines.join(''));
-  };
+    for (let i = 0; i < n; i++) write([delta(i, { role: 'assistant', content: '', refusal: null })]);
+    return {
+      out,
+      opened: false,
+      /** Sends the headers and starts piping the chunks (once). */
+      open(reply: FastifyReply) {
+        if (this.opened) return;
+        this.opened = true;
+        reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
+        reply.send(out);
+      },
+      token(t: SampledToken) {
+        const text = contents[t.sample]!.push(t.tokenId, t.finishReason);
+        if (text) write([delta(t.sample, { content: text })]);
+        if (t.finishReason) write([delta(t.sample, {}, t.finishReason === 'length' ? 'length' : 'stop')]);
+      },
+      end(usage: object) {
+        if (includeUsage) write([], usage);
+        out.end('data: [DONE]\n\n');
+      },
+    };
+  }
 
   app.post('/v1/chat/completions', { schema: { body: chatBodySchema(limits) } }, handler);
   return app;

@@ -104,6 +104,67 @@ describe('GenerationBatcher', () => {
     assert.deepEqual(calls, [1]);
   });
 
+  it('hands out each token as it is sampled, and lets the event loop run between steps', async () => {
+    const { b } = batcher();
+    const seen: number[][] = [[], []];
+    const lastFlags: boolean[][] = [[], []];
+    let ticks = 0;
+    let ticksAtFirstToken = -1;
+    const timer = setInterval(() => ticks++, 0);
+    const samples = await b.submit(job(JUDGE_TEXT, { n: 2, maxTokens: 40, seed: 4 }), undefined, (t) => {
+      if (ticksAtFirstToken < 0) ticksAtFirstToken = ticks;
+      seen[t.sample]!.push(t.tokenId);
+      lastFlags[t.sample]!.push(t.finishReason !== null);
+    });
+    clearInterval(timer);
+    assert.deepEqual(
+      seen,
+      samples.map((g) => g.tokenIds),
+    );
+    // Only each sample's last token carries a finish reason.
+    for (const flags of lastFlags)
+      assert.deepEqual(
+        flags,
+        flags.map((_, i) => i === flags.length - 1),
+      );
+    assert.ok(ticks > ticksAtFirstToken + 1, `timers fired while the batch ran (${ticks} ticks)`);
+  });
+
+  it('drops a request whose client left mid-batch; the others finish', async () => {
+    const { b } = batcher();
+    const controller = new AbortController();
+    let goneTokens = 0;
+    const gone = b.submit(job('gone', { maxTokens: 30 }), controller.signal, () => {
+      if (++goneTokens === 3) controller.abort();
+    });
+    let keptTokens = 0;
+    const kept = b.submit(job('kept', { maxTokens: 30 }), undefined, () => keptTokens++);
+    await assert.rejects(gone, /cancelled/);
+    const [sample] = await kept;
+    assert.equal(goneTokens, 3, 'no token after the abort');
+    assert.equal(keptTokens, sample!.tokenIds.length);
+    if (sample!.finishReason === 'length') assert.equal(sample!.tokenIds.length, 30);
+  });
+
+  it('stops the batch and frees the model when every request has left', async () => {
+    const batches: number[] = [];
+    const b = new GenerationBatcher(checkpoint.model, checkpoint.tokenizer, {
+      windowMs: 1,
+      onBatch: (s) => batches.push(s.tokens),
+    });
+    const controller = new AbortController();
+    let tokens = 0;
+    const gone = b.submit(job('gone', { maxTokens: 200 }), controller.signal, () => {
+      if (++tokens === 2) controller.abort();
+    });
+    await assert.rejects(gone, /cancelled/);
+    await b.drain();
+    assert.equal(tokens, 2);
+    assert.deepEqual(batches, [0], 'the batch ended with nothing to answer');
+    // The model is free for the next request at once.
+    assert.equal((await b.submit(job('next', { maxTokens: 3 }))).length, 1);
+  });
+
   it('withdraws a request aborted before it runs, and drain() waits for the rest', async () => {
     const { b, calls } = batcher({ windowMs: 30 });
     const controller = new AbortController();
