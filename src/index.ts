@@ -8,6 +8,9 @@ export * from './eval/index.js';
 export * from './judge/index.js';
 // The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
 export * from './model/index.js';
+// Both data (the synthetic world's generator) and model (sampling) export an `Rng`; the public one is
+// the model's saveable sfc32 stream.
+export { Rng } from './model/index.js';
 export { type BatcherOptions, GenerationBatcher, type GenerationJob } from './serve/batcher.js';
 export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
@@ -23,5 +26,7 @@ export {
 } from './serve/reward-batch.js';
 export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+// SFT, StableReinforce RL, the ablation and run reports (trainSft / trainRl take one typed config).
+export * from './train/index.js';
 export * from './train/referees/index.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -4,10 +4,13 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBench } from './bench.js';
 import { registerData } from './data.js';
+import { registerExperiment } from './experiment.js';
 import { registerJudge } from './judge.js';
+import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
 import { registerServeReward } from './serve-reward.js';
+import { registerTrain } from './train.js';
 
 const program = new Command()
   .name('r1-reward')
@@ -21,5 +24,8 @@ registerServe(program);
 registerServeReward(program);
 registerJudge(program);
 registerBench(program);
+registerTrain(program);
+registerReport(program);
+registerExperiment(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,120 @@
+// `r1-reward experiment ablation`: the StableReinforce ablation (src/train/ablation.ts); wiring only.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { PresetName } from '../model/config.js';
+import {
+  type AblationConfig,
+  ARMS,
+  type ArmName,
+  planRuns,
+  runAblation,
+  SETTINGS,
+  type SettingName,
+} from '../train/ablation.js';
+import { reportErrors } from './train.js';
+
+const list =
+  <T extends string>(flag: string, allowed: readonly string[]) =>
+  (value: string): T[] => {
+    const items = value.split(',').map((s) => s.trim());
+    for (const item of items)
+      if (!allowed.includes(item))
+        throw new InvalidArgumentError(
+          `${flag}: unknown '${item}'; use a comma-separated list of ${allowed.join(', ')}`,
+        );
+    return items as T[];
+  };
+
+const int = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+};
+
+export function registerExperiment(program: Command): void {
+  const experiment = program.command('experiment').description('experiments that test the paper’s claims');
+  experiment
+    .command('ablation')
+    .description('SFT cold start, then every arm × setting × seed of RL; resumable; writes OUT/ablation.md')
+    .requiredOption(
+      '--world <dir>',
+      'a synthetic world folder (r1-reward data synth): sft.jsonl, rl.jsonl, benchmark.jsonl',
+    )
+    .requiredOption('--out <dir>', 'experiment folder (re-run the same command to continue it)')
+    .option(
+      '--arms <list>',
+      `comma-separated arms (default all): ${Object.keys(ARMS).join(', ')}`,
+      list<ArmName>('--arms', Object.keys(ARMS)),
+    )
+    .option(
+      '--settings <list>',
+      `comma-separated settings (default all): ${SETTINGS.join(', ')}`,
+      list<SettingName>('--settings', SETTINGS),
+    )
+    .option('--seeds <n>', 'seeds per arm and setting', int('--seeds'), 5)
+    .option('--rl-steps <n>', 'RL steps per run', int('--rl-steps'), 100)
+    .option('--sft-steps <n>', 'steps of the shared SFT cold start', int('--sft-steps'), 2000)
+    .option('--preset <name>', 'model preset', 'tiny')
+    .option('--rollout-batch <n>', 'sequences per rollout', int('--rollout-batch'), 8)
+    .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
+    .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
+    .option('--threads <n>', 'libtorch threads', int('--threads'))
+    .option('--dry-run', 'print the planned runs and exit')
+    .action(
+      (o: {
+        world: string;
+        out: string;
+        arms?: ArmName[];
+        settings?: SettingName[];
+        seeds: number;
+        rlSteps: number;
+        sftSteps: number;
+        preset: PresetName;
+        rolloutBatch: number;
+        maxNewTokens: number;
+        evalSize: number;
+        threads?: number;
+        dryRun?: boolean;
+      }) =>
+        reportErrors(async () => {
+          const threads = o.threads === undefined ? {} : { threads: o.threads };
+          const config: AblationConfig = {
+            outDir: o.out,
+            sftData: join(o.world, 'sft.jsonl'),
+            rlData: join(o.world, 'rl.jsonl'),
+            heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
+            ...(o.arms ? { arms: o.arms } : {}),
+            ...(o.settings ? { settings: o.settings } : {}),
+            seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+            sft: {
+              preset: o.preset,
+              steps: o.sftSteps,
+              evalSize: o.evalSize,
+              evalMaxNewTokens: o.maxNewTokens,
+              ...threads,
+            },
+            rl: {
+              steps: o.rlSteps,
+              rolloutBatch: o.rolloutBatch,
+              microBatch: o.rolloutBatch,
+              maxNewTokens: o.maxNewTokens,
+              evalSize: o.evalSize,
+              ...threads,
+            },
+          };
+          const plans = planRuns(config);
+          if (o.dryRun) {
+            for (const p of plans) console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
+            console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
+            return;
+          }
+          const table = await runAblation(config, {
+            onRunStart: (p, i, n) =>
+              console.error(`[${i + 1}/${n}] ${p.setting} · ${p.arm} · seed ${p.seed}`),
+          });
+          console.log(table.markdown);
+        }),
+    );
+}

@@ -1,0 +1,229 @@
+// `r1-reward train sft|rl`: wiring only. Every option maps to a field of SftConfig / RlConfig
+// (src/train/sft.ts, src/train/rl-config.ts); `--config file.json` supplies any of them, flags win.
+import { readFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { type RlConfig, trainRl } from '../train/rl.js';
+import { type SftConfig, trainSft } from '../train/sft.js';
+
+const num = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${value}'`);
+  return n;
+};
+
+function fileConfig(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidArgumentError(`--config ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs a command; an error is printed as one message (no stack) with exit code 1. */
+export async function reportErrors(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Drops undefined values so they do not override the config file or the defaults. */
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** A live progress line on stderr: step, reward or loss, held-out accuracy, tokens/s. */
+function progressLine(label: string) {
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {value}/{total} | {quantity} | held-out {acc} | {tps} tok/s | ETA {eta_formatted}`,
+    hideCursor: true,
+    stream: process.stderr,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  });
+  let started = false;
+  let acc = '–';
+  return {
+    update(step: number, total: number, quantity: string, tps: number, heldOut?: number) {
+      if (heldOut !== undefined) acc = heldOut.toFixed(3);
+      const payload = { quantity, acc, tps: tps.toFixed(0) };
+      if (!started) {
+        bar.start(total, step + 1, payload);
+        started = true;
+      } else bar.update(step + 1, payload);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+function heldOutSource(file: string | undefined, format: string | undefined) {
+  return file ? { heldOut: defined({ file, format }) } : {};
+}
+
+/** The options both trainers take (after each one's own). */
+function withRunOptions(command: Command): Command {
+  return command
+    .requiredOption('--out <dir>', 'run folder (run.json, metrics.jsonl, checkpoints/)')
+    .option('--held-out <file>', "held-out pairs judged greedily, e.g. the synthetic world's benchmark.jsonl")
+    .option('--held-out-format <name>', "'synthetic' (benchmark shape) or 'r1-reward'")
+    .option('--seed <n>', 'random seed', num('--seed'))
+    .option(
+      '--micro-batch <n>',
+      'sequences per forward/backward (gradient accumulation)',
+      num('--micro-batch'),
+    )
+    .option('--lr <x>', 'peak learning rate (warmup + cosine to 0.1×)', num('--lr'))
+    .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
+    .option('--threads <n>', 'libtorch threads', num('--threads'))
+    .option('--resume', 'continue the run in --out from its newest checkpoint');
+}
+
+/** The config fields of those options (the micro-batch field is named by each trainer). */
+function runFields(o: Record<string, string | number | boolean | undefined>) {
+  return {
+    ...defined({
+      runDir: o['out'],
+      seed: o['seed'],
+      lr: o['lr'],
+      evalEvery: o['evalEvery'],
+      evalSize: o['evalSize'],
+      checkpointEvery: o['checkpointEvery'],
+      threads: o['threads'],
+      resume: o['resume'] === true ? true : undefined,
+    }),
+    ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const train = program.command('train').description('SFT cold start and StableReinforce RL (spec §4–5)');
+
+  withRunOptions(train.command('sft'))
+    .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
+    .requiredOption('--data <file>', "SFT data, e.g. the synthetic world's sft.jsonl")
+    .option('--config <file>', 'JSON with any SftConfig fields')
+    .option('--preset <name>', 'model preset for a fresh model: tiny, small, reference-lm')
+    .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
+    .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
+    .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))
+    .option('--epochs <n>', 'passes over the data', num('--epochs'))
+    .option('--steps <n>', 'optimiser steps (overrides --epochs)', num('--steps'))
+    .option('--batch-size <n>', 'sequences per optimiser step', num('--batch-size'))
+    .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
+    .action((o: Record<string, string | number | boolean | undefined>) =>
+      reportErrors(async () => {
+        const config = {
+          ...fileConfig(o['config'] as string | undefined),
+          ...defined({
+            data: { file: o['data'] },
+            preset: o['preset'],
+            init: o['init'],
+            tokenizer: o['tokenizer'],
+            vocabSize: o['vocabSize'],
+            epochs: o['epochs'],
+            steps: o['steps'],
+            batchSize: o['batchSize'],
+            microBatchSize: o['microBatch'],
+          }),
+          ...runFields(o),
+        } as SftConfig;
+        const progress = progressLine('sft');
+        const result = await trainSft(config, {
+          onStep: (m, total) =>
+            progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
+        });
+        progress.stop();
+        console.log(JSON.stringify(result, null, 2));
+      }),
+    );
+
+  withRunOptions(train.command('rl'))
+    .description('StableReinforce (default) or an ablation baseline on the RL split')
+    .requiredOption('--data <file>', "RL split, e.g. the synthetic world's rl.jsonl")
+    .requiredOption('--init <dir>', 'the SFT checkpoint or run folder to start from')
+    .option('--config <file>', 'JSON with any RlConfig fields')
+    .option('--algorithm <name>', 'stable-reinforce, reinforce++, ppo-clip, grpo or rloo')
+    .option('--preclip <bounds>', 'Pre-CLIP bounds: both, upper or lower')
+    .option('--no-preclip', 'no Pre-CLIP (plain exp ratio)')
+    .option('--filter-window <window>', "Advantage Filter: 'paper' (|z| ≤ 3) or 'released'")
+    .option('--no-filter', 'no Advantage Filter')
+    .option('--no-consistency', 'consistency reward C = 0 (no referee)')
+    .option('--referee <rule|url>', "consistency referee: 'rule' or an OpenAI-compatible base URL")
+    .option('--steps <n>', 'RL steps (rollouts)', num('--steps'))
+    .option('--rollout-batch <n>', 'prompts per rollout', num('--rollout-batch'))
+    .option('--samples <n>', 'samples per prompt (grpo / rloo: ≥ 2)', num('--samples'))
+    .option('--train-batch <n>', 'sequences per optimiser step', num('--train-batch'))
+    .option('--ppo-epochs <n>', 'passes over each rollout', num('--ppo-epochs'))
+    .option('--kl-coef <x>', 'β of the KL token penalty (paper 0; released 1e-3)', num('--kl-coef'))
+    .option('--temperature <x>', 'sampling temperature of the rollout', num('--temperature'))
+    .option('--max-new-tokens <n>', 'longest sampled judgement', num('--max-new-tokens'))
+    .option(
+      '--stale-updates <n>',
+      'mismatch knob: sample from the policy n updates old',
+      num('--stale-updates'),
+    )
+    .option(
+      '--old-logprob-noise <x>',
+      'mismatch knob: N(0, x²) noise on the old log-probs',
+      num('--old-logprob-noise'),
+    )
+    .option(
+      '--old-logprobs <from>',
+      "mismatch knob: old log-probs from the 'trainer' or the 'rollout' sampler",
+    )
+    .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
+    .option('--eval-every <n>', 'held-out accuracy every n steps', num('--eval-every'))
+    .action((o: Record<string, string | number | boolean | undefined>) =>
+      reportErrors(async () => {
+        const file = fileConfig(o['config'] as string | undefined);
+        const mismatch = defined({
+          ...(file['mismatch'] as Record<string, unknown> | undefined),
+          staleUpdates: o['staleUpdates'],
+          oldLogProbNoise: o['oldLogprobNoise'],
+          oldLogProbs: o['oldLogprobs'],
+        });
+        const config = {
+          ...file,
+          ...defined({
+            data: { file: o['data'] },
+            init: o['init'],
+            algorithm: o['algorithm'],
+            preClip: o['preclip'] === false ? 'none' : (o['preclip'] as string | undefined),
+            filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
+            consistency: o['consistency'] === false ? false : undefined,
+            referee: o['referee'],
+            steps: o['steps'],
+            rolloutBatch: o['rolloutBatch'],
+            samplesPerPrompt: o['samples'],
+            trainBatch: o['trainBatch'],
+            microBatch: o['microBatch'],
+            ppoEpochs: o['ppoEpochs'],
+            klCoef: o['klCoef'],
+            temperature: o['temperature'],
+            maxNewTokens: o['maxNewTokens'],
+            resampleFrozen: o['resampleFrozen'],
+          }),
+          ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
+          ...runFields(o),
+        } as RlConfig;
+        const progress = progressLine('rl');
+        const result = await trainRl(config, {
+          onStep: (m, total) =>
+            progress.update(
+              m.step,
+              total,
+              `reward ${m.reward_mean.toFixed(3)} len ${m.response_length.toFixed(0)}`,
+              m.tokens_per_s,
+              m.held_out_accuracy,
+            ),
+        });
+        progress.stop();
+        console.log(JSON.stringify(result, null, 2));
+      }),
+    );
+}

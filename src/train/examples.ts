@@ -1,0 +1,177 @@
+// Training and held-out data as the trainer sees it: judging items (question, two responses, the
+// preferred position, images, and for SFT the teacher's trace) read from R1-Reward-format JSONL or
+// a benchmark file, then encoded with the compact judge template into token ids and image pixels.
+
+import { z } from 'zod';
+import { imageToFloatPixels } from '../data/image-pipeline.js';
+import { readBenchmark } from '../data/index.js';
+import { readR1RewardData } from '../data/r1-reward-format.js';
+import type { BenchmarkName, ImageInput } from '../data/types.js';
+import type { VisionConfig } from '../model/config.js';
+import { encodeJudgement, encodeJudgePrompt, renderCompactPrompt } from '../model/judge-format.js';
+import { Rng } from '../model/random.js';
+import type { Tokenizer } from '../model/tokenizer.js';
+
+export interface JudgeItem {
+  id: string;
+  question: string;
+  response1: string;
+  response2: string;
+  /** The preferred response's position. */
+  label: 1 | 2;
+  images: ImageInput[];
+  /** The teacher's judgement `<think>…</think><answer>N</answer>` (SFT data only). */
+  trace?: string;
+}
+
+/** A split in a run config: R1-Reward JSONL by default. */
+export const DataSourceSchema = z.object({
+  file: z.string().min(1),
+  format: z.string().default('r1-reward'),
+  limit: z.number().int().positive().optional(),
+  imagesRoot: z.string().optional(),
+});
+
+/** The optimiser and schedule fields both trainers share (spec §4.6); `lr` is each trainer's own. */
+export const OPTIMISER_FIELDS = {
+  warmupRatio: z.number().min(0).max(1).default(0.03),
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0),
+  gradClip: z.number().positive().default(1),
+};
+
+/** Parses a run config, turning zod's issues into one readable error that names each field. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new RangeError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The held-out split: the synthetic world's benchmark file by default. */
+export const HeldOutSchema = DataSourceSchema.extend({ format: z.string().default('synthetic') });
+
+/** Where a split comes from: R1-Reward JSONL (SFT/RL splits) or a benchmark file (held-out). */
+export interface DataSource {
+  file: string;
+  /** 'r1-reward' (default) or a benchmark name such as 'synthetic'. */
+  format?: 'r1-reward' | BenchmarkName;
+  /** Read at most this many items (the first ones). */
+  limit?: number;
+  imagesRoot?: string;
+}
+
+/**
+ * Reads a split. Benchmark pairs (chosen/rejected) get their positions from a seeded balanced
+ * shuffle, so exactly half of the items have the preferred response first.
+ */
+export async function readJudgeItems(source: DataSource, seed = 0): Promise<JudgeItem[]> {
+  const items: JudgeItem[] = [];
+  const limit = source.limit ?? Number.POSITIVE_INFINITY;
+  const options = source.imagesRoot === undefined ? {} : { imagesRoot: source.imagesRoot };
+  if ((source.format ?? 'r1-reward') === 'r1-reward') {
+    for await (const s of readR1RewardData(source.file, options)) {
+      if (items.length >= limit) break;
+      const trace = s.extra['response'];
+      items.push({
+        id: s.id,
+        question: s.question,
+        response1: s.response1,
+        response2: s.response2,
+        label: s.label,
+        images: s.images,
+        ...(typeof trace === 'string' ? { trace } : {}),
+      });
+    }
+    return items;
+  }
+  const pairs = [];
+  for await (const pair of readBenchmark(source.format as BenchmarkName, source.file, options)) {
+    if (pairs.length >= limit) break;
+    pairs.push(pair);
+  }
+  const rng = new Rng(seed);
+  const positions = pairs.map((_, i) => (i % 2 === 0 ? 1 : 2) as 1 | 2);
+  for (let i = positions.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
+  }
+  return pairs.map((p, i) => {
+    const label = positions[i]!;
+    const [response1, response2] = label === 1 ? [p.chosen, p.rejected] : [p.rejected, p.chosen];
+    return { id: p.id, question: p.question, response1, response2, label, images: p.images };
+  });
+}
+
+/** One item ready for the model. */
+export interface EncodedItem {
+  id: string;
+  label: 1 | 2;
+  promptTokens: number[];
+  /** CHW float pixels, one per image placeholder group (empty for a text-only model). */
+  images: Float32Array[];
+  /** Teacher trace + end of sequence (SFT only). */
+  targetTokens?: number[];
+}
+
+export interface EncodeResult {
+  items: EncodedItem[];
+  /** Items dropped because prompt + response would not fit `maxSeqLen`. */
+  tooLong: number;
+}
+
+/**
+ * Encodes items; an item whose prompt plus `responseBudget` tokens (or plus its trace, for SFT)
+ * exceeds `maxSeqLen` is dropped and counted. A text-only model (vision null) ignores images.
+ */
+export async function encodeItems(
+  items: readonly JudgeItem[],
+  tokenizer: Tokenizer,
+  model: { vision: VisionConfig | null; maxSeqLen: number },
+  options: { withTrace: boolean; responseBudget: number },
+): Promise<EncodeResult> {
+  const out: EncodedItem[] = [];
+  let tooLong = 0;
+  const pixelCache = new Map<ImageInput, Float32Array>();
+  for (const item of items) {
+    const numImages = model.vision ? item.images.length : 0;
+    const promptTokens = encodeJudgePrompt(tokenizer, { ...item, numImages }, model.vision);
+    let targetTokens: number[] | undefined;
+    if (options.withTrace) {
+      if (item.trace === undefined)
+        throw new RangeError(
+          `item ${item.id} has no teacher trace (the 'response' field): SFT needs R1-Reward data with analyses, e.g. the synthetic world's sft.jsonl`,
+        );
+      targetTokens = encodeJudgement(tokenizer, item.trace);
+    }
+    const budget = targetTokens ? targetTokens.length : options.responseBudget;
+    if (promptTokens.length + budget > model.maxSeqLen) {
+      tooLong++;
+      continue;
+    }
+    const images: Float32Array[] = [];
+    if (model.vision) {
+      const size = model.vision.imageSize;
+      for (const image of item.images) {
+        let pixels = pixelCache.get(image);
+        if (!pixels) {
+          pixels = (await imageToFloatPixels(image, { width: size, height: size })).data;
+          pixelCache.set(image, pixels);
+        }
+        images.push(pixels);
+      }
+    }
+    out.push({
+      id: item.id,
+      label: item.label,
+      promptTokens,
+      images,
+      ...(targetTokens ? { targetTokens } : {}),
+    });
+  }
+  return { items: out, tooLong };
+}
+
+/** Every text the tokenizer should be trained on: prompts and traces. */
+export function tokenizerCorpus(items: readonly JudgeItem[]): string[] {
+  return items.flatMap((i) => [renderCompactPrompt(i), ...(i.trace ? [i.trace] : [])]);
+}

@@ -1,0 +1,114 @@
+// A smoke version of the ablation: every arm for a few steps of the tiny preset under the stress
+// setting, and the other two settings for one arm; a second call skips finished runs; the table is
+// rebuilt from whatever finished; the collapse rule on hand-made logs.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { engineAvailable } from '../../src/engine/index.js';
+import {
+  type AblationConfig,
+  ARMS,
+  type ArmName,
+  buildTable,
+  planRuns,
+  runAblation,
+  summarizeRun,
+} from '../../src/train/ablation.js';
+import type { RlStepMetrics } from '../../src/train/rl.js';
+import { writeTinyWorld } from './tiny-world.js';
+
+const skip = engineAvailable()
+  ? false
+  : 'the tensor engine (native addon) is not built: run npm run build:native';
+
+describe('ablation experiment (smoke)', { skip }, () => {
+  let dir: string;
+  let config: AblationConfig;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'r1-ablation-'));
+    writeTinyWorld(join(dir, 'world'), { sft: 32, rl: 16, heldOut: 8 });
+    config = {
+      outDir: join(dir, 'out'),
+      sftData: join(dir, 'world/sft.jsonl'),
+      rlData: join(dir, 'world/rl.jsonl'),
+      heldOut: { file: join(dir, 'world/heldout.jsonl'), format: 'r1-reward' },
+      seeds: [1],
+      settings: ['stress'],
+      sft: { steps: 10, vocabSize: 320, evalMaxNewTokens: 8 },
+      rl: {
+        steps: 2,
+        rolloutBatch: 4,
+        microBatch: 4,
+        maxNewTokens: 8,
+        evalEvery: 0,
+        evalSize: 8,
+        checkpointEvery: 1,
+      },
+    };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every arm, then skips finished runs on a second call', async () => {
+    const started: string[] = [];
+    const table = await runAblation(config, { onRunStart: (p) => started.push(p.arm) });
+    assert.deepEqual(started, Object.keys(ARMS));
+    assert.equal(table.rows.length, Object.keys(ARMS).length);
+    for (const row of table.rows) {
+      assert.equal(row.seedsDone, 1, row.arm);
+      assert.equal(typeof row.accuracyMean, 'number', row.arm);
+    }
+    assert.match(readFileSync(join(config.outDir, 'ablation.md'), 'utf8'), /\| pre-clip lower only \|/);
+    const again: string[] = [];
+    await runAblation(config, { onRunStart: (p) => again.push(p.arm) });
+    assert.deepEqual(again, []);
+  });
+
+  it('the mismatch and positive-control settings run too, with their knobs in the run config', async () => {
+    const arms: ArmName[] = ['stable-reinforce'];
+    const more = {
+      ...config,
+      arms,
+      settings: ['mismatch', 'positive-control'] as AblationConfig['settings'],
+    };
+    await runAblation(more);
+    const plan = planRuns(more)[0]!;
+    const record = JSON.parse(readFileSync(join(plan.dir, 'run.json'), 'utf8')) as {
+      config: { mismatch: { staleUpdates: number } };
+    };
+    assert.equal(record.config.mismatch.staleUpdates, 2);
+    assert.ok(existsSync(join(planRuns(more)[1]!.dir, 'done.json')));
+  });
+
+  it('rebuilds the table from whatever finished', () => {
+    rmSync(join(planRuns(config)[0]!.dir, 'done.json'));
+    const table = buildTable(config);
+    assert.equal(table.rows[0]!.seedsDone, 0);
+    assert.equal(table.rows[1]!.seedsDone, 1);
+    assert.match(table.markdown, /\| stable-reinforce \| – \| 0\/1 \|/);
+  });
+});
+
+describe('collapse rule', () => {
+  const row = (step: number, reward: number, capped: number, loss = 0.1): RlStepMetrics =>
+    ({
+      step,
+      reward_mean: reward,
+      length_capped_fraction: capped,
+      loss,
+      non_finite_losses: 0,
+    }) as unknown as RlStepMetrics;
+  it('a non-finite loss is a collapse at that step', () => {
+    const rows = [row(0, 1, 0), row(1, 1, 0), row(2, 1, 0, Number.NaN)];
+    assert.equal(summarizeRun(rows as never).collapseStep, 2);
+  });
+  it('responses at the length limit with the reward falling are a collapse; frozen is not', () => {
+    const rows = [0, 1, 2, 3, 4]
+      .map((s) => row(s, 1.5, 0))
+      .concat([5, 6, 7, 8, 9].map((s) => row(s, 0.5, 0.9)));
+    assert.equal(summarizeRun(rows as never).collapseStep, 6); // mean reward of steps 2–6 is 1.1 ≤ 1.5 − 0.25
+    const frozen = [0, 1, 2, 3, 4, 5].map((s) => row(s, 0, 0));
+    assert.equal(summarizeRun(frozen as never).collapseStep, null);
+  });
+});

@@ -1,0 +1,223 @@
+// Exact resume (a run stopped and resumed logs the same metrics as an uninterrupted one, with every
+// RNG stream, the optimizer and the stale policies restored), the non-finite guard (a NaN skips the
+// update and is counted; weights stay finite and unchanged), and a corrupted checkpoint refused on resume.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { engineAvailable, tensor } from '../../src/engine/index.js';
+import { saveCheckpoint } from '../../src/model/checkpoint.js';
+import { presetConfig } from '../../src/model/config.js';
+import { Rng } from '../../src/model/random.js';
+import { Tokenizer } from '../../src/model/tokenizer.js';
+import { readJudgeItems, tokenizerCorpus } from '../../src/train/examples.js';
+import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
+import { createPolicy, makeOptimizer } from '../../src/train/run.js';
+import { trainSft } from '../../src/train/sft.js';
+import { writeTinyWorld } from './tiny-world.js';
+
+const skip = engineAvailable()
+  ? false
+  : 'the tensor engine (native addon) is not built: run npm run build:native';
+
+const withoutTiming = (line: string) => {
+  const row = JSON.parse(line) as Record<string, unknown>;
+  for (const key of TIMING_FIELDS) delete row[key];
+  return row;
+};
+
+describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, () => {
+  let dir: string;
+  let base: RlConfig;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'r1-resume-'));
+    writeTinyWorld(join(dir, 'world'), { sft: 32, rl: 16, heldOut: 8 });
+    const items = await readJudgeItems({ file: join(dir, 'world/sft.jsonl') });
+    const tokenizer = Tokenizer.train(tokenizerCorpus(items), { vocabSize: 320 });
+    const { model } = createPolicy(presetConfig('tiny', tokenizer.vocabSize), tokenizer, 7);
+    saveCheckpoint(join(dir, 'init'), model, tokenizer);
+    base = {
+      runDir: '',
+      init: join(dir, 'init'),
+      data: { file: join(dir, 'world/rl.jsonl') },
+      heldOut: { file: join(dir, 'world/heldout.jsonl'), format: 'r1-reward' },
+      seed: 3,
+      steps: 4,
+      rolloutBatch: 4,
+      trainBatch: 2,
+      microBatch: 1,
+      ppoEpochs: 2,
+      lr: 1e-3,
+      maxNewTokens: 8,
+      evalEvery: 2,
+      checkpointEvery: 2,
+      // The mismatch knob on: stale policies, noise RNG and the update RNG must all be restored.
+      mismatch: { staleUpdates: 2, oldLogProbNoise: 0.3, oldLogProbs: 'trainer' },
+    };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a run stopped after a checkpoint and resumed logs the same metrics as an uninterrupted run', async () => {
+    await trainRl({ ...base, runDir: join(dir, 'whole') });
+    const crash = new Error('simulated crash');
+    await assert.rejects(
+      trainRl(
+        { ...base, runDir: join(dir, 'resumed') },
+        {
+          onStep: (m) => {
+            if (m.step === 2) throw crash; // step 2 is logged, its checkpoint (step 4) never written
+          },
+        },
+      ),
+      crash,
+    );
+    await trainRl({ ...base, runDir: join(dir, 'resumed'), resume: true });
+    const read = (run: string) =>
+      readFileSync(join(dir, run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(withoutTiming);
+    const whole = read('whole');
+    assert.equal(whole.length, 4);
+    assert.deepEqual(read('resumed'), whole);
+  });
+
+  it('every algorithm and switch runs: rloo, ppo-clip, reinforce++ with a k3 KL reference, released filter, resampling, rollout log-probs', async () => {
+    const variants: Partial<RlConfig>[] = [
+      { algorithm: 'rloo', samplesPerPrompt: 2, rolloutBatch: 2 },
+      { algorithm: 'ppo-clip' },
+      { algorithm: 'reinforce++', klCoef: 0.01, klEstimator: 'k3' },
+      { algorithm: 'stable-reinforce', filter: 'released', preClip: 'lower', resampleFrozen: 2 },
+      {
+        algorithm: 'grpo',
+        samplesPerPrompt: 2,
+        rolloutBatch: 2,
+        mismatch: { staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'rollout' },
+      },
+    ];
+    for (const [i, variant] of variants.entries()) {
+      const steps: Record<string, unknown>[] = [];
+      await trainRl(
+        {
+          ...base,
+          mismatch: undefined,
+          steps: 2,
+          evalEvery: 0,
+          checkpointEvery: 0,
+          ...variant,
+          runDir: join(dir, `variant-${i}`),
+        },
+        { onStep: (m) => steps.push(m as unknown as Record<string, unknown>) },
+      );
+      assert.equal(steps.length, 2);
+      for (const key of ['loss', 'reward_mean', 'grad_norm', 'advantage_std', 'ratio_mean'])
+        assert.ok(Number.isFinite(steps[1]![key]), `${JSON.stringify(variant)}: ${key} = ${steps[1]![key]}`);
+      // An untrained policy scores 0 everywhere (a frozen batch), so it never moves from the reference.
+      if (variant.klCoef) assert.equal(steps[1]!['ref_kl'], 0);
+    }
+  });
+
+  it('SFT resumes exactly too', async () => {
+    const sft = (runDir: string, resume = false) => ({
+      runDir: join(dir, runDir),
+      data: { file: join(dir, 'world/sft.jsonl') },
+      tokenizer: join(dir, 'init/tokenizer.json'),
+      steps: 6,
+      batchSize: 4,
+      microBatchSize: 2,
+      lr: 3e-3,
+      evalEvery: 0,
+      checkpointEvery: 3,
+      resume,
+    });
+    await trainSft(sft('sft-whole'));
+    const crash = new Error('simulated crash');
+    await assert.rejects(
+      trainSft(sft('sft-resumed'), {
+        onStep: (m) => {
+          if (m.step === 4) throw crash;
+        },
+      }),
+      crash,
+    );
+    await trainSft(sft('sft-resumed', true));
+    const read = (run: string) =>
+      readFileSync(join(dir, run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const { tokens_per_s: _, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          return rest;
+        });
+    assert.equal(read('sft-whole').length, 6);
+    assert.deepEqual(read('sft-resumed'), read('sft-whole'));
+  });
+
+  it('refuses to resume from a corrupted checkpoint, naming the file', async () => {
+    const runDir = join(dir, 'corrupt');
+    await trainRl({ ...base, runDir, steps: 2 });
+    const weights = join(runDir, 'checkpoints/step-000002/model.safetensors');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] ?? 0) ^ 0x55;
+    writeFileSync(weights, bytes);
+    await assert.rejects(
+      trainRl({ ...base, runDir, steps: 4, resume: true }),
+      /model\.safetensors: SHA-256 does not match/,
+    );
+  });
+
+  it('a NaN in the loss skips the update, is counted, and leaves the weights finite and unchanged', () => {
+    const tokenizer = Tokenizer.train(['Response 1 is better <think></think><answer>1</answer>'], {
+      vocabSize: 280,
+    });
+    const { model } = createPolicy(presetConfig('tiny', tokenizer.vocabSize), tokenizer, 1);
+    const optimizer = makeOptimizer(model.parameters(), 0);
+    const before = model.parameters().map((p) => p.toTypedArray().slice());
+    const prompts = [tokenizer.encode('Response 1'), tokenizer.encode('Response 2 is')];
+    const responses = [tokenizer.encode('<think>a</think>'), tokenizer.encode('<answer>1</answer>')];
+    const width = Math.max(...responses.map((r) => r.length));
+    const mask = tensor(
+      responses.map((r) => Array.from({ length: width }, (_, j) => (j < r.length ? 1 : 0))),
+      { dtype: 'float32' },
+    );
+    const old = responses.map(() => Array.from({ length: width }, () => -1));
+    old[1]![0] = Number.NaN; // a valid token's old log-prob is NaN (e.g. a broken sampler)
+    const stats = ppoUpdate(
+      model,
+      optimizer,
+      {
+        batch: { prompts, responses },
+        mask,
+        oldLogProbs: tensor(old, { dtype: 'float32' }),
+        advantages: tensor(
+          responses.map(() => new Array<number>(width).fill(1)),
+          { dtype: 'float32' },
+        ),
+      },
+      {
+        epochs: 1,
+        trainBatch: 2,
+        microBatch: 1,
+        clipEps: 0.2,
+        preClip: false,
+        lr: 0.1,
+        gradClip: 1,
+        rng: new Rng(0),
+      },
+    );
+    assert.equal(stats.nonFiniteLosses, 1);
+    assert.equal(stats.skippedUpdates, 1);
+    assert.equal(stats.optimizerSteps, 0);
+    assert.equal(optimizer.stepCount, 0);
+    model.parameters().forEach((p, i) => {
+      const now = p.toTypedArray();
+      assert.ok(now.every((x) => Number.isFinite(x)));
+      assert.deepEqual(now, before[i]);
+    });
+    assert.ok(
+      model.parameters().every((p) => p.grad === null),
+      'the poisoned gradients were dropped',
+    );
+  });
+});
