@@ -92,6 +92,16 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
   const times: Record<string, PhaseTime> = existsSync(paths.phases) ? readJson(paths.phases) : {};
   const threads = config.threads === undefined ? {} : { threads: config.threads };
   const heldOut = { file: join(paths.world, 'benchmark.jsonl'), format: 'synthetic' };
+  // What both trainers get: the held-out split, seed, four checkpoints a run, always resume.
+  const shared = (steps: number) => ({
+    heldOut,
+    seed: config.seed,
+    evalSize: config.heldOut.size,
+    evalMaxNewTokens: config.heldOut.maxNewTokens,
+    checkpointEvery: Math.max(1, Math.ceil(steps / 4)),
+    resume: true,
+    ...threads,
+  });
 
   async function phase(name: PhaseName, output: string, work: () => Promise<void>): Promise<void> {
     const skipped = times[name]?.done === true && existsSync(output);
@@ -125,16 +135,10 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
       {
         runDir: paths.sft,
         data: { file: join(paths.world, 'sft.jsonl') },
-        heldOut,
         preset: config.model,
         tokenizer: paths.tokenizer,
-        seed: config.seed,
         ...config.sft,
-        evalSize: config.heldOut.size,
-        evalMaxNewTokens: config.heldOut.maxNewTokens,
-        checkpointEvery: Math.max(1, Math.ceil(config.sft.steps / 4)),
-        resume: true,
-        ...threads,
+        ...shared(config.sft.steps),
       },
       {
         onStep: (m, total) => hooks.onStep?.('sft', m.step, total, `loss ${m.loss.toFixed(4)}`),
@@ -149,15 +153,9 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
         runDir: paths.rl,
         init: paths.sft,
         data: { file: join(paths.world, 'rl.jsonl') },
-        heldOut,
         algorithm: 'stable-reinforce',
-        seed: config.seed,
         ...config.rl,
-        evalSize: config.heldOut.size,
-        evalMaxNewTokens: config.heldOut.maxNewTokens,
-        checkpointEvery: Math.max(1, Math.ceil(config.rl.steps / 4)),
-        resume: true,
-        ...threads,
+        ...shared(config.rl.steps),
       },
       {
         onStep: (m, total) => hooks.onStep?.('rl', m.step, total, `reward ${m.reward_mean.toFixed(3)}`),
