@@ -2,6 +2,7 @@
 // shows are the ones in the phases' own logs (metrics.jsonl of SFT and RL, the benchmark runs'
 // metrics.json, phases.json). A rerun skips every phase and rebuilds the same report.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,33 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     );
     assert.deepEqual(again.sft, summary.sft);
     assert.deepEqual(again.rl, summary.rl);
+  });
+
+  it('the CLI prints the summary table from the same run (resumed: every phase skipped)', () => {
+    const root_ = new URL('../..', import.meta.url).pathname;
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'demo',
+        '--preset',
+        'tiny',
+        '--seed',
+        '3',
+        '--out',
+        join(root, 'run'),
+      ],
+      { cwd: root_, encoding: 'utf8' },
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stderr, /sft: done earlier, skipped/);
+    const voting5 = new RegExp(
+      `Voting@5 +\\| ${pct(summary.sft.votingAtK['5']).replace('.', '\\.')} +\\| ${pct(summary.rl.votingAtK['5']).replace('.', '\\.')}`,
+    );
+    assert.match(cli.stdout, voting5);
+    assert.match(cli.stdout, /time per phase: data [\d.]+ s, tokenizer/);
   });
 
   it('refuses to continue a run folder with another config', async () => {
