@@ -48,13 +48,13 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
   },
   // `npm start`: sized to finish in ≤ 20 minutes on 2 shared cores.
   small: {
-    world: { trainSize: 1500, benchmarkSize: 100, imageSize: 32 },
+    world: { trainSize: 3000, benchmarkSize: 200, imageSize: 32 },
     vocabSize: 512,
     model: 'tiny',
-    sft: { steps: 800, batchSize: 16, microBatchSize: 16, lr: 3e-3, evalEvery: 200 },
-    rl: { steps: 40, rolloutBatch: 16, microBatch: 16, lr: 1e-4, maxNewTokens: 64, evalEvery: 10 },
-    heldOut: { size: 100, maxNewTokens: 64 },
-    evaluation: { items: 100, k: 5, temperature: 1, maxTokens: 64, concurrency: 16 },
+    sft: { steps: 1500, batchSize: 16, microBatchSize: 16, lr: 3e-3, evalEvery: 250 },
+    rl: { steps: 80, rolloutBatch: 16, microBatch: 16, lr: 1e-4, maxNewTokens: 64, evalEvery: 10 },
+    heldOut: { size: 200, maxNewTokens: 64 },
+    evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 64, concurrency: 16 },
   },
   // A longer run with the demo-sized model (hours on 2 cores).
   large: {
