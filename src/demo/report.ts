@@ -97,6 +97,9 @@ export const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`;
 const points = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pts`);
 const rate = (n: number, d: number) => (d > 0 ? n / d : null);
+/** Accuracy of single samples (parsed ones), both orders pooled: the least noisy number here. */
+export const sampleAccuracy = (b: PositionBias) =>
+  rate(b.shownFirst.correct + b.shownSecond.correct, b.shownFirst.parsed + b.shownSecond.parsed);
 
 /** The printed summary table. */
 export function formatSummary(s: DemoSummary): string {
@@ -114,6 +117,12 @@ export function formatSummary(s: DemoSummary): string {
         points(minus(s.rl.votingAtK[K] ?? null, s.sft.votingAtK[K] ?? null)),
       ]),
     ),
+    row([
+      'per-sample accuracy',
+      pct(sampleAccuracy(s.sft.positionBias)),
+      pct(sampleAccuracy(s.rl.positionBias)),
+      points(minus(sampleAccuracy(s.rl.positionBias), sampleAccuracy(s.sft.positionBias))),
+    ]),
     row(['consistency (both orders)', pct(s.sft.positionConsistency), pct(s.rl.positionConsistency), '']),
     row(['unparseable samples', pct(s.sft.unparseableRate), pct(s.rl.unparseableRate), '']),
     '',
@@ -143,6 +152,12 @@ function accuracyTable(s: DemoSummary): string {
           string,
         ],
     ),
+    [
+      'per-sample accuracy (parsed samples)',
+      'per-sample',
+      pct(sampleAccuracy(s.sft.positionBias)),
+      pct(sampleAccuracy(s.rl.positionBias)),
+    ],
     ['position consistency', 'consistency', pct(s.sft.positionConsistency), pct(s.rl.positionConsistency)],
     ['unparseable samples', 'unparseable', pct(s.sft.unparseableRate), pct(s.rl.unparseableRate)],
   ];

@@ -11,6 +11,7 @@ import { demoConfig } from '../../src/demo/config.js';
 import { demoPaths, type PhaseName, runDemo } from '../../src/demo/pipeline.js';
 import { type DemoSummary, pct } from '../../src/demo/report.js';
 import { engineAvailable } from '../../src/engine/index.js';
+import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
 
 const skip = engineAvailable()
@@ -74,6 +75,17 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
       for (const K of [1, 3, 5]) assert.equal(shown.get(`${model}.voting@${K}`), pct(metrics.votingAtK[K]));
       assert.equal(shown.get(`${model}.consistency`), pct(metrics.positionConsistency!.rate));
       assert.equal(shown.get(`${model}.unparseable`), pct(metrics.unparseable.rate));
+      // Per-sample accuracy, recounted from the raw judgements.
+      let correct = 0;
+      let parsed = 0;
+      for (const line of readFileSync(join(evalDir, 'judgements.jsonl'), 'utf8').trim().split('\n'))
+        for (const j of (JSON.parse(line) as JudgedItemRecord).judgements)
+          for (const sample of j.samples)
+            if (sample.choice !== null) {
+              parsed++;
+              if (sample.choice === j.firstAt) correct++;
+            }
+      assert.equal(shown.get(`${model}.per-sample`), pct(correct / parsed));
       const trainDir = model === 'sft' ? paths.sft : paths.rl;
       assert.equal(shown.get(`${model}.greedy`), pct(lastHeldOut(join(trainDir, 'metrics.jsonl'))));
     }
