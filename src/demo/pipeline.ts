@@ -104,7 +104,9 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
   });
 
   async function phase(name: PhaseName, output: string, work: () => Promise<void>): Promise<void> {
-    const skipped = times[name]?.done === true && existsSync(output);
+    // Every output below is written last and atomically, so its presence means the phase finished
+    // (even when a kill came before phases.json was updated).
+    const skipped = existsSync(output);
     hooks.onPhase?.(name, skipped);
     if (skipped) return;
     const t0 = performance.now();

@@ -3,7 +3,7 @@
 // metrics.json, phases.json). A rerun skips every phase and rebuilds the same report.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -134,6 +134,25 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     );
     assert.match(cli.stdout, voting5);
     assert.match(cli.stdout, /time per phase: data [\d.]+ s, tokenizer/);
+  });
+
+  it('a run stopped in the middle of the RL evaluation continues it, keeping what was judged', async () => {
+    const paths = demoPaths(config().outDir);
+    const file = join(paths.evalRl, 'judgements.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const kept = lines.slice(0, 3);
+    writeFileSync(file, `${kept.join('\n')}\n`); // as if killed after three items
+    rmSync(join(paths.evalRl, 'metrics.json'));
+    phases.length = 0;
+    await runDemo(config(), { onPhase: (p, skipped) => phases.push([p, skipped]) });
+    assert.deepEqual(
+      phases.filter(([, skipped]) => !skipped).map(([p]) => p),
+      ['eval-rl'],
+    );
+    const after = readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(after.length, lines.length);
+    assert.deepEqual(after.slice(0, 3), kept);
+    assert.ok(existsSync(join(paths.evalRl, 'metrics.json')));
   });
 
   it('refuses to continue a run folder with another config', async () => {
