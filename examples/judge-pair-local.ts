@@ -1,5 +1,5 @@
 // Judge one image + question + two responses with a checkpoint trained here (for example the demo's
-// runs/demo-small/rl/checkpoints/step-000040), in both response orders with 3 samples each, and
+// runs/demo-small/rl/checkpoints/step-000080), in both response orders with 3 samples each, and
 // read the Voting@3 verdict and whether the two orders agree.
 // Run: node --import tsx examples/judge-pair-local.ts CHECKPOINT_DIR IMAGE.png
 import { readFileSync } from 'node:fs';
