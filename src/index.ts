@@ -2,6 +2,10 @@
 export * from './algo/index.js';
 export * from './data/index.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
+// The end-to-end demo pipeline (r1-reward demo): runDemo(demoConfig('small')).
+export { DEMO_PRESETS, type DemoConfig, type DemoPresetName, demoConfig } from './demo/config.js';
+export { type DemoHooks, demoPaths, PHASES, type PhaseName, runDemo } from './demo/pipeline.js';
+export { type DemoSummary, formatSummary, type ModelResult } from './demo/report.js';
 export * as engine from './engine/index.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
 export * from './eval/index.js';

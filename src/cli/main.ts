@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBench } from './bench.js';
 import { registerData } from './data.js';
+import { registerDemo } from './demo.js';
 import { registerExperiment } from './experiment.js';
 import { registerJudge } from './judge.js';
 import { registerReport } from './report.js';
@@ -27,5 +28,6 @@ registerBench(program);
 registerTrain(program);
 registerReport(program);
 registerExperiment(program);
+registerDemo(program);
 
 await program.parseAsync(process.argv);

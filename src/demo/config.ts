@@ -1,0 +1,88 @@
+// The demo's configuration: one typed object, and the three presets (tiny for tests, small as the
+// default `npm start`, large for a longer run). Every phase reads only its own part.
+import type { PresetName } from '../model/config.js';
+
+export interface DemoConfig {
+  /** Run folder: world/, tokenizer.json, sft/, rl/, eval/sft/, eval/rl/, report.html, summary.json. */
+  outDir: string;
+  preset: DemoPresetName;
+  seed: number;
+  /** The synthetic world (src/data/synthetic): training samples, held-out benchmark pairs, image side. */
+  world: { trainSize: number; benchmarkSize: number; imageSize: number };
+  /** Byte-level BPE trained on the SFT traces and prompts. */
+  vocabSize: number;
+  /** Model preset of src/model/config.ts. */
+  model: PresetName;
+  sft: { steps: number; batchSize: number; microBatchSize: number; lr: number; evalEvery: number };
+  rl: {
+    steps: number;
+    rolloutBatch: number;
+    microBatch: number;
+    lr: number;
+    maxNewTokens: number;
+    evalEvery: number;
+  };
+  /** Greedy held-out accuracy inside training: pairs judged and tokens per judgement. */
+  heldOut: { size: number; maxNewTokens: number };
+  /** The benchmark run on the held-out split: Voting@K with K up to k, both response orders. */
+  evaluation: { items: number; k: number; temperature: number; maxTokens: number; concurrency: number };
+  /** libtorch threads (default: the engine's own choice). */
+  threads?: number;
+}
+
+export const DEMO_PRESETS = ['tiny', 'small', 'large'] as const;
+export type DemoPresetName = (typeof DEMO_PRESETS)[number];
+
+type PresetFields = Omit<DemoConfig, 'outDir' | 'preset' | 'seed' | 'threads'>;
+
+const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
+  // The test suite's end-to-end run: seconds, not a result.
+  tiny: {
+    world: { trainSize: 120, benchmarkSize: 8, imageSize: 32 },
+    vocabSize: 320,
+    model: 'tiny',
+    sft: { steps: 6, batchSize: 8, microBatchSize: 8, lr: 3e-3, evalEvery: 3 },
+    rl: { steps: 2, rolloutBatch: 4, microBatch: 4, lr: 1e-4, maxNewTokens: 24, evalEvery: 1 },
+    heldOut: { size: 8, maxNewTokens: 24 },
+    evaluation: { items: 8, k: 5, temperature: 1, maxTokens: 24, concurrency: 8 },
+  },
+  // `npm start`: sized to finish in ≤ 20 minutes on 2 shared cores.
+  small: {
+    world: { trainSize: 3000, benchmarkSize: 200, imageSize: 32 },
+    vocabSize: 512,
+    model: 'tiny',
+    sft: { steps: 1500, batchSize: 16, microBatchSize: 16, lr: 3e-3, evalEvery: 250 },
+    rl: { steps: 80, rolloutBatch: 16, microBatch: 16, lr: 1e-4, maxNewTokens: 64, evalEvery: 10 },
+    heldOut: { size: 200, maxNewTokens: 64 },
+    evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 64, concurrency: 16 },
+  },
+  // A longer run with the demo-sized model (hours on 2 cores).
+  large: {
+    world: { trainSize: 6000, benchmarkSize: 500, imageSize: 48 },
+    vocabSize: 1024,
+    model: 'small',
+    sft: { steps: 3000, batchSize: 16, microBatchSize: 8, lr: 1e-3, evalEvery: 500 },
+    rl: { steps: 200, rolloutBatch: 32, microBatch: 8, lr: 1e-5, maxNewTokens: 96, evalEvery: 25 },
+    heldOut: { size: 200, maxNewTokens: 96 },
+    evaluation: { items: 500, k: 5, temperature: 1, maxTokens: 96, concurrency: 16 },
+  },
+};
+
+export const DEFAULT_DEMO_PRESET: DemoPresetName = 'small';
+
+/** The full config of a preset; `overrides` replace whole sections. */
+export function demoConfig(
+  preset: DemoPresetName,
+  options: { outDir?: string; seed?: number; threads?: number } = {},
+): DemoConfig {
+  if (!DEMO_PRESETS.includes(preset))
+    throw new RangeError(`unknown demo preset '${preset}'; expected one of ${DEMO_PRESETS.join(', ')}`);
+  const fields = structuredClone(PRESET_FIELDS[preset]);
+  return {
+    outDir: options.outDir ?? `runs/demo-${preset}`,
+    preset,
+    seed: options.seed ?? 1,
+    ...fields,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  };
+}
