@@ -77,6 +77,7 @@ function withRunOptions(command: Command): Command {
       num('--micro-batch'),
     )
     .option('--lr <x>', 'peak learning rate (warmup + cosine to 0.1×)', num('--lr'))
+    .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
     .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
     .option('--threads <n>', 'libtorch threads', num('--threads'))
@@ -114,7 +115,6 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'passes over the data', num('--epochs'))
     .option('--steps <n>', 'optimiser steps (overrides --epochs)', num('--steps'))
     .option('--batch-size <n>', 'sequences per optimiser step', num('--batch-size'))
-    .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
     .action((o: Record<string, string | number | boolean | undefined>) =>
       reportErrors(async () => {
         const config = {
@@ -177,7 +177,6 @@ export function registerTrain(program: Command): void {
       "mismatch knob: old log-probs from the 'trainer' or the 'rollout' sampler",
     )
     .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
-    .option('--eval-every <n>', 'held-out accuracy every n steps', num('--eval-every'))
     .action((o: Record<string, string | number | boolean | undefined>) =>
       reportErrors(async () => {
         const file = fileConfig(o['config'] as string | undefined);
