@@ -8,6 +8,7 @@ import { parseJudgement } from '../../src/algo/index.js';
 import {
   claimHolds,
   DEFAULT_WORLD,
+  describeScene,
   ERROR_KINDS,
   generateSample,
   type Hardness,
@@ -78,7 +79,11 @@ describe('synthetic world: determinism', () => {
       /imageSize must be an integer in \[32, 1024\]/,
     );
     assert.throws(
-      () => validateWorldConfig({ ...small, teacher: { errorByHardness: [0, 0.5, 2], maxAttempts: 3 } }),
+      () =>
+        validateWorldConfig({
+          ...small,
+          teacher: { errorByHardness: [0, 0.5, 2], maxAttempts: 3, describeScene: true },
+        }),
       /teacher\.errorByHardness must be 3 probabilities/,
     );
   });
@@ -223,6 +228,34 @@ describe('synthetic world: teacher and splits', () => {
     }
     assert.deepEqual(summaryA.goldPositions.sft[1] + summaryA.goldPositions.sft[2], sft.length);
     assert.equal(summaryA.counts.rl, rl.length);
+  });
+
+  it('SFT traces open with a description of every object of the scene, in reading order', async () => {
+    for (const record of readJsonl(join(worldA, 'sft.jsonl')).slice(0, 40)) {
+      const truth = generateSample(small, 'train', Number(String(record['id']).slice(-6)));
+      const first = (record['response'] as string).split('\n')[0]!;
+      assert.equal(first, `<think>In the image: ${describeScene(truth.scene)}.`);
+      const cells = [...first.matchAll(/(?:at the ([a-z ]+?)|in the center)(?=,| and|\.$)/g)];
+      assert.equal(cells.length, truth.scene.objects.length, first);
+    }
+    assert.equal(
+      describeScene({
+        objects: [
+          { shape: 'circle', color: 'red', size: 'small', cell: 8 },
+          { shape: 'square', color: 'blue', size: 'large', cell: 0 },
+        ],
+      }),
+      'a large blue square is at the top left and a small red circle is at the bottom right',
+    );
+    const plain = {
+      ...small,
+      trainSize: 10,
+      benchmarkSize: 0,
+      teacher: { ...small.teacher, describeScene: false },
+    };
+    await writeSyntheticWorld(join(dir, 'plain'), plain);
+    for (const record of readJsonl(join(dir, 'plain', 'sft.jsonl')))
+      assert.match(record['response'] as string, /^<think>Response 1: /);
   });
 
   it('SFT traces and labels read back through the R1-Reward reader with checked images', async () => {

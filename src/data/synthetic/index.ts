@@ -17,6 +17,7 @@ export {
   DEFAULT_TEACHER,
   DIFFICULTIES,
   type Difficulty,
+  describeScene,
   runTeacher,
   type TeacherConfig,
   teacherOutput,

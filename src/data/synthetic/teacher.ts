@@ -5,6 +5,7 @@
 import type { Choice } from '../../algo/judgement.js';
 import { type Claim, claimClause } from './claims.js';
 import type { Rng } from './random.js';
+import type { Scene } from './scene.js';
 
 export type Difficulty = 1 | 2 | 3 | 'failed';
 export const DIFFICULTIES: readonly Difficulty[] = [1, 2, 3, 'failed'];
@@ -14,9 +15,20 @@ export interface TeacherConfig {
   errorByHardness: readonly [number, number, number];
   /** Attempts before giving up (GPT-4o in the paper: 3). */
   maxAttempts: number;
+  /**
+   * Open the analysis by describing every object of the image ("describe, then compare"), as
+   * R1-Reward's analyses describe the image before judging. It gives a model trained from scratch
+   * dense supervision of its vision path (every object's colour, shape, size and place), where the
+   * bare comparison gives one bit per example; without it a small model stays at chance.
+   */
+  describeScene: boolean;
 }
 
-export const DEFAULT_TEACHER: TeacherConfig = { errorByHardness: [0.05, 0.25, 0.5], maxAttempts: 3 };
+export const DEFAULT_TEACHER: TeacherConfig = {
+  errorByHardness: [0.05, 0.25, 0.5],
+  maxAttempts: 3,
+  describeScene: true,
+};
 
 export interface TeacherRun {
   /** One entry per attempt: did it pick the faithful response? Stops at the first right one. */
@@ -46,18 +58,32 @@ export interface TeacherView {
   claim2: Claim;
   /** Which position holds the faithful response. */
   gold: Choice;
+  /** The scene, when the analysis opens with its description. */
+  scene?: Scene;
+}
+
+/** Every object in reading order (row by row): "a large red circle at the top left, …". */
+export function describeScene(scene: Scene): string {
+  const objects = [...scene.objects]
+    .sort((a, b) => a.cell - b.cell)
+    .map((o) => claimClause({ type: 'object', color: o.color, shape: o.shape, size: o.size, cell: o.cell }));
+  return objects.length <= 1
+    ? (objects[0] ?? 'nothing')
+    : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)}`;
 }
 
 /**
- * One attempt's output, `<think>…</think><answer>k</answer>`: quote the differing claim of each
- * response, state what the image shows, conclude. A wrong attempt misreads the image as the flawed
- * claim and so concludes for the flawed response (its reasoning stays consistent with its choice).
+ * One attempt's output, `<think>…</think><answer>k</answer>`: describe the image (when the view has
+ * the scene), quote the differing claim of each response, state what the image shows, conclude. A
+ * wrong attempt misreads the image as the flawed claim and so concludes for the flawed response (its
+ * conclusion stays consistent with its reading of the claim).
  */
 export function teacherOutput(view: TeacherView, right: boolean): string {
   const choice: Choice = right ? view.gold : view.gold === 1 ? 2 : 1;
   const seen = choice === 1 ? view.claim1 : view.claim2;
   const loser = choice === 1 ? 2 : 1;
   const think = [
+    ...(view.scene ? [`In the image: ${describeScene(view.scene)}.`] : []),
     `Response 1: ${claimClause(view.claim1)}.`,
     `Response 2: ${claimClause(view.claim2)}.`,
     `Image: ${claimClause(seen)}.`,

@@ -17,7 +17,7 @@ import { claimClause } from './claims.js';
 import { ERROR_KINDS, QUESTION_KINDS } from './questions.js';
 import { Rng } from './random.js';
 import { renderPng } from './render.js';
-import { DIFFICULTIES, teacherOutput } from './teacher.js';
+import { DIFFICULTIES, type TeacherConfig, teacherOutput } from './teacher.js';
 import {
   balancedPositions,
   generateSample,
@@ -55,7 +55,12 @@ const count = (keys: readonly (string | number)[]) =>
   Object.fromEntries(keys.map((k) => [String(k), 0])) as Record<string, number>;
 
 /** The R1-Reward record of a training sample with the faithful response at `gold`. */
-function r1Record(s: SyntheticSample, gold: 1 | 2, withTrace: boolean): Record<string, unknown> {
+function r1Record(
+  s: SyntheticSample,
+  gold: 1 | 2,
+  withTrace: boolean,
+  teacher: TeacherConfig,
+): Record<string, unknown> {
   const [response1, response2] = gold === 1 ? [s.faithfulText, s.flawedText] : [s.flawedText, s.faithfulText];
   const [claim1, claim2] =
     gold === 1 ? [s.faithful[s.slip]!, s.flawed[s.slip]!] : [s.flawed[s.slip]!, s.faithful[s.slip]!];
@@ -64,7 +69,14 @@ function r1Record(s: SyntheticSample, gold: 1 | 2, withTrace: boolean): Record<s
     message: r1RewardMessage(s.question, response1, response2, [imageName(s)]),
     question: s.question,
     answer: r1RewardAnswer(gold),
-    ...(withTrace ? { response: teacherOutput({ claim1, claim2, gold }, true) } : {}),
+    ...(withTrace
+      ? {
+          response: teacherOutput(
+            { claim1, claim2, gold, ...(teacher.describeScene ? { scene: s.scene } : {}) },
+            true,
+          ),
+        }
+      : {}),
     difficulty: s.teacher!.difficulty,
     hardness: s.hardness,
     kind: s.kind,
@@ -202,7 +214,7 @@ async function writeInto(
       for (const [i, s] of samples.entries()) {
         const gold = positions[i]!;
         summary.goldPositions[name][gold] += 1;
-        await writeLine(out, r1Record(s, gold, name === 'sft'));
+        await writeLine(out, r1Record(s, gold, name === 'sft', config.teacher));
       }
       out.end();
       await finished(out);
