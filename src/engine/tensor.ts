@@ -23,10 +23,17 @@ const operand = (x: Tensor | Scalar): Handle | Scalar => (x instanceof Tensor ? 
 const dims = (dim: number | readonly number[] | undefined): readonly number[] | undefined =>
   dim === undefined ? undefined : typeof dim === 'number' ? [dim] : dim;
 
+/**
+ * A libtorch tensor: PyTorch's methods in camelCase (`add`, `matmul`, `logSoftmax`, `backward`, …).
+ * Make one with {@link tensor}, {@link zeros}, {@link randn} and friends, never with `new`.
+ * Memory is freed by {@link scope}, {@link Tensor.dispose} or, as a safety net, garbage collection.
+ */
 export class Tensor {
+  /** @internal The addon's handle. */
   readonly handle: Handle;
   #shape: number[] | undefined;
 
+  /** @internal Wraps an addon handle; use the creation functions instead. */
   constructor(handle: Handle) {
     this.handle = handle;
     track(this);
