@@ -24,6 +24,10 @@ export interface LocalBackendConfig extends SamplingConfig {
   maxBatchPrompts?: number;
 }
 
+/**
+ * The in-process judge backend: a checkpoint trained here, sampled directly; concurrent requests are batched
+ * into one generate call. Use the compact template ({@link COMPACT_TEMPLATE}) it was trained on.
+ */
 export class LocalModelBackend implements JudgeBackend {
   readonly identity: string;
   private readonly local: LocalModel;

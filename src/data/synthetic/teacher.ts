@@ -6,9 +6,15 @@ import type { Choice } from '../../algo/judgement.js';
 import { type Claim, claimClause } from './claims.js';
 import type { Rng } from './random.js';
 
+/** How many teacher attempts a sample needed (1–3), or `failed` when none picked the faithful response. */
 export type Difficulty = 1 | 2 | 3 | 'failed';
+/** Every {@link Difficulty}, in order. */
 export const DIFFICULTIES: readonly Difficulty[] = [1, 2, 3, 'failed'];
 
+/**
+ * The simulated teacher (the stand-in for GPT-4o's traces): its error rate by hardness and its number of
+ * attempts.
+ */
 export interface TeacherConfig {
   /** Probability that one attempt picks the wrong response, by hardness 0, 1, 2. */
   errorByHardness: readonly [number, number, number];
@@ -16,8 +22,10 @@ export interface TeacherConfig {
   maxAttempts: number;
 }
 
+/** The teacher used by {@link DEFAULT_WORLD}. */
 export const DEFAULT_TEACHER: TeacherConfig = { errorByHardness: [0.05, 0.25, 0.5], maxAttempts: 3 };
 
+/** What the teacher did with one sample: its attempts, and the resulting difficulty. */
 export interface TeacherRun {
   /** One entry per attempt: did it pick the faithful response? Stops at the first right one. */
   attempts: boolean[];
