@@ -11,6 +11,10 @@ import type { ImageSourcePolicy } from '../serve/image-input.js';
 import { LocalModel } from '../serve/local-model.js';
 import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from './backend.js';
 
+/**
+ * Configuration of {@link LocalModelBackend}: the checkpoint, sampling settings, sampler seed, image policy
+ * and batching.
+ */
 export interface LocalBackendConfig extends SamplingConfig {
   /** Checkpoint directory (saved by training). */
   checkpoint: string;
