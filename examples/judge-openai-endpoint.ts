@@ -2,7 +2,7 @@
 // SGLang, llama.cpp, …), in both response orders with K = 3 samples each, and read the Voting@K
 // verdict and whether the orders agree.
 //
-// So that it runs offline, the endpoint here is a STAND-IN started by this file: a 30-line HTTP
+// So that it runs offline, the endpoint here is a STAND-IN started by this file: a small HTTP
 // server that answers /v1/chat/completions in the chat-completions shape with a fixed rule (it
 // prefers the longer response). It is not a model. For the released 7B R1-Reward, serve it with
 // vLLM (the full command, with its image limits, is in docs/judging.md §1):
