@@ -8,5 +8,7 @@ interface PackageJson {
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as PackageJson;
 
+/** The package name from package.json. */
 export const PACKAGE_NAME: string = pkg.name;
+/** The package version from package.json (recorded in every run.json). */
 export const VERSION: string = pkg.version;

@@ -1,7 +1,12 @@
 // Reading a judge's output and a referee's reply (spec §2 "Parsing a judgement", §3 "Consistency").
 
+/** A response position in the judge prompt: 1 = Response 1, 2 = Response 2. */
 export type Choice = 1 | 2;
 
+/**
+ * What {@link parseJudgement} reads from a judge's output: the choice, how it was found and whether the
+ * output is in the strict format.
+ */
 export interface ParsedJudgement {
   /** The chosen response, or null when the output is unparseable. */
   choice: Choice | null;

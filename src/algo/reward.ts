@@ -1,6 +1,7 @@
 // The final RL reward (spec §3): R × (1 + 0.5 × C) + 0.5 × F.
 import { assertFiniteNumber, fail } from './validate.js';
 
+/** The three reward parts of one judgement (spec §3), each already computed. */
 export interface RewardParts {
   /** F ∈ {0, 1}: strict <think>…</think><answer>…</answer> format. */
   format: number;
@@ -10,6 +11,9 @@ export interface RewardParts {
   consistency: number;
 }
 
+/**
+ * Weights of {@link r1Reward}: R × (1 + consistencyWeight × C) + formatWeight × F (both 0.5 in the paper).
+ */
 export interface RewardWeights {
   consistencyWeight?: number;
   formatWeight?: number;

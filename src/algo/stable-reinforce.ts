@@ -20,8 +20,12 @@ import {
 // §4.1 Token rewards
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * KL estimator for the per-token penalty (spec §4.1): k1 = d, k3 = e^(−d) − 1 + d with d = logπθ − logπref.
+ */
 export type KlEstimator = 'k1' | 'k3';
 
+/** Input of {@link tokenRewards}: rows are sequences, columns response tokens, `mask` 1 on real tokens. */
 export interface TokenRewardsInput {
   /** One scalar reward per sequence (spec §3: R·(1 + 0.5·C) + 0.5·F). */
   rewards: number[];
@@ -43,6 +47,10 @@ export function klPerToken(logProb: number, refLogProb: number, estimator: KlEst
   return estimator === 'k1' ? d : Math.exp(-d) - 1 + d;
 }
 
+/**
+ * Spec §4.1: per-token rewards r_t = −β·KL_t, plus the sequence reward (clamped to `rewardClip`) on each
+ * sequence's last valid token.
+ */
 export function tokenRewards(input: TokenRewardsInput): Matrix {
   const {
     rewards,
@@ -77,6 +85,10 @@ export function tokenRewards(input: TokenRewardsInput): Matrix {
 // §4.2 Returns (Reinforce++ uses them directly as advantages)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Spec §4.2: discounted returns G_t = r_t + γ·G_{t+1} over each sequence's valid tokens (Reinforce++ uses
+ * them as advantages; no critic).
+ */
 export function cumulativeReturns(input: { tokenRewards: Matrix; mask: Matrix; gamma?: number }): Matrix {
   const { tokenRewards: r, mask, gamma = 1 } = input;
   checkMask(mask);
@@ -107,6 +119,10 @@ export function cumulativeReturns(input: { tokenRewards: Matrix; mask: Matrix; g
  */
 export type AdvantageFilter = 'paper' | 'released' | 'none';
 
+/**
+ * {@link normalizeAdvantagesDetailed}'s result: the normalised advantages and the statistics they were
+ * computed with.
+ */
 export interface NormalizedAdvantages {
   advantages: Matrix;
   /** μ and population σ of the raw advantages over valid tokens (σ = √max(var, 1e−8)). */
@@ -117,10 +133,15 @@ export interface NormalizedAdvantages {
   filteredTokens: number;
 }
 
+/** The paper's Advantage Filter bound: tokens with |z| > 3 are dropped (spec §4.4). */
 export const ADVANTAGE_FILTER_LIMIT = 3;
 const RELEASED_ABS_LIMIT = 10;
 const VARIANCE_FLOOR = 1e-8;
 
+/**
+ * Spec §4.3–4.4: z = (A − μ)/σ over every valid token of the batch, then the Advantage Filter; also returns
+ * μ, σ and how many tokens were filtered.
+ */
 export function normalizeAdvantagesDetailed(input: {
   advantages: Matrix;
   mask: Matrix;
@@ -162,6 +183,10 @@ export function normalizeAdvantagesDetailed(input: {
   return { advantages: normalized, mean, std, validTokens: n, filteredTokens };
 }
 
+/**
+ * Spec §4.3–4.4: {@link normalizeAdvantagesDetailed} returning only the normalised, filtered advantages
+ * (filtered tokens become 0).
+ */
 export function normalizeAdvantages(input: {
   advantages: Matrix;
   mask: Matrix;
@@ -177,8 +202,13 @@ export function normalizeAdvantages(input: {
 /** Bounds on logπθ − logπold applied before exponentiation; `false` gives plain PPO. */
 export type PreClip = { min: number; max: number } | false;
 
+/**
+ * StableReinforce's Pre-CLIP bounds on logπθ − logπold: ln 1e−3 and ln 1e3 (spec §4.5), so the ratio lies in
+ * [1e−3, 1e3].
+ */
 export const PRE_CLIP: { min: number; max: number } = { min: Math.log(1e-3), max: Math.log(1e3) };
 
+/** Input of {@link policyLoss}: current and old log-probs, advantages and mask, all [sequences][tokens]. */
 export interface PolicyLossInput {
   logProbs: Matrix;
   oldLogProbs: Matrix;
@@ -189,6 +219,10 @@ export interface PolicyLossInput {
   preClip?: PreClip;
 }
 
+/**
+ * {@link policyLoss}'s result: the loss and the diagnostics the trainers log (clip fraction, ratio tails,
+ * non-finite tokens).
+ */
 export interface PolicyLoss {
   /** Mean over valid tokens of each sequence, then mean over sequences. */
   loss: number;
@@ -207,6 +241,10 @@ export interface PolicyLoss {
   nonFiniteTokens: number;
 }
 
+/**
+ * Spec §4.5: the PPO-clip loss with Pre-CLIP, ρ = exp(clamp(logπθ − logπold, PRE_CLIP)), −min(ρA, clip(ρ, 1 ±
+ * ε)A) averaged per sequence, then over sequences.
+ */
 export function policyLoss(input: PolicyLossInput): PolicyLoss {
   const { logProbs, oldLogProbs, advantages, mask, clipEps = 0.2, preClip = PRE_CLIP } = input;
   checkMask(mask);

@@ -10,12 +10,14 @@ import { fail } from './validate.js';
  */
 export type TieRule = 'none' | 'first';
 
+/** How many votes went to each response, and how many samples had no parseable choice. */
 export interface VoteCounts {
   ones: number;
   twos: number;
   unparseable: number;
 }
 
+/** Counts the votes for response 1, response 2 and the unparseable samples (null). */
 export function countVotes(choices: readonly (Choice | null)[]): VoteCounts {
   const counts = { ones: 0, twos: 0, unparseable: 0 };
   for (const c of choices) {

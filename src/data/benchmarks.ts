@@ -6,6 +6,7 @@ import { readMultimodalRewardBench } from './loaders/multimodal-rewardbench.js';
 import { readPairJsonl, readVlRewardBenchParquet } from './loaders/vl-rewardbench.js';
 import type { BenchmarkName, PreferencePair } from './types.js';
 
+/** The benchmark names {@link readBenchmark} and the scorers accept. */
 export const BENCHMARK_NAMES: readonly BenchmarkName[] = [
   'vl-rewardbench',
   'multimodal-rewardbench',

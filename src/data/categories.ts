@@ -2,8 +2,13 @@
 
 /** VL-RewardBench fine-grained source, from the id prefix up to the first `_` or `-` (official rule). */
 export type VlRewardBenchSource = 'rlaif-v' | 'rlhf-v' | 'reasoning' | 'wildvision' | 'povid' | 'vlfeedback';
+/** VL-RewardBench's three official categories (general, hallucination, reasoning). */
 export type VlRewardBenchCategory = 'general' | 'hallucination' | 'reasoning';
 
+/**
+ * VL-RewardBench's fine-grained source of an item, from its id prefix (the official rule; any other prefix is
+ * vlfeedback).
+ */
 export function vlRewardBenchSource(id: string): VlRewardBenchSource {
   const prefix = id.split(/[_-]/, 1)[0] ?? '';
   switch (prefix) {

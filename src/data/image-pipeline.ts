@@ -8,6 +8,7 @@ import type { ImageInput } from './types.js';
 
 /** Formats the pipeline accepts. GIF is read as its first frame. */
 export const IMAGE_FORMATS = ['png', 'jpeg', 'webp', 'gif'] as const;
+/** An image format of {@link IMAGE_FORMATS}. */
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 /** Encoded size above which an image is refused without reading it (a guard against huge files). */
@@ -17,6 +18,7 @@ export const DEFAULT_MAX_INPUT_PIXELS = 64_000_000;
 /** The released R1-Reward evaluation's max_pixels (spec §2). */
 export const R1_EVAL_MAX_PIXELS = 501_760;
 
+/** Size limits checked before an image is decoded (the defaults guard against decompression bombs). */
 export interface ImageLimits {
   /** Refuse files (or embedded bytes) larger than this many bytes. */
   maxInputBytes?: number;
@@ -24,6 +26,7 @@ export interface ImageLimits {
   maxInputPixels?: number;
 }
 
+/** What {@link inspectImage} reads from an image's header, without decoding it. */
 export interface ImageInfo {
   format: ImageFormat;
   width: number;
@@ -136,6 +139,10 @@ function decoder(info: { bytes: Uint8Array }, maxInputPixels: number): Sharp {
   return sharp(info.bytes, { pages: 1, limitInputPixels: maxInputPixels }).rotate();
 }
 
+/**
+ * Options of {@link imageToDataUrl}: the size limits and an optional pixel cap (resize keeping the aspect
+ * ratio).
+ */
 export interface DataUrlOptions extends ImageLimits {
   /** Cap on width × height (the aspect ratio is kept). Default: no cap. */
   maxPixels?: number;
@@ -164,6 +171,7 @@ export async function imageToDataUrl(image: ImageInput, options: DataUrlOptions 
   }
 }
 
+/** Options of {@link imageToFloatPixels}: the size limits and the square output side. */
 export interface FloatPixelsOptions extends ImageLimits {
   /** Output width and height: the image is resized to fit inside, keeping its aspect ratio, and padded. */
   width: number;

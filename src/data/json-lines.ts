@@ -3,12 +3,17 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DataFormatError } from './errors.js';
 
+/** One parsed line of a JSONL file, with its line number for error messages. */
 export interface JsonLine {
   /** 1-based line number in the file. */
   line: number;
   record: Record<string, unknown>;
 }
 
+/**
+ * Streams a JSONL file as objects; blank lines are skipped and a malformed line throws a DataFormatError
+ * naming the file and line.
+ */
 export async function* readJsonLines(file: string): AsyncGenerator<JsonLine> {
   const lines = createInterface({
     input: createReadStream(file, 'utf8'),

@@ -39,6 +39,7 @@ export type R1ContentPart =
   | { type: 'text'; text: string }
   | { type: 'image'; image: string }
   | { type: 'video'; video: string | string[] };
+/** One chat message of R1-Reward's training data (the `message` field of a line). */
 export interface R1ChatMessage {
   role: string;
   content: string | R1ContentPart[];

@@ -2,6 +2,7 @@
 // default `npm start`, large for a longer run). Every phase reads only its own part.
 import type { PresetName } from '../model/config.js';
 
+/** The demo's whole configuration, one typed object (see {@link demoConfig} for the presets). */
 export interface DemoConfig {
   /** Run folder: world/, tokenizer.json, sft/, rl/, eval/sft/, eval/rl/, report.html, summary.json. */
   outDir: string;
@@ -30,7 +31,12 @@ export interface DemoConfig {
   threads?: number;
 }
 
+/**
+ * The demo presets: `tiny` (the test suite's seconds-long run), `small` (the default `npm start`), `large`
+ * (hours).
+ */
 export const DEMO_PRESETS = ['tiny', 'small', 'large'] as const;
+/** A preset name of {@link DEMO_PRESETS}. */
 export type DemoPresetName = (typeof DEMO_PRESETS)[number];
 
 type PresetFields = Omit<DemoConfig, 'outDir' | 'preset' | 'seed' | 'threads'>;

@@ -25,7 +25,9 @@ import type { DemoConfig } from './config.js';
 import { evaluateCheckpoint } from './evaluate.js';
 import { type DemoSummary, summarize, writeDemoReport } from './report.js';
 
+/** The demo's phases, in order; each is skipped when its output exists. */
 export const PHASES = ['data', 'tokenizer', 'sft', 'rl', 'eval-sft', 'eval-rl', 'report'] as const;
+/** A phase of {@link PHASES}. */
 export type PhaseName = (typeof PHASES)[number];
 
 export interface PhaseTime {
@@ -34,6 +36,7 @@ export interface PhaseTime {
   done: boolean;
 }
 
+/** Progress callbacks of {@link runDemo} (the CLI prints them). */
 export interface DemoHooks {
   /** A phase starts (skipped: its output already exists). */
   onPhase?: (phase: PhaseName, skipped: boolean) => void;
@@ -85,6 +88,10 @@ function recordRun(config: DemoConfig, dir: string): void {
   saveRunRecord(dir, makeRunRecord('demo', config, config.seed, { libtorch: libtorchVersion() }));
 }
 
+/**
+ * Runs the whole demo (data → tokenizer → SFT → RL → evaluation → report.html) into `config.outDir`, resuming
+ * what a previous run left; returns the summary.
+ */
 export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promise<DemoSummary> {
   const paths = demoPaths(config.outDir);
   await mkdir(paths.dir, { recursive: true });

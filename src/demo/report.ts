@@ -14,6 +14,7 @@ import type { demoPaths, PhaseTime } from './pipeline.js';
 
 export const VOTING_KS = [1, 3, 5] as const;
 
+/** One checkpoint's evaluation in the demo summary: accuracies, Voting@K, consistency and position bias. */
 export interface ModelResult {
   checkpoint: string;
   /** Held-out pairs judged (those whose prompt fits the model's context). */
@@ -27,6 +28,7 @@ export interface ModelResult {
   positionBias: PositionBias;
 }
 
+/** summary.json: every number of the demo's report (SFT-only and RL results, phase times, config). */
 export interface DemoSummary {
   preset: string;
   seed: number;

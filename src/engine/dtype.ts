@@ -1,10 +1,12 @@
 // Element types and devices, with the numeric codes the native addon uses (native/engine.cc kDtypes).
 
+/** A tensor element type (PyTorch's names). */
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'float16' | 'bfloat16' | 'uint8';
 
 /** 'cpu', 'cuda' (the current CUDA device) or 'cuda:N'. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/** Every {@link DType}, in the native addon's code order. */
 export const DTYPES: readonly DType[] = [
   'float32',
   'float64',
@@ -28,6 +30,7 @@ export function dtypeFromCode(code: number): DType {
   return dtype;
 }
 
+/** Bytes per element of each dtype. */
 export const BYTES_PER_ELEMENT: Record<DType, number> = {
   float32: 4,
   float64: 8,
@@ -39,6 +42,9 @@ export const BYTES_PER_ELEMENT: Record<DType, number> = {
   uint8: 1,
 };
 
+/**
+ * Whether a dtype is a floating-point type (float16/32/64, bfloat16): the ones that can require gradients.
+ */
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }

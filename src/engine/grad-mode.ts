@@ -21,6 +21,7 @@ export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
 
+/** Whether operations record autograd graphs right now (false inside {@link noGrad}). */
 export function isGradEnabled(): boolean {
   return engine().isGradEnabled();
 }

@@ -34,6 +34,8 @@
  * - safetensors: saveSafetensors (atomic), loadSafetensors, readSafetensorsHeader (bounds-checked).
  *
  * Every libtorch error surfaces as a JS Error carrying libtorch's message.
+ *
+ * @module
  */
 export { BYTES_PER_ELEMENT, type Device, DTYPES, type DType, isFloating } from './dtype.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';

@@ -220,6 +220,10 @@ export const ADDON_PATH = fileURLToPath(
   new URL('../../native/build/Release/r1_engine.node', import.meta.url),
 );
 
+/**
+ * Thrown on first use of the engine when the native addon is not built or libtorch cannot be loaded; the
+ * message says how to fix it.
+ */
 export class EngineUnavailableError extends Error {
   constructor(detail: string) {
     super(

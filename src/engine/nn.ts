@@ -1,7 +1,12 @@
-// Neural-network functions (torch.nn.functional names). Each is one native call.
+/**
+ * Neural-network functions (torch.nn.functional names). Each is one native call.
+ *
+ * @module
+ */
 import { engine } from './native.js';
 import { Tensor } from './tensor.js';
 
+/** How a loss reduces over elements: mean, sum, or none (one value per element). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /** x Wᵀ + b, with W of shape [out, in]. */
@@ -14,6 +19,10 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx = -1): Ten
   return new Tensor(engine().embedding(weight.handle, indices.handle, paddingIdx));
 }
 
+/**
+ * torch.nn.functional.layer_norm over the trailing `normalizedShape` dimensions, with optional affine weight
+ * and bias.
+ */
 export function layerNorm(
   x: Tensor,
   normalizedShape: readonly number[],
@@ -24,6 +33,7 @@ export function layerNorm(
   return new Tensor(engine().layerNorm(x.handle, normalizedShape, weight?.handle, bias?.handle, eps));
 }
 
+/** Options of {@link conv2d} (torch.nn.functional.conv2d's names). */
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
@@ -62,6 +72,7 @@ export function dropout(x: Tensor, p: number, train: boolean): Tensor {
   return new Tensor(engine().dropout(x.handle, p, train));
 }
 
+/** Options of {@link crossEntropy} (torch.nn.functional.cross_entropy's names). */
 export interface CrossEntropyOptions {
   weight?: Tensor;
   reduction?: Reduction;
@@ -84,6 +95,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   );
 }
 
+/** torch.nn.functional.nll_loss: the negative log-likelihood of `target` under `logProbs`. */
 export function nllLoss(
   logProbs: Tensor,
   target: Tensor,
@@ -100,10 +112,12 @@ export function nllLoss(
   );
 }
 
+/** torch.nn.functional.mse_loss: mean squared error. */
 export function mseLoss(x: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   return new Tensor(engine().mseLoss(x.handle, target.handle, reduction));
 }
 
+/** torch.nn.functional.binary_cross_entropy_with_logits. */
 export function binaryCrossEntropyWithLogits(
   x: Tensor,
   target: Tensor,
@@ -112,6 +126,7 @@ export function binaryCrossEntropyWithLogits(
   return new Tensor(engine().bceWithLogits(x.handle, target.handle, reduction));
 }
 
+/** Options of {@link scaledDotProductAttention}. */
 export interface AttentionOptions {
   /** Each query position sees only keys at or before it (aligned to the end when lengths differ). */
   causal?: boolean;

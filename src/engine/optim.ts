@@ -4,6 +4,7 @@ import { noGrad } from './grad-mode.js';
 import { engine } from './native.js';
 import { type Tensor, zerosLike } from './tensor.js';
 
+/** Options of {@link AdamW} (torch.optim.AdamW's defaults). */
 export interface AdamWOptions {
   lr?: number;
   betas?: readonly [number, number];
@@ -76,6 +77,7 @@ export class AdamW {
   }
 }
 
+/** Options of {@link SGD} (torch.optim.SGD's names; `lr` is required). */
 export interface SGDOptions {
   lr: number;
   momentum?: number;

@@ -4,6 +4,10 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADDON_PATH } from './native.js';
 
+/**
+ * Where libtorch and the BLAS are, and whether the addon is built: what `r1-reward self-check` prints before
+ * loading anything.
+ */
 export interface LibtorchProbe {
   /** Where libtorch was looked for: $LIBTORCH/lib, or Debian's multiarch library folder. */
   source: string;
@@ -25,6 +29,10 @@ function resolved(path: string): string {
   }
 }
 
+/**
+ * Finds libtorch ($LIBTORCH or Debian's libtorch-dev) and the BLAS without loading the addon, so it works
+ * where the addon is not built.
+ */
 export function probeLibtorch(env: NodeJS.ProcessEnv = process.env): LibtorchProbe {
   const libDir = env['LIBTORCH'] ? join(env['LIBTORCH'], 'lib') : DEBIAN_LIB;
   return {

@@ -7,6 +7,7 @@ export function setNumThreads(threads: number): void {
   engine().setNumThreads(threads);
 }
 
+/** The number of threads libtorch uses for intra-op parallelism. */
 export function getNumThreads(): number {
   return engine().getNumThreads();
 }
@@ -16,14 +17,17 @@ export function manualSeed(seed: number): void {
   engine().manualSeed(seed);
 }
 
+/** Whether libtorch sees a CUDA device (false with Debian's CPU-only libtorch). */
 export function cudaIsAvailable(): boolean {
   return engine().cudaIsAvailable();
 }
 
+/** The number of CUDA devices libtorch sees. */
 export function cudaDeviceCount(): number {
   return engine().cudaDeviceCount();
 }
 
+/** What {@link engineInfo} reports about the loaded libtorch. */
 export interface EngineInfo {
   libtorch: string;
   napi: number;
@@ -60,6 +64,7 @@ export function loadedBlas(): string[] {
   return [...found].sort();
 }
 
+/** The loaded libtorch's version, build configuration, threads, CUDA devices and BLAS libraries. */
 export function engineInfo(): EngineInfo {
   const native = engine();
   const version = native.version();

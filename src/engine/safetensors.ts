@@ -24,6 +24,7 @@ const FROM_DTYPE: Record<DType, string> = Object.fromEntries(
 /** Headers above this size are rejected as malformed (the reference implementation's limit). */
 const MAX_HEADER_BYTES = 100_000_000;
 
+/** A malformed or unreadable safetensors file; the message names the file and what is wrong. */
 export class SafetensorsError extends Error {
   constructor(path: string, detail: string) {
     super(`${path}: not a valid safetensors file: ${detail}`);
@@ -31,6 +32,7 @@ export class SafetensorsError extends Error {
   }
 }
 
+/** One tensor's entry in a safetensors header: dtype, shape and byte range. */
 export interface SafetensorsEntry {
   dtype: DType;
   shape: number[];
@@ -39,6 +41,7 @@ export interface SafetensorsEntry {
   end: number;
 }
 
+/** A safetensors file's parsed header: its tensors, its string metadata and where the data starts. */
 export interface SafetensorsHeader {
   tensors: Record<string, SafetensorsEntry>;
   metadata: Record<string, string>;

@@ -4,10 +4,17 @@ import { BYTES_PER_ELEMENT, type Device, type DType, dtypeCode, dtypeFromCode, i
 import { engine, type Handle } from './native.js';
 import { track, untrack } from './scope.js';
 
+/** A (nested) JS array of numbers or booleans, as {@link tensor} accepts it. */
 export type NestedArray = number | boolean | NestedArray[];
+/** Typed arrays {@link tensor} accepts (copied; the shape is given by `options.shape` or is 1-D). */
 export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+/** A number or boolean operand, broadcast like a 0-d tensor. */
 export type Scalar = number | boolean;
 
+/**
+ * Options of the creation functions: dtype, device (default cpu) and requiresGrad (parameters and leaves
+ * whose gradient you want).
+ */
 export interface CreateOptions {
   dtype?: DType;
   device?: Device;
@@ -23,10 +30,17 @@ const operand = (x: Tensor | Scalar): Handle | Scalar => (x instanceof Tensor ? 
 const dims = (dim: number | readonly number[] | undefined): readonly number[] | undefined =>
   dim === undefined ? undefined : typeof dim === 'number' ? [dim] : dim;
 
+/**
+ * A libtorch tensor: PyTorch's methods in camelCase (`add`, `matmul`, `logSoftmax`, `backward`, …).
+ * Make one with {@link tensor}, {@link zeros}, {@link randn} and friends, never with `new`.
+ * Memory is freed by {@link scope}, {@link Tensor.dispose} or, as a safety net, garbage collection.
+ */
 export class Tensor {
+  /** @internal The addon's handle. */
   readonly handle: Handle;
   #shape: number[] | undefined;
 
+  /** @internal Wraps an addon handle; use the creation functions instead. */
   constructor(handle: Handle) {
     this.handle = handle;
     track(this);
@@ -739,15 +753,19 @@ export function fromBytes(
   return finish(engine().fromBytes(bytes, dtypeCode(dtype), shape, options.device), options);
 }
 
+/** torch.zeros: a tensor of zeros. */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(engine().zeros(shape, codeOf(options.dtype), options.device), options);
 }
+/** torch.ones: a tensor of ones. */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(engine().ones(shape, codeOf(options.dtype), options.device), options);
 }
+/** torch.full: a tensor filled with `value`. */
 export function full(shape: readonly number[], value: Scalar, options: CreateOptions = {}): Tensor {
   return finish(engine().full(shape, value, codeOf(options.dtype), options.device), options);
 }
+/** torch.empty: an uninitialised tensor. */
 export function empty(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(engine().empty(shape, codeOf(options.dtype), options.device), options);
 }
@@ -773,9 +791,11 @@ export function arange(startOrEnd: number, end?: number, step = 1, options: Crea
   const [from, to] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
   return finish(engine().arange(from, to, step, codeOf(options.dtype), options.device), options);
 }
+/** torch.linspace: `steps` evenly spaced values from `start` to `end`, both included. */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   return finish(engine().linspace(start, end, steps, codeOf(options.dtype), options.device), options);
 }
+/** torch.eye: the n × n identity matrix. */
 export function eye(n: number, options: CreateOptions = {}): Tensor {
   return finish(engine().eye(n, codeOf(options.dtype), options.device), options);
 }
@@ -784,15 +804,19 @@ const likeOptions = (t: Tensor, options: CreateOptions): CreateOptions => ({
   device: options.device ?? (t.device as Device),
   requiresGrad: options.requiresGrad ?? false,
 });
+/** torch.zeros_like: zeros with `t`'s shape, dtype and device. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return zeros(t.shape, likeOptions(t, options));
 }
+/** torch.ones_like: ones with `t`'s shape, dtype and device. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return ones(t.shape, likeOptions(t, options));
 }
+/** torch.full_like: `value` with `t`'s shape, dtype and device. */
 export function fullLike(t: Tensor, value: Scalar, options: CreateOptions = {}): Tensor {
   return full(t.shape, value, likeOptions(t, options));
 }
+/** torch.randn_like: standard normal samples with `t`'s shape, dtype and device (seeded by manualSeed). */
 export function randnLike(t: Tensor, options: CreateOptions = {}): Tensor {
   const o = likeOptions(t, options);
   if (o.dtype !== undefined && !isFloating(o.dtype)) o.dtype = 'float32';
@@ -801,6 +825,7 @@ export function randnLike(t: Tensor, options: CreateOptions = {}): Tensor {
 
 // --- functions of several tensors ---------------------------------------------------------------
 
+/** torch.cat: joins tensors along an existing dimension. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return new Tensor(
     engine().cat(
@@ -809,6 +834,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     ),
   );
 }
+/** torch.stack: joins same-shaped tensors along a new dimension. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return new Tensor(
     engine().stack(

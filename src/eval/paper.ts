@@ -3,6 +3,7 @@
 // (484 / 448 / 318), so only its Overall is comparable with an official-protocol run.
 import type { BenchmarkName } from '../data/types.js';
 
+/** One benchmark's R1-Reward numbers from the paper (percentages), shown beside ours in reports. */
 export interface PaperRow {
   /** Single sample. */
   overall: number;
@@ -17,6 +18,10 @@ export interface PaperRow {
   note: string;
 }
 
+/**
+ * The paper's R1-Reward results per benchmark (spec §7); the VL-RewardBench categories use the released
+ * case-sensitive split.
+ */
 export const PAPER_RESULTS: Partial<Record<BenchmarkName, PaperRow>> = {
   'vl-rewardbench': {
     overall: 71.92,

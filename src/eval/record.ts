@@ -2,6 +2,7 @@
 import type { OrderedJudgement } from '../judge/judge.js';
 import type { OrderProtocol } from '../judge/order.js';
 
+/** One line of RUN_DIR/judgements.jsonl: everything needed to rescore an item without the judge. */
 export interface JudgedItemRecord {
   id: string;
   /** Official category from the loader (spec §7), when known. */

@@ -3,6 +3,7 @@
 import { PAPER_RESULTS, type PaperRow } from './paper.js';
 import type { Metrics, ScoreDetails } from './score.js';
 
+/** Where a report's numbers came from: the run folder and the run's settings, shown at the top. */
 export interface ReportContext {
   runDir: string;
   /** run.json's config and settings, shown as the run's description. */
@@ -110,6 +111,10 @@ function title(metrics: Metrics): string {
   return `R1-Reward judge on ${metrics.benchmark} (${metrics.protocol} protocol, order ${metrics.order}, k = ${metrics.k})`;
 }
 
+/**
+ * The run's report as Markdown: accuracy, categories, Acc+, Voting@K / Any@K, position bias and the paper's
+ * numbers beside ours.
+ */
 export function renderMarkdown(metrics: Metrics, details: ScoreDetails, context: ReportContext): string {
   const out = [`# ${title(metrics)}`, '', `Run directory: \`${context.runDir}\``, ''];
   out.push('```json', JSON.stringify(context.description, null, 2), '```', '');
@@ -194,6 +199,7 @@ export function votingCurveSvg(metrics: Metrics): string {
   return parts.join('\n');
 }
 
+/** The same report as {@link renderMarkdown}, as a self-contained HTML page with a Voting@K chart. */
 export function renderHtml(metrics: Metrics, details: ScoreDetails, context: ReportContext): string {
   const body: string[] = [
     `<h1>${escapeHtml(title(metrics))}</h1>`,

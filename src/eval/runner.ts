@@ -32,6 +32,10 @@ export interface RunSettings {
   template: string;
 }
 
+/**
+ * Options of {@link runBenchmark}: output folder, backend, K, order protocol, seed, concurrency and
+ * callbacks.
+ */
 export interface RunOptions {
   outDir: string;
   benchmark: BenchmarkName;
@@ -58,6 +62,7 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Progress of a run, passed to `onProgress` after every item. */
 export interface RunProgress {
   total: number | undefined;
   /** Items with a judgement on disk, from earlier runs or this one. */
@@ -73,6 +78,7 @@ export interface RunProgress {
   cached: number;
 }
 
+/** What {@link runBenchmark} did: the final progress, and whether it was aborted or stopped by errors. */
 export interface RunSummary extends RunProgress {
   aborted: boolean;
   /** Why the run stopped before the end of the data on its own (too many failures in a row). */
@@ -109,6 +115,10 @@ function checkSameSettings(previous: RunSettings, now: RunSettings, outDir: stri
   }
 }
 
+/**
+ * Judges every pair with the backend (K samples per order) into an append-only, resumable run folder
+ * (run.json, judgements.jsonl, errors.jsonl, cache.jsonl); rerunning it judges only what is missing.
+ */
 export async function runBenchmark(
   pairs: AsyncIterable<PreferencePair> | Iterable<PreferencePair>,
   options: RunOptions,

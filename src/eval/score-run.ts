@@ -7,12 +7,17 @@ import { readRun } from './runner.js';
 import { type Metrics, type ScoreDetails, scoreRecords } from './score.js';
 import type { ScoreProtocol } from './scoring-rules.js';
 
+/** What {@link scoreRun} computed and the files it wrote. */
 export interface ScoredRun {
   metrics: Metrics;
   details: ScoreDetails;
   files: string[];
 }
 
+/**
+ * `bench score`: rescores a run folder from judgements.jsonl and writes metrics.json, report.md and
+ * report.html (suffixed .r1-compat for that protocol), each atomically.
+ */
 export async function scoreRun(runDir: string, protocol: ScoreProtocol): Promise<ScoredRun> {
   const { run, records } = await readRun(runDir);
   if (records.length === 0)

@@ -7,6 +7,7 @@ import type { OrderProtocol } from '../judge/order.js';
 import type { JudgedItemRecord } from './record.js';
 import { type ScoreProtocol, scoringRules } from './scoring-rules.js';
 
+/** Options of {@link scoreRecords}: the benchmark's rules, the protocol, and the run's order, K and seed. */
 export interface ScoreOptions {
   benchmark: BenchmarkName;
   protocol: ScoreProtocol;
@@ -16,12 +17,14 @@ export interface ScoreOptions {
   seed: number;
 }
 
+/** One category's accuracy and its denominator. */
 export interface CategoryScore {
   /** Items in the denominator. */
   items: number;
   accuracy: number | null;
 }
 
+/** How many samples of all samples had a property (unparseable, parsed by the fallback), and the rate. */
 export interface SampleCount {
   count: number;
   samples: number;
@@ -62,6 +65,10 @@ export interface ScoreDetails {
   positionBias: PositionBias;
 }
 
+/**
+ * Position bias: how often the judge answered "1", and its accuracy with the preferred response shown first
+ * and second.
+ */
 export interface PositionBias {
   /** Parsed samples that answered "1". */
   answeredOne: number;
@@ -104,6 +111,10 @@ interface Pass {
   details: Omit<ScoreDetails, 'positionBias'>;
 }
 
+/**
+ * Computes a run's metrics from its judged records under a benchmark's official or r1-compat rules (spec
+ * §6–7): overall, categories, macro, Acc+, Voting@K, Any@K, unparseable rates, position consistency.
+ */
 export function scoreRecords(
   records: readonly JudgedItemRecord[],
   options: ScoreOptions,

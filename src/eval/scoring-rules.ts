@@ -11,9 +11,18 @@ import type { BenchmarkName } from '../data/types.js';
 import { seededCoin } from '../judge/order.js';
 import type { JudgedItemRecord } from './record.js';
 
+/**
+ * `official`: each benchmark's official rules; `r1-compat`: the released R1-Reward evaluation's rules (spec
+ * §7).
+ */
 export type ScoreProtocol = 'official' | 'r1-compat';
+/** Every {@link ScoreProtocol}. */
 export const SCORE_PROTOCOLS: readonly ScoreProtocol[] = ['official', 'r1-compat'];
 
+/**
+ * A benchmark's scoring rules under one protocol: the item verdict, its categories, the Acc+ group and the
+ * macro average.
+ */
 export interface ScoringRules {
   /** The item's verdict from its votes. */
   verdict(votes: readonly (Choice | null)[], record: JudgedItemRecord): boolean | null;
@@ -75,6 +84,10 @@ function withParent(record: JudgedItemRecord): string[] {
   return slash > 0 ? [category.slice(0, slash), category] : [category];
 }
 
+/**
+ * The scoring rules of a benchmark under a protocol; `seed` seeds Multimodal RewardBench's coin flips for
+ * undecided items.
+ */
 export function scoringRules(benchmark: BenchmarkName, protocol: ScoreProtocol, seed: number): ScoringRules {
   if (protocol === 'r1-compat') {
     // One greedy sample, human-preferred first, unparseable = wrong (handled by strictVerdict).

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { readFile, truncate } from 'node:fs/promises';
 
+/** Options of {@link readJudgementLines}. */
 export interface ReadOptions {
   /** Cut a torn last line off the file (before appending to it); readers that only score leave it. */
   repair?: boolean;

@@ -8,11 +8,16 @@ export interface JudgeRequest {
   text: string;
 }
 
+/** Per-call options of {@link JudgeBackend.sample}. */
 export interface SampleOptions {
   /** Aborts in-flight requests (Ctrl-C); the promise then rejects with an AbortError-like error. */
   signal?: AbortSignal;
 }
 
+/**
+ * What a judge backend does: given one user turn (images first, then the prompt), return K sampled
+ * completions. Implemented by {@link OpenAICompatibleBackend} and {@link LocalModelBackend}.
+ */
 export interface JudgeBackend {
   /**
    * Everything that changes what the backend would answer for a given request (model name and
@@ -33,4 +38,5 @@ export interface SamplingConfig {
   maxTokens: number;
 }
 
+/** The released evaluation's sampling: temperature 1, top-p 1, up to 4096 new tokens (spec §2). */
 export const DEFAULT_SAMPLING: SamplingConfig = { temperature: 1.0, topP: 1.0, maxTokens: 4096 };

@@ -3,6 +3,10 @@
 // never cached; a later, larger K reuses the samples already drawn and draws only the rest.
 import { AppendLog, readJsonLines } from './append-log.js';
 
+/**
+ * The content-keyed judgement cache: request key → the samples drawn for it (only successful samples are
+ * stored).
+ */
 export interface JudgementCache {
   get(key: string): readonly string[] | undefined;
   put(key: string, samples: readonly string[]): void;

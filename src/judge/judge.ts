@@ -8,6 +8,7 @@ import type { JudgementCache } from './cache.js';
 import { type OrderProtocol, type Position, positionsFor } from './order.js';
 import { R1_REWARD_PROMPT_TEMPLATE, renderPrompt } from './prompt.js';
 
+/** One pair to judge: image URLs, the question and the two responses in the pair's own order. */
 export interface PairToJudge {
   /** Seeds the random order; for ad-hoc pairs any stable string (the CLI uses a content hash). */
   id: string;
@@ -20,6 +21,10 @@ export interface PairToJudge {
   storedFirstAt?: Position;
 }
 
+/**
+ * Options of {@link judgePair}: K samples per order, the order protocol, the seed, the prompt template and
+ * the cache.
+ */
 export interface JudgeOptions {
   k: number;
   order: OrderProtocol;
@@ -29,6 +34,7 @@ export interface JudgeOptions {
   signal?: AbortSignal;
 }
 
+/** One parsed judge sample. */
 export interface JudgedSample {
   /** The raw completion text. */
   text: string;
@@ -48,6 +54,10 @@ export interface OrderedJudgement {
   cached: number;
 }
 
+/**
+ * {@link judgePair}'s result: each order's samples, the votes in the pair's numbering, the Voting@K verdict
+ * and position consistency.
+ */
 export interface PairJudgement {
   judgements: OrderedJudgement[];
   /** Votes in the pair's numbering over every sample of every order. */
@@ -64,6 +74,10 @@ export function toPairChoice(choice: Choice | null, firstAt: Position): Choice |
   return choice === firstAt ? 1 : 2;
 }
 
+/**
+ * Parses one raw completion into a {@link JudgedSample} (the answer tag, else the released last-digit
+ * fallback).
+ */
 export function parseSample(text: string): JudgedSample {
   const parsed = parseJudgement(text);
   return { text, choice: parsed.choice, via: parsed.via, strictFormat: parsed.strictFormat };
@@ -76,6 +90,10 @@ export function requestKey(identity: string, images: readonly string[], text: st
   return hash.update(text).digest('hex');
 }
 
+/**
+ * Judges one pair: renders the prompt for each order of the protocol, draws K samples per order (from the
+ * cache where it has them) and votes.
+ */
 export async function judgePair(
   pair: PairToJudge,
   backend: JudgeBackend,

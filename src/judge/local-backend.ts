@@ -11,6 +11,10 @@ import type { ImageSourcePolicy } from '../serve/image-input.js';
 import { LocalModel } from '../serve/local-model.js';
 import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from './backend.js';
 
+/**
+ * Configuration of {@link LocalModelBackend}: the checkpoint, sampling settings, sampler seed, image policy
+ * and batching.
+ */
 export interface LocalBackendConfig extends SamplingConfig {
   /** Checkpoint directory (saved by training). */
   checkpoint: string;
@@ -24,6 +28,10 @@ export interface LocalBackendConfig extends SamplingConfig {
   maxBatchPrompts?: number;
 }
 
+/**
+ * The in-process judge backend: a checkpoint trained here, sampled directly; concurrent requests are batched
+ * into one generate call. Use the compact template ({@link COMPACT_TEMPLATE}) it was trained on.
+ */
 export class LocalModelBackend implements JudgeBackend {
   readonly identity: string;
   private readonly local: LocalModel;

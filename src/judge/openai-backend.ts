@@ -19,6 +19,10 @@ import {
   type SamplingConfig,
 } from './backend.js';
 
+/**
+ * Configuration of {@link OpenAICompatibleBackend}: servers, model, sampling, concurrency, retries and
+ * timeouts.
+ */
 export interface OpenAIBackendConfig extends Partial<SamplingConfig> {
   /** One or more base URLs, e.g. http://127.0.0.1:8000/v1; requests are spread over them. */
   baseURLs: readonly string[];
@@ -68,6 +72,11 @@ function completionText(message: { content?: string | null } | undefined): strin
     : content;
 }
 
+/**
+ * A judge behind any OpenAI-compatible chat endpoint (vLLM, SGLang, llama.cpp, OpenAI) through the official
+ * `openai` client: bounded concurrency, several base URLs balanced with fail-over, retries honouring
+ * retry-after, and `n = k` in one request with a fallback to k requests.
+ */
 export class OpenAICompatibleBackend implements JudgeBackend {
   readonly identity: string;
   /** Whether the servers honour `n`: unknown until the first request with k > 1 says so. */

@@ -5,7 +5,13 @@
 // - stored: the order the benchmark file stores (Multimodal RewardBench's official protocol).
 import { createHash } from 'node:crypto';
 
+/**
+ * Which response is shown as Response 1: `fixed` (the pair's first, as the released evaluation), `random` (a
+ * coin seeded by seed and item id; the default), `both` (each order, for position consistency), `stored` (the
+ * benchmark file's order).
+ */
 export type OrderProtocol = 'fixed' | 'random' | 'both' | 'stored';
+/** Every {@link OrderProtocol}. */
 export const ORDER_PROTOCOLS: readonly OrderProtocol[] = ['fixed', 'random', 'both', 'stored'];
 
 /** Where the first response of a pair is shown (1 = as Response 1). */
@@ -44,6 +50,7 @@ export function positionsFor(
   }
 }
 
+/** Checks a command-line order value; throws naming the allowed values. */
 export function parseOrder(value: string): OrderProtocol {
   if (!(ORDER_PROTOCOLS as readonly string[]).includes(value))
     throw new Error(`--order must be one of ${ORDER_PROTOCOLS.join(', ')}, got ${JSON.stringify(value)}`);

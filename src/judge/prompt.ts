@@ -10,6 +10,7 @@ export { R1_REWARD_PROMPT_TEMPLATE } from '../data/r1-reward-format.js';
 const PLACEHOLDER = /\{(question|answer1|answer2)\}/g;
 const REQUIRED = ['{question}', '{answer1}', '{answer2}'] as const;
 
+/** The fields substituted into a judge prompt template ({question}, {answer1}, {answer2}). */
 export interface PromptFields {
   question: string;
   /** Shown as Response 1. */

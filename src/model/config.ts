@@ -1,6 +1,7 @@
 // The vision-language policy's configuration: one typed object, presets from "tiny" (tests) to
 // "small" (the demo), and parameter counting from the config alone.
 
+/** The vision tower's configuration: image side, patch size, width, depth and heads. */
 export interface VisionConfig {
   /** Images are resized to imageSize × imageSize RGB. */
   imageSize: number;
@@ -11,6 +12,10 @@ export interface VisionConfig {
   nHeads: number;
 }
 
+/**
+ * The whole model's configuration, one typed object: vocabulary, widths, depth, heads, context length,
+ * dropout and the vision part.
+ */
 export interface ModelConfig {
   vocabSize: number;
   /** Longest sequence (image tokens + prompt + response) the learned positions cover. */
@@ -25,6 +30,10 @@ export interface ModelConfig {
   dropout: number;
 }
 
+/**
+ * A model preset of {@link PRESETS}: `tiny` (tests and the demo), `small`, `reference-lm` (the engine
+ * benchmark's text-only LM).
+ */
 export type PresetName = 'tiny' | 'small' | 'reference-lm';
 
 /** Presets without the vocabulary size, which comes from the trained tokenizer. */
@@ -61,6 +70,7 @@ export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
   },
 };
 
+/** The configuration of a preset for a tokenizer's vocabulary size. */
 export function presetConfig(name: PresetName, vocabSize: number): ModelConfig {
   const preset = PRESETS[name];
   if (!preset)

@@ -8,6 +8,7 @@ import type { Rng } from './random.js';
 import { checkSamplingParams, type SamplingParams, sampleToken } from './sampling.js';
 import type { Tokenizer } from './tokenizer.js';
 
+/** One prompt to sample from: token ids (image placeholders included) and its images. */
 export interface Prompt {
   /** Prompt token ids, image placeholders included (see encodeJudgePrompt). */
   tokens: readonly number[];
@@ -15,6 +16,10 @@ export interface Prompt {
   images?: readonly ImagePixels[];
 }
 
+/**
+ * Sampling parameters of {@link generate}: temperature / top-k / top-p, new-token limit, samples per prompt
+ * and stop strings.
+ */
 export interface GenerateParams extends SamplingParams {
   /** Most tokens generated per sample (prompt + maxNewTokens must fit config.maxSeqLen). */
   maxNewTokens: number;
@@ -26,8 +31,12 @@ export interface GenerateParams extends SamplingParams {
   stopAtEos?: boolean;
 }
 
+/** Why a sample ended: a stop string, the end-of-sequence token, or the token limit. */
 export type FinishReason = 'stop' | 'eos' | 'length';
 
+/**
+ * One sample: its text, token ids, per-token log-probs (full distribution at temperature 1) and why it ended.
+ */
 export interface Generation {
   /** Decoded response (special tokens kept, except the final end-of-sequence token). */
   text: string;

@@ -8,6 +8,7 @@ import type { VisionConfig } from './config.js';
 import { tokensPerImage } from './config.js';
 import type { Tokenizer } from './tokenizer.js';
 
+/** One judge input for the local model: question, two responses and how many images precede them. */
 export interface JudgeExample {
   question: string;
   response1: string;
@@ -16,9 +17,14 @@ export interface JudgeExample {
   numImages: number;
 }
 
+/**
+ * The compact judge prompt the local model is trained on (every token costs training time on a CPU);
+ * endpoints get the released prompt instead.
+ */
 export const COMPACT_TEMPLATE =
   'Question: {question}\nResponse 1: {answer1}\nResponse 2: {answer2}\nWhich response is better?\n';
 
+/** {@link COMPACT_TEMPLATE} with the question and responses substituted in one pass. */
 export function renderCompactPrompt(example: Omit<JudgeExample, 'numImages'>): string {
   // Replace all three in one pass so a response containing "{answer2}" is not substituted again.
   const values: Record<string, string> = {

@@ -22,6 +22,7 @@ import { Rng } from './random.js';
 /** One RGB image as float pixels: C×H×W = 3 × imageSize × imageSize, row-major, values in [0, 1]. */
 export type ImagePixels = Float32Array;
 
+/** Input of {@link VisionLanguageModel.forward}: token ids, images, left padding and train mode. */
 export interface ForwardInput {
   /** Token ids [batch][time]; every row the same length. */
   tokens: readonly (readonly number[])[];
@@ -37,6 +38,10 @@ export interface ForwardInput {
   train?: boolean;
 }
 
+/**
+ * Options of the {@link VisionLanguageModel} constructor: seed of the initialisation and the image
+ * placeholder token id.
+ */
 export interface ModelOptions {
   /** Seed of the deterministic initialisation (ignored for weights loaded afterwards). */
   seed?: number;
@@ -187,6 +192,10 @@ export function patchify(images: readonly ImagePixels[], vision: VisionConfig): 
 
 // --- the model ------------------------------------------------------------------------------------
 
+/**
+ * The vision-language judge model: a patch-embedding vision tower projected into a decoder-only transformer,
+ * with a KV cache for sampling (see docs/model.md).
+ */
 export class VisionLanguageModel {
   readonly config: ModelConfig;
   readonly imageTokenId: number | null;

@@ -1,8 +1,13 @@
 // A small seeded PRNG (sfc32) whose whole state is four 32-bit words, so a run can save it in a
 // checkpoint and resume with exactly the same random stream. Math.random is never used.
 
+/** The whole state of an {@link Rng}: four 32-bit words, saved in checkpoints. */
 export type RngState = [number, number, number, number];
 
+/**
+ * A small seeded PRNG (sfc32) whose state can be saved and restored, so a resumed run draws exactly the same
+ * stream. Math.random is never used.
+ */
 export class Rng {
   private a: number;
   private b: number;

@@ -3,6 +3,7 @@
 // to the forward pass, and a seeded JS generator makes sampling reproducible across devices.
 import type { Rng } from './random.js';
 
+/** How one token is drawn: temperature (0 = greedy), top-k and top-p. */
 export interface SamplingParams {
   /** 0 means greedy (argmax). */
   temperature?: number;
@@ -12,6 +13,7 @@ export interface SamplingParams {
   topP?: number;
 }
 
+/** A drawn token and its log-prob under the full distribution at temperature 1. */
 export interface SampledToken {
   token: number;
   /** log p(token) under the model's full distribution (temperature 1, no filtering): the value a
@@ -19,6 +21,7 @@ export interface SampledToken {
   logProb: number;
 }
 
+/** Checks sampling parameters; throws a RangeError naming the bad one. */
 export function checkSamplingParams({ temperature = 1, topK = 0, topP = 1 }: SamplingParams): void {
   if (!(temperature >= 0) || !Number.isFinite(temperature))
     throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
@@ -60,6 +63,7 @@ export function orderByLogit(logits: Float32Array, offset: number, vocab: number
   return order;
 }
 
+/** Draws one token from a row of logits with the given parameters and generator. */
 export function sampleToken(
   logits: Float32Array,
   offset: number,

@@ -7,6 +7,7 @@
 import { nn, noGrad, scope, type Tensor, tensor } from '../engine/index.js';
 import type { ImagePixels, VisionLanguageModel } from './model.js';
 
+/** Prompts, responses and images whose response log-probs {@link sequenceLogProbs} computes. */
 export interface ScoringBatch {
   /** Prompt token ids per row (image placeholders included). */
   prompts: readonly (readonly number[])[];
@@ -18,6 +19,7 @@ export interface ScoringBatch {
   train?: boolean;
 }
 
+/** Per-token response log-probs [B, R] and the mask of real response tokens. */
 export interface SequenceLogProbs {
   /** [B, R] log p(response token) (0 where masked), R = the longest response. */
   logProbs: Tensor;

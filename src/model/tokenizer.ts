@@ -7,6 +7,7 @@
 //
 // Layout of ids: special tokens first (pad = 0), then the 256 bytes, then one id per merge.
 
+/** The tokenizer's special tokens (pad = id 0, image placeholder, think / answer tags, …). */
 export const SPECIAL_TOKENS = {
   pad: '<|pad|>',
   eos: '<|endoftext|>',
@@ -17,11 +18,13 @@ export const SPECIAL_TOKENS = {
   answerClose: '</answer>',
 } as const;
 
+/** A key of {@link SPECIAL_TOKENS}. */
 export type SpecialTokenName = keyof typeof SPECIAL_TOKENS;
 
 /** Splits text into chunks that merges never cross (GPT-2's rule: words keep their leading space). */
 const PRETOKENIZE = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+/** The saved form of a {@link Tokenizer} (tokenizer.json). */
 export interface TokenizerJson {
   type: 'byte-bpe';
   version: 1;
@@ -32,6 +35,10 @@ export interface TokenizerJson {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/**
+ * A byte-level BPE tokenizer (GPT-2's pre-tokenisation), trained with {@link Tokenizer.train}; special tokens
+ * first, then the 256 bytes, then the merges.
+ */
 export class Tokenizer {
   readonly specialTokens: readonly string[];
   readonly merges: readonly [number, number][];

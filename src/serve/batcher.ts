@@ -17,6 +17,10 @@ import {
 } from '../model/index.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
+/**
+ * One generation request for the {@link GenerationBatcher}: prompt, samples, sampling settings and an
+ * optional seed.
+ */
 export interface GenerationJob {
   prompt: Prompt;
   n: number;
@@ -27,6 +31,10 @@ export interface GenerationJob {
   seed?: number | undefined;
 }
 
+/**
+ * Options of the {@link GenerationBatcher}: batching window, batch and wait limits, the default seed and a
+ * per-batch callback.
+ */
 export interface BatcherOptions {
   /** How long the first request of an idle model waits for others (default 5 ms). */
   windowMs?: number;
@@ -69,6 +77,10 @@ export class JobCancelledError extends Error {
 
 let soloKeys = 0;
 
+/**
+ * Dynamic batching into the sampler: requests that sample the same way are generated as one batch, step by
+ * step, so tokens stream out and departed clients are dropped; a seeded request runs alone.
+ */
 export class GenerationBatcher {
   private readonly queue: Pending[] = [];
   private readonly rng: Rng;

@@ -37,6 +37,9 @@ export interface ChatCompletionBody {
   user?: string;
 }
 
+/**
+ * Limits on a chat-completions request (messages, content parts, text, n, images), checked before any work.
+ */
 export interface ChatLimits {
   maxMessages: number;
   maxParts: number;

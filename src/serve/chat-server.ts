@@ -22,6 +22,10 @@ import { ImageInputError, type ImageSourcePolicy } from './image-input.js';
 import { LocalModel } from './local-model.js';
 import { ContentStream } from './stream-content.js';
 
+/**
+ * Options of {@link buildChatServer}: the checkpoint, its model name, image policy, API key, body limit and
+ * batching.
+ */
 export interface ChatServerOptions {
   checkpoint: LoadedCheckpoint;
   /** The name /v1/models lists and requests may send as `model` (default: the checkpoint folder's name). */
@@ -118,6 +122,10 @@ function refuseUnsupported(body: Record<string, unknown>): void {
     );
 }
 
+/**
+ * `r1-reward serve --model`: an OpenAI-compatible server (fastify) for a checkpoint trained here: /v1/models,
+ * /v1/chat/completions (plain and streaming), /health, /metrics.
+ */
 export async function buildChatServer(options: ChatServerOptions): Promise<FastifyInstance> {
   const { checkpoint, modelName, defaultMaxTokens = 256 } = options;
   const limits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };

@@ -1,6 +1,10 @@
 // Cutting the response out of the decoded sequence a trainer sends (spec §8: `query` is the full
 // decoded sequence, chat template and special tokens included).
 
+/**
+ * The chat template whose assistant header marks where the response starts in a trainer's query; `auto` tries
+ * each.
+ */
 export type TemplateFamily = 'auto' | 'chatml' | 'llama3' | 'plain';
 
 /** Where the assistant's turn starts, per family (the response is the text after the last one). */
@@ -16,6 +20,7 @@ const ASSISTANT_HEADER: Record<Exclude<TemplateFamily, 'auto'>, RegExp> = {
 const END_TOKENS =
   /<\|im_end\|>|<\|endoftext\|>|<\|eot_id\|>|<\|end_of_text\|>|<\|eom_id\|>|<\|finetune_right_pad_id\|>|<｜end▁of▁sentence｜>|<\/s>/g;
 
+/** The response cut out of a query, and which template's header was found. */
 export interface CutResponse {
   response: string;
   /** The family whose header was found, or null when none was (the whole query is the response). */

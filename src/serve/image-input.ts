@@ -7,6 +7,9 @@ import { type ImageLimits, imageToFloatPixels } from '../data/image-pipeline.js'
 import { checkedRealPath } from '../data/images-root.js';
 import type { ImagePixels } from '../model/index.js';
 
+/**
+ * Where image URLs may come from: data URLs always, local files only under `allowedRoot`, with size limits.
+ */
 export interface ImageSourcePolicy extends ImageLimits {
   /** Local files (file:// URLs or paths) are read only inside this folder; undefined: refused. */
   allowedRoot?: string | undefined;

@@ -6,10 +6,15 @@ import { tokensPerImage } from '../model/index.js';
 import { type BatcherOptions, GenerationBatcher } from './batcher.js';
 import { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './image-input.js';
 
+/** Options of {@link LocalModel}: the batcher's options and the image policy. */
 export interface LocalModelOptions extends BatcherOptions {
   images?: ImageSourcePolicy;
 }
 
+/**
+ * A checkpoint ready to answer requests: text + image URLs → the model's prompt, and a dynamic batcher in
+ * front of the sampler (shared by `serve --model` and {@link LocalModelBackend}).
+ */
 export class LocalModel {
   readonly batcher: GenerationBatcher;
   readonly maxSeqLen: number;

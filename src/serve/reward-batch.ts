@@ -12,6 +12,10 @@ import {
 import { cutResponse, type TemplateFamily } from './chat-template.js';
 import { type Label, type LabelIndex, labelFromValue } from './reward-labels.js';
 
+/**
+ * The body OpenRLHF / verl send to the reward server: full decoded sequences, their prompts and (current
+ * protocol) labels.
+ */
 export interface RewardRequest {
   query: string[];
   prompts?: (string | null)[];
@@ -29,6 +33,7 @@ export class RewardInputError extends Error {
   }
 }
 
+/** One scored sequence: its response, the reward parts F, R, C, the reward and where its label came from. */
 export interface ScoredSample {
   response: string;
   format: 0 | 1;
@@ -42,6 +47,10 @@ export interface ScoredSample {
   verdict: RefereeVerdict;
 }
 
+/**
+ * Options of {@link scoreBatch}: the referee, label index, nearest-prompt fallback, template and the
+ * deadline's abort signal.
+ */
 export interface RewardBatchOptions {
   referee: Referee;
   labels?: LabelIndex;
@@ -104,6 +113,10 @@ export function resolveLabels(
   });
 }
 
+/**
+ * Scores a reward request: cuts each response out of its query, finds its label, asks the referee for
+ * consistency (concurrently, bounded) and computes R × (1 + 0.5·C) + 0.5·F.
+ */
 export async function scoreBatch(
   request: RewardRequest,
   options: RewardBatchOptions,

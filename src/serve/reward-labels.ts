@@ -31,6 +31,7 @@ export function labelFromValue(value: unknown): Label | null {
   return [...new Set(choices as Choice[])];
 }
 
+/** The most similar known prompt and its similarity (the nearest-prompt fallback). */
 export interface NearestMatch {
   prompt: string;
   label: Label;
@@ -38,6 +39,7 @@ export interface NearestMatch {
   similarity: number;
 }
 
+/** Prompt → label lookup built from a labels file (`serve-reward --labels`). */
 export interface LabelIndex {
   readonly size: number;
   readonly source: string;

@@ -11,6 +11,9 @@ import { extraLogs, RewardInputError, type RewardRequest, scoreBatch } from './r
 import type { LabelIndex } from './reward-labels.js';
 import { createRewardMetrics } from './reward-metrics.js';
 
+/**
+ * Options of {@link buildRewardServer}: the referee, labels, template, API key, deadline and request limits.
+ */
 export interface RewardServerOptions {
   referee: Referee;
   /** Prompt → label index (--labels); labels sent in the body take precedence. */
@@ -70,6 +73,11 @@ function bodySchema(maxBatch: number, maxTextChars: number) {
   } as const;
 }
 
+/**
+ * The OpenRLHF / verl reward server (fastify): POST /get_reward (and /get_reward_mllm); legacy {query,
+ * prompts} → {rewards}, current {query, prompts, labels} → {rewards, scores, extra_logs}. Call `listen` on
+ * the result.
+ */
 export async function buildRewardServer(options: RewardServerOptions): Promise<FastifyInstance> {
   const {
     referee,

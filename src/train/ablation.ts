@@ -14,6 +14,10 @@ import type { RlStepMetrics } from './rl.js';
 import { type RlConfig, trainRl } from './rl.js';
 import { type SftConfig, trainSft } from './sft.js';
 
+/**
+ * The ablation's arms as RL config overrides: StableReinforce, Reinforce++, GRPO, and StableReinforce without
+ * Pre-CLIP (or with one bound only), without the Advantage Filter or without the consistency reward.
+ */
 export const ARMS = {
   'stable-reinforce': { algorithm: 'stable-reinforce' },
   'reinforce++': { algorithm: 'reinforce++' },
@@ -24,6 +28,7 @@ export const ARMS = {
   'w/o consistency': { algorithm: 'stable-reinforce', consistency: false },
   grpo: { algorithm: 'grpo', samplesPerPrompt: 4 },
 } as const satisfies Record<string, Partial<RlConfig>>;
+/** An arm of {@link ARMS}. */
 export type ArmName = keyof typeof ARMS;
 
 /**
@@ -34,6 +39,7 @@ export type ArmName = keyof typeof ARMS;
  * - positive-control: a learning rate meant to break every arm (100×, 8 epochs).
  */
 export const SETTINGS = ['stress', 'mismatch', 'positive-control'] as const;
+/** A setting of {@link SETTINGS}. */
 export type SettingName = (typeof SETTINGS)[number];
 
 export function settingOverrides(
@@ -47,6 +53,9 @@ export function settingOverrides(
   return { ppoEpochs: 8, lr: base.lr * 100, trainBatch: Math.max(1, base.rolloutSize / 4) };
 }
 
+/**
+ * The ablation experiment: data, output folder, which arms, settings and seeds, and the SFT / RL overrides.
+ */
 export interface AblationConfig {
   outDir: string;
   /** The synthetic world's files (or any R1-Reward SFT/RL data and a held-out split). */
@@ -75,6 +84,7 @@ export const DEFAULT_RL: Partial<RlConfig> = {
   checkpointEvery: 10,
 };
 
+/** One run of the ablation: setting, arm, seed, its folder and its full RL config. */
 export interface RunPlan {
   setting: SettingName;
   arm: ArmName;
@@ -116,6 +126,7 @@ export function planRuns(config: AblationConfig): RunPlan[] {
   return plans;
 }
 
+/** Callbacks of {@link runAblation} around each run. */
 export interface AblationProgress {
   onRunStart?: (plan: RunPlan, index: number, total: number) => void;
   onRunDone?: (plan: RunPlan, index: number, total: number) => void;
@@ -213,6 +224,10 @@ function sd(xs: readonly number[]): number {
   return xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
+/**
+ * One row of the ablation table: a setting × arm over its finished seeds (accuracy mean ± std, collapses,
+ * length, inconsistency, ratio tails).
+ */
 export interface AblationRow {
   setting: SettingName;
   arm: string;
@@ -229,6 +244,7 @@ export interface AblationRow {
   ratioBelow: number;
 }
 
+/** The ablation table: the SFT starting accuracy, the rows, and the same as Markdown. */
 export interface AblationTable {
   sftAccuracy: number | null;
   rows: AblationRow[];

@@ -32,6 +32,10 @@ export interface TrainerExtras<Config> {
   stalePolicySha256?: string;
 }
 
+/**
+ * What the trainers save at a checkpoint: model, tokenizer, optimizer state, step, run extras and the stale
+ * policies.
+ */
 export interface TrainingCheckpoint<Config> {
   model: VisionLanguageModel;
   tokenizer: Tokenizer;
@@ -85,11 +89,16 @@ export function listCheckpoints(root: string): string[] {
     .sort();
 }
 
+/** The newest `step-NNNNNN` checkpoint folder under `root`, or null when there is none. */
 export function latestCheckpoint(root: string): string | null {
   const all = listCheckpoints(root);
   return all.length === 0 ? null : join(root, all[all.length - 1]!);
 }
 
+/**
+ * A trainer checkpoint opened for resuming: the loaded model, step and extras, and functions that restore the
+ * optimizer and the stale policies.
+ */
 export interface OpenedTrainingCheckpoint<Config> {
   loaded: LoadedCheckpoint<TrainerExtras<Config>>;
   step: number;

@@ -6,6 +6,10 @@ import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import type { EncodedItem } from './examples.js';
 
+/**
+ * Greedy held-out accuracy: the share of pairs judged right, the strict-format rate, unparseable outputs and
+ * mean length.
+ */
 export interface HeldOutResult {
   accuracy: number;
   /** Share of outputs in the strict <think>…</think><answer>…</answer> format. */
@@ -15,6 +19,10 @@ export interface HeldOutResult {
   items: number;
 }
 
+/**
+ * Judges each held-out item greedily (temperature 0, one order per pair) and counts how many the model gets
+ * right.
+ */
 export function heldOutAccuracy(
   model: VisionLanguageModel,
   tokenizer: Tokenizer,

@@ -12,6 +12,10 @@ import { encodeJudgement, encodeJudgePrompt, renderCompactPrompt } from '../mode
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
+/**
+ * One training or held-out item in the trainers' shape: question, two responses, the preferred position,
+ * images and (SFT) the teacher's trace.
+ */
 export interface JudgeItem {
   id: string;
   question: string;

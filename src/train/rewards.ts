@@ -4,6 +4,7 @@
 import { isStrictFormat, parseJudgement, r1Reward } from '../algo/index.js';
 import { judgeBatch, type Referee, refereeInputFromJudgement } from './referees/index.js';
 
+/** One judgement's reward and its parts (F, R, C), its choice and whether the referee failed. */
 export interface ScoredJudgement {
   reward: number;
   format: 0 | 1;
@@ -14,6 +15,7 @@ export interface ScoredJudgement {
   refereeFailed: boolean;
 }
 
+/** {@link scoreJudgements}'s result: each judgement's reward and the batch's rates. */
 export interface RewardBatch {
   scored: ScoredJudgement[];
   rewards: number[];
@@ -28,6 +30,7 @@ export interface RewardBatch {
   unparseable: number;
 }
 
+/** Options of {@link scoreJudgements}: the referee (null: C = 0) and the reward weights. */
 export interface RewardOptions {
   /** null: no referee, C = 0 for every judgement (the "w/o consistency" ablation). */
   referee: Referee | null;

@@ -4,9 +4,15 @@ import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
 import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS } from './examples.js';
 
+/** The RL algorithms: StableReinforce (the paper's), Reinforce++, PPO-clip, GRPO, RLOO. */
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;
+/** An algorithm of {@link ALGORITHMS}. */
 export type Algorithm = (typeof ALGORITHMS)[number];
 
+/**
+ * The zod schema of the RL trainer's config: fills the defaults and checks every field, with messages that
+ * name it.
+ */
 export const RlConfigSchema = z.object({
   runDir: z.string().min(1),
   /** The RL split: R1-Reward JSONL (the synthetic world's rl.jsonl — the hard samples). */
@@ -64,6 +70,9 @@ export const RlConfigSchema = z.object({
   threads: z.number().int().positive().optional(),
 });
 
+/**
+ * The RL trainer's config as you write it (defaults optional); see {@link RlConfigSchema} for every field.
+ */
 export type RlConfig = z.input<typeof RlConfigSchema>;
 export type RlResolved = z.output<typeof RlConfigSchema>;
 

@@ -103,6 +103,7 @@ export interface RlStepMetrics {
 /** Timing fields: the only ones that differ between a resumed run and an uninterrupted one. */
 export const TIMING_FIELDS = ['tokens_per_s', 'rollout_s', 'reward_s', 'logprob_s', 'update_s'] as const;
 
+/** What {@link trainRl} did: the final checkpoint, steps, held-out accuracy before and after, and speed. */
 export interface RlResult {
   runDir: string;
   checkpoint: string;
@@ -128,6 +129,11 @@ const gaussian = (rng: Rng): number => {
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
+/**
+ * StableReinforce RL (or another algorithm of {@link ALGORITHMS}) from an SFT checkpoint: rollouts, rewards
+ * R·(1 + 0.5·C) + 0.5·F, advantages, the Pre-CLIP PPO update; logs metrics.jsonl and checkpoints, and
+ * resumes.
+ */
 export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> = {}): Promise<RlResult> {
   const config: RlResolved = parseConfig(RlConfigSchema, input, 'RL config');
   const plan: RlPlan = planOf(config);
@@ -500,6 +506,10 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
   }
 }
 
+/**
+ * Options of {@link ppoUpdate}: PPO epochs, batch sizes, clip ε, Pre-CLIP, learning rate, gradient clip and
+ * the shuffling generator.
+ */
 export interface UpdateOptions {
   epochs: number;
   trainBatch: number;
@@ -511,6 +521,10 @@ export interface UpdateOptions {
   rng: Rng;
 }
 
+/**
+ * What {@link ppoUpdate} measured: loss, ratio statistics and tails, clip fraction, policy KL, gradient norm
+ * and skipped updates.
+ */
 export interface UpdateStats {
   loss: number;
   maxTokenLoss: number;

@@ -23,6 +23,10 @@ import {
 import { createPolicy, guardedStep, loadPolicy, makeOptimizer, openRunFolder, type Policy } from './run.js';
 import { learningRate } from './schedule.js';
 
+/**
+ * The zod schema of the SFT trainer's config: fills the defaults and checks every field, with messages that
+ * name it.
+ */
 export const SftConfigSchema = z.object({
   runDir: z.string().min(1),
   /** R1-Reward JSONL with teacher traces in `response` (the synthetic world's sft.jsonl). */
@@ -52,9 +56,13 @@ export const SftConfigSchema = z.object({
   threads: z.number().int().positive().optional(),
 });
 
+/**
+ * The SFT trainer's config as you write it (defaults optional); see {@link SftConfigSchema} for every field.
+ */
 export type SftConfig = z.input<typeof SftConfigSchema>;
 type Resolved = z.output<typeof SftConfigSchema>;
 
+/** One line of the SFT run's metrics.jsonl. */
 export interface SftStepMetrics {
   step: number;
   loss: number;
@@ -67,6 +75,7 @@ export interface SftStepMetrics {
   held_out_format_rate?: number;
 }
 
+/** What {@link trainSft} did: the final checkpoint, steps, held-out accuracy, final loss and speed. */
 export interface SftResult {
   runDir: string;
   checkpoint: string;
@@ -76,6 +85,7 @@ export interface SftResult {
   tokensPerSecond: number;
 }
 
+/** Callbacks of the trainers (a progress line). */
 export interface TrainHooks<M> {
   /** Called after every step with what was logged (for a progress line). */
   onStep?: (metrics: M, totalSteps: number) => void;
@@ -137,6 +147,10 @@ export async function loadHeldOut(
   ).items;
 }
 
+/**
+ * SFT cold start: teaches the model the judge format from teacher traces (token-mean cross-entropy on the
+ * trace tokens); logs metrics.jsonl and checkpoints, and resumes.
+ */
 export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetrics> = {}): Promise<SftResult> {
   const config = parseConfig(SftConfigSchema, input, 'SFT config');
   const run = openRunFolder(config.runDir, 'train sft', config, config.resume);

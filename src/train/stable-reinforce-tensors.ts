@@ -91,6 +91,7 @@ export function cumulativeReturnsT(input: { tokenRewards: Tensor; mask: Tensor; 
   return where(valid, stack(columns, 1), 0);
 }
 
+/** {@link normalizeAdvantagesT}'s result: the normalised advantages and their statistics, on tensors. */
 export interface NormalizedAdvantagesT {
   advantages: Tensor;
   mean: number;
@@ -134,6 +135,7 @@ export function normalizeAdvantagesT(input: {
   };
 }
 
+/** {@link policyLossT}'s result: the loss (with gradients) and its diagnostics, on tensors. */
 export interface PolicyLossT {
   /** Scalar: mean over valid tokens of each sequence, then mean over sequences (carries gradients). */
   loss: Tensor;

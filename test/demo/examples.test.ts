@@ -2,7 +2,8 @@
 // comments promise.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -52,6 +53,74 @@ describe('examples/', () => {
       assert.equal(votes.first + votes.second + votes.unparseable, 6);
     } finally {
       rmSync(dirname(checkpoint), { recursive: true, force: true });
+    }
+  });
+
+  it('score-benchmark-predictions: official MM-RLHF metrics and a report from raw outputs', async () => {
+    const out = (await example('score-benchmark-predictions.ts')).stdout.trim().split('\n');
+    const report = /^report: (.+)$/.exec(out[1]!)?.[1];
+    assert.ok(report, out.join('\n'));
+    try {
+      const metrics = JSON.parse(out[0]!) as {
+        overall: number;
+        accPlus: number;
+        votingAtK: Record<string, number>;
+        categories: Record<string, { items: number; accuracy: number }>;
+        unparseable: number;
+      };
+      // 3 of 4 pairs right by Voting@3; only question q2 has both of its pairs right.
+      assert.equal(metrics.overall, 0.75);
+      assert.equal(metrics.accPlus, 0.5);
+      assert.deepEqual(metrics.votingAtK, { 1: 1, 2: 0.75, 3: 0.75 });
+      assert.deepEqual(metrics.categories['mcq'], { items: 2, accuracy: 0.5 });
+      assert.equal(metrics.unparseable, 1);
+      assert.match(readFileSync(report, 'utf8'), /75\.00/);
+    } finally {
+      rmSync(dirname(report), { recursive: true, force: true });
+    }
+  });
+
+  it('reward-server-http: the OpenRLHF request gets rewards 2 and 0.5 over a real socket', async () => {
+    const body = JSON.parse((await example('reward-server-http.ts')).stdout.trim()) as {
+      status: number;
+      rewards: number[];
+      logs: string[];
+    };
+    assert.equal(body.status, 200);
+    assert.deepEqual(body.rewards, [2, 0.5]);
+    assert.ok(body.logs.includes('consistency'), body.logs.join());
+  });
+
+  it('judge-openai-endpoint: both orders through the stand-in chat-completions server agree', async () => {
+    const out = (await example('judge-openai-endpoint.ts')).stdout.trim().split('\n');
+    assert.equal(out.length, 3, out.join('\n'));
+    const result = JSON.parse(out[2]!) as {
+      votes: { first: number; second: number; unparseable: number };
+      preferred: number;
+      consistent: boolean;
+    };
+    // The stand-in prefers the longer response, the pair's first one, wherever it is shown.
+    assert.deepEqual(result.votes, { first: 6, second: 0, unparseable: 0 });
+    assert.equal(result.preferred, 1);
+    assert.equal(result.consistent, true);
+  });
+
+  it('train-sft-then-rl: SFT then StableReinforce leave checkpoints and logs', { skip }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r1-example-train-'));
+    try {
+      const out = (await example('train-sft-then-rl.ts', dir)).stdout.trim().split('\n');
+      const result = JSON.parse(out.at(-1)!) as {
+        sft: { checkpoint: string; steps: number; heldOutAccuracy: number };
+        rl: { checkpoint: string; steps: number; heldOutAccuracy: number };
+      };
+      assert.equal(result.sft.steps, 6);
+      assert.equal(result.rl.steps, 2);
+      assert.ok(result.rl.checkpoint.startsWith(join(dir, 'rl')), result.rl.checkpoint);
+      assert.ok(existsSync(result.sft.checkpoint) && existsSync(result.rl.checkpoint));
+      assert.ok(result.rl.heldOutAccuracy >= 0 && result.rl.heldOutAccuracy <= 1);
+      assert.equal(out.filter((l) => l.startsWith('rl ')).length, 2, out.join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

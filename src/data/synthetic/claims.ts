@@ -15,8 +15,11 @@ import {
   uniqueObject,
 } from './scene.js';
 
+/** The spatial relations the synthetic world's questions and claims use. */
 export const RELATIONS = ['left of', 'right of', 'above', 'below'] as const;
+/** A spatial relation of {@link RELATIONS}. */
 export type Relation = (typeof RELATIONS)[number];
+/** Each relation's opposite (`left of` ↔ `right of`, `above` ↔ `below`). */
 export const OPPOSITE: Record<Relation, Relation> = {
   'left of': 'right of',
   'right of': 'left of',
@@ -24,6 +27,10 @@ export const OPPOSITE: Record<Relation, Relation> = {
   below: 'above',
 };
 
+/**
+ * One checkable statement about a scene: the unit the synthetic responses are made of and the teacher's
+ * analysis checks.
+ */
 export type Claim =
   /** How many objects match `of` (all objects when `of` is empty). */
   | { type: 'count'; of: ObjectRef; n: number }
@@ -36,6 +43,7 @@ export type Claim =
   /** An object with exactly these properties is in the scene (at `cell`, when given). */
   | { type: 'object'; color: Color; shape: Shape; size: Size; cell?: number };
 
+/** Whether a claim is true of the scene (the generator's ground truth). */
 export function claimHolds(scene: Scene, claim: Claim): boolean {
   switch (claim.type) {
     case 'count':

@@ -25,6 +25,7 @@ import {
   uniqueObject,
 } from './scene.js';
 
+/** The kinds of question the synthetic world asks. */
 export const QUESTION_KINDS = [
   'count',
   'existence',
@@ -33,10 +34,12 @@ export const QUESTION_KINDS = [
   'short-description',
   'long-description',
 ] as const;
+/** A question kind of {@link QUESTION_KINDS}. */
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
 
 /** The controlled errors; the benchmark split has one category per error kind. */
 export const ERROR_KINDS = ['hallucination', 'count', 'attribute', 'relation', 'long-slip'] as const;
+/** An error kind of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** Question kinds that can carry each error kind. */
@@ -48,8 +51,10 @@ export const KINDS_FOR_ERROR: Record<ErrorKind, readonly QuestionKind[]> = {
   'long-slip': ['long-description'],
 };
 
+/** How subtle the rejected response's error is: 0 = obvious, 2 = hardest. */
 export type Hardness = 0 | 1 | 2;
 
+/** One synthetic comparison before the teacher: a scene, a question, and a faithful and a flawed response. */
 export interface Problem {
   scene: Scene;
   kind: QuestionKind;

@@ -4,7 +4,9 @@ import sharp from 'sharp';
 import type { Color, Scene, SceneObject, Shape } from './scene.js';
 import { colOf, rowOf } from './scene.js';
 
+/** The synthetic images' background colour (RGB). */
 export const BACKGROUND: readonly [number, number, number] = [24, 24, 24];
+/** The RGB colour each colour name is drawn with. */
 export const PALETTE: Record<Color, readonly [number, number, number]> = {
   red: [230, 50, 50],
   green: [60, 190, 70],

@@ -2,11 +2,17 @@
 // Every fact is known to the generator; the renderer draws exactly these facts.
 import type { Rng } from './random.js';
 
+/** The object colours of the synthetic world. */
 export const COLORS = ['red', 'green', 'blue', 'yellow'] as const;
+/** The object shapes of the synthetic world. */
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
+/** The object sizes of the synthetic world. */
 export const SIZES = ['small', 'large'] as const;
+/** A colour of {@link COLORS}. */
 export type Color = (typeof COLORS)[number];
+/** A shape of {@link SHAPES}. */
 export type Shape = (typeof SHAPES)[number];
+/** A size of {@link SIZES}. */
 export type Size = (typeof SIZES)[number];
 
 /** Grid cells, row-major: 0 = top left … 8 = bottom right. */
@@ -22,6 +28,7 @@ export const CELL_NAMES = [
   'bottom right',
 ] as const;
 
+/** One object of a scene: shape, colour, size and its cell on the 3 × 3 grid. */
 export interface SceneObject {
   shape: Shape;
   color: Color;
@@ -30,6 +37,7 @@ export interface SceneObject {
   cell: number;
 }
 
+/** A synthetic image's content: every fact the renderer draws and the questions ask about. */
 export interface Scene {
   objects: SceneObject[];
 }

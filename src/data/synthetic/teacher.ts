@@ -7,9 +7,15 @@ import { type Claim, claimClause } from './claims.js';
 import type { Rng } from './random.js';
 import type { Scene } from './scene.js';
 
+/** How many teacher attempts a sample needed (1–3), or `failed` when none picked the faithful response. */
 export type Difficulty = 1 | 2 | 3 | 'failed';
+/** Every {@link Difficulty}, in order. */
 export const DIFFICULTIES: readonly Difficulty[] = [1, 2, 3, 'failed'];
 
+/**
+ * The simulated teacher (the stand-in for GPT-4o's traces): its error rate by hardness and its number of
+ * attempts.
+ */
 export interface TeacherConfig {
   /** Probability that one attempt picks the wrong response, by hardness 0, 1, 2. */
   errorByHardness: readonly [number, number, number];
@@ -24,12 +30,14 @@ export interface TeacherConfig {
   describeScene: boolean;
 }
 
+/** The teacher used by {@link DEFAULT_WORLD}. */
 export const DEFAULT_TEACHER: TeacherConfig = {
   errorByHardness: [0.05, 0.25, 0.5],
   maxAttempts: 3,
   describeScene: true,
 };
 
+/** What the teacher did with one sample: its attempts, and the resulting difficulty. */
 export interface TeacherRun {
   /** One entry per attempt: did it pick the faithful response? Stops at the first right one. */
   attempts: boolean[];

@@ -14,6 +14,10 @@ import {
 import { Rng } from './random.js';
 import { DEFAULT_TEACHER, runTeacher, type TeacherConfig, type TeacherRun } from './teacher.js';
 
+/**
+ * Everything that decides a synthetic world: seed, split sizes, image side, question and hardness mix,
+ * teacher.
+ */
 export interface SyntheticWorldConfig {
   seed: number;
   /** Training samples (the SFT and RL splits are drawn from them). */
@@ -29,6 +33,7 @@ export interface SyntheticWorldConfig {
   teacher: TeacherConfig;
 }
 
+/** The default world (override fields with spread: `{ ...DEFAULT_WORLD, trainSize: 120 }`). */
 export const DEFAULT_WORLD: SyntheticWorldConfig = {
   seed: 1,
   trainSize: 6000,
@@ -46,8 +51,10 @@ export const DEFAULT_WORLD: SyntheticWorldConfig = {
   teacher: DEFAULT_TEACHER,
 };
 
+/** The synthetic world's splits: training samples and held-out benchmark pairs. */
 export type SyntheticSplit = 'train' | 'benchmark';
 
+/** One generated sample: the problem, its id and split, and the teacher's run. */
 export interface SyntheticSample extends Problem {
   id: string;
   split: SyntheticSplit;

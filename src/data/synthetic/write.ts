@@ -26,6 +26,10 @@ import {
   validateWorldConfig,
 } from './world.js';
 
+/**
+ * What {@link writeSyntheticWorld} wrote: counts per split, kind and difficulty (also saved as
+ * manifest.json).
+ */
 export interface SynthSummary {
   seed: number;
   imageSize: number;

@@ -12,6 +12,10 @@ import { consistencyFromReferee } from '../../algo/judgement.js';
 import { nodeHttpFetch } from '../../io/http-transport.js';
 import type { Referee, RefereeFailure, RefereeInput, RefereeVerdict } from './referee.js';
 
+/**
+ * Options of {@link createOpenAIReferee}: endpoint, key, model, sampling, attempts, timeout and concurrency
+ * (the released defaults).
+ */
 export interface OpenAIRefereeOptions {
   /** The endpoint's OpenAI base URL, e.g. http://127.0.0.1:8000/v1. */
   baseURL: string;
@@ -83,6 +87,10 @@ function classify(error: unknown): { failure: RefereeFailure; message: string } 
   return { failure: 'internal', message };
 }
 
+/**
+ * A consistency referee behind an OpenAI-compatible endpoint, asked with the released prompt whether the
+ * analysis supports the answer; failures become C = 0 with a reason, never an exception.
+ */
 export function createOpenAIReferee(options: OpenAIRefereeOptions): Referee {
   const {
     baseURL,

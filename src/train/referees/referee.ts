@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { type Choice, parseJudgement } from '../../algo/judgement.js';
 
+/** The consistency reward C: +1 the analysis supports the choice, −1 it contradicts it, 0 no verdict. */
 export type Consistency = -1 | 0 | 1;
 
 /** What a referee sees of one judgement. */
@@ -28,6 +29,7 @@ export type RefereeFailure =
   | 'deadline' // the caller's deadline passed (or it aborted) before a verdict
   | 'internal'; // a bug in the referee itself (still never thrown)
 
+/** A referee's verdict on one judgement: C, its reply, and why it failed if it did. */
 export interface RefereeVerdict {
   consistency: Consistency;
   /** The referee's last raw reply (the rule referee: the sentence that decided, or a note). */
@@ -41,6 +43,10 @@ export interface RefereeVerdict {
   failureMessage?: string;
 }
 
+/**
+ * The consistency referee (spec §3): does a judgement's analysis support its final choice? It never throws
+ * into the caller: a failure is C = 0 with a reason.
+ */
 export interface Referee {
   /** 'rule' or the endpoint's base URL, for logs. */
   readonly name: string;

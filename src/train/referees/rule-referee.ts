@@ -152,6 +152,10 @@ export function ruleConsistency(input: RefereeInput): { consistency: Consistency
   return { consistency: 0, reply: 'no verdict in the last 3 lines' };
 }
 
+/**
+ * The local, deterministic referee (`rule`): finds the last sentence of the analysis that states a verdict
+ * and checks it against the final choice. No model, no network.
+ */
 export function createRuleReferee(): Referee {
   return {
     name: 'rule',
