@@ -235,8 +235,9 @@ describe('synthetic world: teacher and splits', () => {
       const truth = generateSample(small, 'train', Number(String(record['id']).slice(-6)));
       const first = (record['response'] as string).split('\n')[0]!;
       assert.equal(first, `<think>In the image: ${describeScene(truth.scene)}.`);
-      const cells = [...first.matchAll(/(?:at the ([a-z ]+?)|in the center)(?=,| and|\.$)/g)];
-      assert.equal(cells.length, truth.scene.objects.length, first);
+      assert.equal(first.split('; ').length, truth.scene.objects.length, first);
+      const verdicts = (record['response'] as string).match(/This (?:matches|does not match) the image\./g);
+      assert.deepEqual(verdicts?.length, 2);
     }
     assert.equal(
       describeScene({
@@ -245,7 +246,7 @@ describe('synthetic world: teacher and splits', () => {
           { shape: 'square', color: 'blue', size: 'large', cell: 0 },
         ],
       }),
-      'a large blue square is at the top left and a small red circle is at the bottom right',
+      'top left: a large blue square; bottom right: a small red circle',
     );
     const plain = {
       ...small,

@@ -5,7 +5,7 @@
 import type { Choice } from '../../algo/judgement.js';
 import { type Claim, claimClause } from './claims.js';
 import type { Rng } from './random.js';
-import type { Scene } from './scene.js';
+import { CELL_NAMES, type Scene } from './scene.js';
 
 /** How many teacher attempts a sample needed (1–3), or `failed` when none picked the faithful response. */
 export type Difficulty = 1 | 2 | 3 | 'failed';
@@ -70,32 +70,46 @@ export interface TeacherView {
   scene?: Scene;
 }
 
-/** Every object in reading order (row by row): "a large red circle at the top left, …". */
-export function describeScene(scene: Scene): string {
-  const objects = [...scene.objects]
-    .sort((a, b) => a.cell - b.cell)
-    .map((o) => claimClause({ type: 'object', color: o.color, shape: o.shape, size: o.size, cell: o.cell }));
-  return objects.length <= 1
-    ? (objects[0] ?? 'nothing')
-    : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)}`;
-}
-
 /**
- * One attempt's output, `<think>…</think><answer>k</answer>`: describe the image (when the view has
- * the scene), quote the differing claim of each response, state what the image shows, conclude. A
- * wrong attempt misreads the image as the flawed claim and so concludes for the flawed response (its
- * conclusion stays consistent with its reading of the claim).
+ * Every object in reading order (row by row), the place first: "top left: a large red circle; center:
+ * a small blue square". Naming the cell before the object tells the model where to look before it
+ * reads colour, shape and size off that cell (the other order asks it to pick the next object blind).
+ */
+export function describeScene(scene: Scene): string {
+  if (scene.objects.length === 0) return 'nothing';
+  return [...scene.objects]
+    .sort((a, b) => a.cell - b.cell)
+    .map((o) => `${CELL_NAMES[o.cell]}: a ${o.size} ${o.color} ${o.shape}`)
+    .join('; ');
+}
+/**
+ * One attempt's output, `<think>…</think><answer>k</answer>`, and conclude for response k:
+ * - with the scene: describe the image, then check each response's differing claim against it
+ *   ("Response 1: there are 2 circles. This matches the image."), so each verdict sits next to the
+ *   claim and the description it compares;
+ * - without: quote each response's claim, state what the image shows, conclude.
+ * A wrong attempt misreads the image as the flawed claim and so concludes for the flawed response
+ * (its conclusion stays consistent with its reading).
  */
 export function teacherOutput(view: TeacherView, right: boolean): string {
   const choice: Choice = right ? view.gold : view.gold === 1 ? 2 : 1;
-  const seen = choice === 1 ? view.claim1 : view.claim2;
   const loser = choice === 1 ? 2 : 1;
-  const think = [
-    ...(view.scene ? [`In the image: ${describeScene(view.scene)}.`] : []),
-    `Response 1: ${claimClause(view.claim1)}.`,
-    `Response 2: ${claimClause(view.claim2)}.`,
-    `Image: ${claimClause(seen)}.`,
-    `Response ${choice} matches the image and response ${loser} does not, so response ${choice} is better.`,
-  ].join('\n');
-  return `<think>${think}</think><answer>${choice}</answer>`;
+  const claims = { 1: view.claim1, 2: view.claim2 };
+  const conclusion = `Response ${choice} matches the image and response ${loser} does not, so response ${choice} is better.`;
+  const think = view.scene
+    ? [
+        `In the image: ${describeScene(view.scene)}.`,
+        ...([1, 2] as const).map(
+          (k) =>
+            `Response ${k}: ${claimClause(claims[k])}. This ${k === choice ? 'matches' : 'does not match'} the image.`,
+        ),
+        conclusion,
+      ]
+    : [
+        `Response 1: ${claimClause(view.claim1)}.`,
+        `Response 2: ${claimClause(view.claim2)}.`,
+        `Image: ${claimClause(claims[choice])}.`,
+        conclusion,
+      ];
+  return `<think>${think.join('\n')}</think><answer>${choice}</answer>`;
 }
