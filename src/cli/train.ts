@@ -108,7 +108,7 @@ export function registerTrain(program: Command): void {
     .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
     .requiredOption('--data <file>', "SFT data, e.g. the synthetic world's sft.jsonl")
     .option('--config <file>', 'JSON with any SftConfig fields')
-    .option('--preset <name>', 'model preset for a fresh model: tiny, small, reference-lm')
+    .option('--preset <name>', 'model preset for a fresh model: tiny, cells, small, reference-lm')
     .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
     .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
     .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))

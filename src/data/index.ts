@@ -1,6 +1,7 @@
 // Data: the shapes, the benchmark readers, R1-Reward training data, the image pipeline and the
 // synthetic preference world.
 export { BENCHMARK_NAMES, readBenchmark } from './benchmarks.js';
+export { type Caption, readCaptions } from './captions.js';
 export {
   MM_RLHF_CATEGORIES,
   mmRlhfCategory,

@@ -14,6 +14,8 @@ export interface DemoConfig {
   vocabSize: number;
   /** Model preset of src/model/config.ts. */
   model: PresetName;
+  /** Perception pretraining on the world's captions before SFT (steps 0: none). */
+  pretrain: { steps: number; batchSize: number; lr: number };
   sft: { steps: number; batchSize: number; microBatchSize: number; lr: number; evalEvery: number };
   rl: {
     steps: number;
@@ -47,6 +49,7 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
     world: { trainSize: 120, benchmarkSize: 8, imageSize: 32 },
     vocabSize: 320,
     model: 'tiny',
+    pretrain: { steps: 4, batchSize: 8, lr: 3e-3 },
     sft: { steps: 6, batchSize: 8, microBatchSize: 8, lr: 3e-3, evalEvery: 3 },
     rl: { steps: 2, rolloutBatch: 4, microBatch: 4, lr: 1e-4, maxNewTokens: 24, evalEvery: 1 },
     heldOut: { size: 8, maxNewTokens: 24 },
@@ -54,23 +57,25 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
   },
   // `npm start`: sized to finish in ≤ 20 minutes on 2 shared cores.
   small: {
-    world: { trainSize: 3000, benchmarkSize: 200, imageSize: 32 },
+    world: { trainSize: 6000, benchmarkSize: 200, imageSize: 48 },
     vocabSize: 512,
-    model: 'tiny',
-    sft: { steps: 1500, batchSize: 16, microBatchSize: 16, lr: 3e-3, evalEvery: 250 },
-    rl: { steps: 80, rolloutBatch: 16, microBatch: 16, lr: 1e-4, maxNewTokens: 64, evalEvery: 10 },
-    heldOut: { size: 200, maxNewTokens: 64 },
-    evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 64, concurrency: 16 },
+    model: 'cells',
+    pretrain: { steps: 1500, batchSize: 32, lr: 3e-3 },
+    sft: { steps: 1500, batchSize: 16, microBatchSize: 16, lr: 2e-3, evalEvery: 500 },
+    rl: { steps: 60, rolloutBatch: 16, microBatch: 16, lr: 1e-4, maxNewTokens: 104, evalEvery: 20 },
+    heldOut: { size: 200, maxNewTokens: 104 },
+    evaluation: { items: 100, k: 5, temperature: 1, maxTokens: 104, concurrency: 16 },
   },
   // A longer run with the demo-sized model (hours on 2 cores).
   large: {
     world: { trainSize: 6000, benchmarkSize: 500, imageSize: 48 },
     vocabSize: 1024,
     model: 'small',
+    pretrain: { steps: 3000, batchSize: 32, lr: 2e-3 },
     sft: { steps: 3000, batchSize: 16, microBatchSize: 8, lr: 1e-3, evalEvery: 500 },
-    rl: { steps: 200, rolloutBatch: 32, microBatch: 8, lr: 1e-5, maxNewTokens: 96, evalEvery: 25 },
-    heldOut: { size: 200, maxNewTokens: 96 },
-    evaluation: { items: 500, k: 5, temperature: 1, maxTokens: 96, concurrency: 16 },
+    rl: { steps: 200, rolloutBatch: 32, microBatch: 8, lr: 1e-5, maxNewTokens: 104, evalEvery: 25 },
+    heldOut: { size: 200, maxNewTokens: 104 },
+    evaluation: { items: 500, k: 5, temperature: 1, maxTokens: 104, concurrency: 16 },
   },
 };
 

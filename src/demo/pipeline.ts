@@ -2,7 +2,8 @@
 //
 //   data       writeSyntheticWorld                  → world/ (sft.jsonl, rl.jsonl, benchmark.jsonl, images/)
 //   tokenizer  Tokenizer.train on SFT prompts+traces → tokenizer.json
-//   sft        trainSft (cold start)                 → sft/ (metrics.jsonl, checkpoints/, done.json)
+//   pretrain   trainSft on captions.jsonl (perception) → pretrain/ (skipped when pretrain.steps is 0)
+//   sft        trainSft (cold start) from pretrain/  → sft/ (metrics.jsonl, checkpoints/, done.json)
 //   rl         trainRl (StableReinforce) from sft/   → rl/
 //   eval-sft   benchmark runner + scorer, local      → eval/sft/ (judgements.jsonl, metrics.json)
 //   eval-rl    the same for the RL checkpoint        → eval/rl/
@@ -26,7 +27,16 @@ import { evaluateCheckpoint } from './evaluate.js';
 import { type DemoSummary, summarize, writeDemoReport } from './report.js';
 
 /** The demo's phases, in order; each is skipped when its output exists. */
-export const PHASES = ['data', 'tokenizer', 'sft', 'rl', 'eval-sft', 'eval-rl', 'report'] as const;
+export const PHASES = [
+  'data',
+  'tokenizer',
+  'pretrain',
+  'sft',
+  'rl',
+  'eval-sft',
+  'eval-rl',
+  'report',
+] as const;
 /** A phase of {@link PHASES}. */
 export type PhaseName = (typeof PHASES)[number];
 
@@ -41,7 +51,7 @@ export interface DemoHooks {
   /** A phase starts (skipped: its output already exists). */
   onPhase?: (phase: PhaseName, skipped: boolean) => void;
   /** Progress inside SFT / RL: step, total steps, a short text. */
-  onStep?: (phase: 'sft' | 'rl', step: number, total: number, text: string) => void;
+  onStep?: (phase: 'pretrain' | 'sft' | 'rl', step: number, total: number, text: string) => void;
 }
 
 /** Where each phase writes (relative to the run folder). */
@@ -51,6 +61,7 @@ export function demoPaths(outDir: string) {
     dir,
     world: join(dir, 'world'),
     tokenizer: join(dir, 'tokenizer.json'),
+    pretrain: join(dir, 'pretrain'),
     sft: join(dir, 'sft'),
     rl: join(dir, 'rl'),
     evalSft: join(dir, 'eval', 'sft'),
@@ -139,13 +150,41 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
     writeJsonAtomic(paths.tokenizer, tokenizer.toJSON());
   });
 
+  // Perception first (describe the image), as LLaVA-style models are aligned on captions before
+  // instruction tuning: short sequences whose every token is about the image.
+  const pretrained = config.pretrain.steps > 0;
+  if (pretrained)
+    await phase('pretrain', join(paths.pretrain, 'done.json'), async () => {
+      const { steps, batchSize, lr } = config.pretrain;
+      const result = await trainSft(
+        {
+          runDir: paths.pretrain,
+          data: { file: join(paths.world, 'captions.jsonl'), format: 'captions' },
+          preset: config.model,
+          tokenizer: paths.tokenizer,
+          steps,
+          batchSize,
+          microBatchSize: batchSize,
+          lr,
+          evalEvery: 0,
+          seed: config.seed,
+          checkpointEvery: Math.max(1, Math.ceil(steps / 4)),
+          resume: true,
+          ...threads,
+        },
+        {
+          onStep: (m, total) => hooks.onStep?.('pretrain', m.step, total, `loss ${m.loss.toFixed(4)}`),
+        },
+      );
+      writeJsonAtomic(join(paths.pretrain, 'done.json'), result satisfies SftResult);
+    });
+
   await phase('sft', join(paths.sft, 'done.json'), async () => {
     const result = await trainSft(
       {
         runDir: paths.sft,
         data: { file: join(paths.world, 'sft.jsonl') },
-        preset: config.model,
-        tokenizer: paths.tokenizer,
+        ...(pretrained ? { init: paths.pretrain } : { preset: config.model, tokenizer: paths.tokenizer }),
         ...config.sft,
         ...shared(config.sft.steps),
       },

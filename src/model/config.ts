@@ -34,7 +34,7 @@ export interface ModelConfig {
  * A model preset of {@link PRESETS}: `tiny` (tests and the demo), `small`, `reference-lm` (the engine
  * benchmark's text-only LM).
  */
-export type PresetName = 'tiny' | 'small' | 'reference-lm';
+export type PresetName = 'tiny' | 'cells' | 'small' | 'reference-lm';
 
 /** Presets without the vocabulary size, which comes from the trained tokenizer. */
 export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
@@ -48,7 +48,20 @@ export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
     vision: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, nHeads: 2 },
     dropout: 0,
   },
-  // The demo: a few million parameters (spec compute budget: ~1,950 tokens/s of training on 2 cores).
+  // The default demo's judge (~0.5 M parameters): one 16×16 patch per cell of the synthetic world's
+  // 3×3 grid at 48×48, and a 128-wide LM with 4 heads. Measured on the synthetic world: a 64-wide,
+  // 2-head LM learnt where objects are but read colour, shape and size at chance (1,000 caption
+  // steps), while this width read colours at 93 % after 750.
+  cells: {
+    maxSeqLen: 256,
+    dModel: 128,
+    nLayers: 2,
+    nHeads: 4,
+    mlpRatio: 4,
+    vision: { imageSize: 48, patchSize: 16, dModel: 64, nLayers: 1, nHeads: 2 },
+    dropout: 0,
+  },
+  // A longer demo: a few million parameters (spec compute budget: ~1,950 tokens/s of training on 2 cores).
   small: {
     maxSeqLen: 384,
     dModel: 192,

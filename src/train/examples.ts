@@ -3,11 +3,12 @@
 // a benchmark file, then encoded with the compact judge template into token ids and image pixels.
 
 import { z } from 'zod';
+import { type Caption, readCaptions } from '../data/captions.js';
 import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
 import { readR1RewardData } from '../data/r1-reward-format.js';
 import type { BenchmarkName, ImageInput } from '../data/types.js';
-import type { VisionConfig } from '../model/config.js';
+import { tokensPerImage, type VisionConfig } from '../model/config.js';
 import { encodeJudgement, encodeJudgePrompt, renderCompactPrompt } from '../model/judge-format.js';
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
@@ -109,6 +110,7 @@ export async function readJudgeItems(source: DataSource, seed = 0): Promise<Judg
 /** One item ready for the model. */
 export interface EncodedItem {
   id: string;
+  /** The preferred position (judging items; caption items carry 1, which nothing reads). */
   label: 1 | 2;
   promptTokens: number[];
   /** CHW float pixels, one per image placeholder group (empty for a text-only model). */
@@ -152,18 +154,7 @@ export async function encodeItems(
       tooLong++;
       continue;
     }
-    const images: Float32Array[] = [];
-    if (model.vision) {
-      const size = model.vision.imageSize;
-      for (const image of item.images) {
-        let pixels = pixelCache.get(image);
-        if (!pixels) {
-          pixels = (await imageToFloatPixels(image, { width: size, height: size })).data;
-          pixelCache.set(image, pixels);
-        }
-        images.push(pixels);
-      }
-    }
+    const images = await loadPixels(item.images, model.vision, pixelCache);
     out.push({
       id: item.id,
       label: item.label,
@@ -176,6 +167,72 @@ export async function encodeItems(
 }
 
 /** Every text the tokenizer should be trained on: prompts and traces. */
+/** Pixels of an item's images at the model's size (none for a text-only model), decoded once each. */
+async function loadPixels(
+  images: readonly ImageInput[],
+  vision: VisionConfig | null,
+  cache: Map<ImageInput, Float32Array>,
+): Promise<Float32Array[]> {
+  if (!vision) return [];
+  const out: Float32Array[] = [];
+  for (const image of images) {
+    let pixels = cache.get(image);
+    if (!pixels) {
+      pixels = (await imageToFloatPixels(image, { width: vision.imageSize, height: vision.imageSize })).data;
+      cache.set(image, pixels);
+    }
+    out.push(pixels);
+  }
+  return out;
+}
+
+/** The instruction of a caption item (after its images). */
+export const CAPTION_PROMPT = 'Describe the image.\n';
+
+/**
+ * Encodes captions (perception pretraining): images, then {@link CAPTION_PROMPT}; the target is the
+ * caption and end of sequence. Items longer than `maxSeqLen` are dropped and counted.
+ */
+export async function encodeCaptions(
+  captions: readonly Caption[],
+  tokenizer: Tokenizer,
+  model: { vision: VisionConfig | null; maxSeqLen: number },
+): Promise<EncodeResult> {
+  if (!model.vision) throw new RangeError('caption pretraining needs a model with vision (config.vision)');
+  const out: EncodedItem[] = [];
+  let tooLong = 0;
+  const pixelCache = new Map<ImageInput, Float32Array>();
+  const perImage = tokensPerImage(model.vision);
+  const image = tokenizer.id('image');
+  for (const c of captions) {
+    const promptTokens = [
+      ...new Array<number>(c.images.length * perImage).fill(image),
+      ...tokenizer.encode(CAPTION_PROMPT),
+    ];
+    const targetTokens = encodeJudgement(tokenizer, c.caption);
+    if (promptTokens.length + targetTokens.length > model.maxSeqLen) {
+      tooLong++;
+      continue;
+    }
+    const images = await loadPixels(c.images, model.vision, pixelCache);
+    out.push({ id: c.id, label: 1, promptTokens, images, targetTokens });
+  }
+  return { items: out, tooLong };
+}
+
+/** Reads a captions file (src/data/captions.ts), at most `limit` items. */
+export async function readCaptionItems(
+  source: Pick<DataSource, 'file' | 'limit' | 'imagesRoot'>,
+): Promise<Caption[]> {
+  const out: Caption[] = [];
+  const options = source.imagesRoot === undefined ? {} : { imagesRoot: source.imagesRoot };
+  for await (const c of readCaptions(source.file, options)) {
+    if (out.length >= (source.limit ?? Number.POSITIVE_INFINITY)) break;
+    out.push(c);
+  }
+  return out;
+}
+
 export function tokenizerCorpus(items: readonly JudgeItem[]): string[] {
   return items.flatMap((i) => [renderCompactPrompt(i), ...(i.trace ? [i.trace] : [])]);
 }

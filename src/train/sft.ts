@@ -11,12 +11,15 @@ import { Tokenizer, type TokenizerJson } from '../model/tokenizer.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
 import {
+  CAPTION_PROMPT,
   DataSourceSchema,
   type EncodedItem,
+  encodeCaptions,
   encodeItems,
   HeldOutSchema,
   OPTIMISER_FIELDS,
   parseConfig,
+  readCaptionItems,
   readJudgeItems,
   tokenizerCorpus,
 } from './examples.js';
@@ -29,7 +32,10 @@ import { learningRate } from './schedule.js';
  */
 export const SftConfigSchema = z.object({
   runDir: z.string().min(1),
-  /** R1-Reward JSONL with teacher traces in `response` (the synthetic world's sft.jsonl). */
+  /**
+   * R1-Reward JSONL with teacher traces in `response` (the synthetic world's sft.jsonl), or with
+   * `format: 'captions'` image descriptions (its captions.jsonl) for the perception pretraining stage.
+   */
   data: DataSourceSchema,
   /** Held-out pairs judged greedily every `evalEvery` steps (the synthetic world's benchmark.jsonl). */
   heldOut: HeldOutSchema.optional(),
@@ -154,13 +160,23 @@ export async function loadHeldOut(
 export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetrics> = {}): Promise<SftResult> {
   const config = parseConfig(SftConfigSchema, input, 'SFT config');
   const run = openRunFolder(config.runDir, 'train sft', config, config.resume);
-  const items = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
-  if (items.length === 0) throw new Error(`SFT data ${config.data.file} has no records`);
+  // 'captions': the perception pretraining stage (describe the image); otherwise judging traces.
+  const captions = config.data.format === 'captions';
+  const items = captions
+    ? []
+    : await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
+  const captionItems = captions ? await readCaptionItems(config.data) : [];
+  if (items.length + captionItems.length === 0)
+    throw new Error(`SFT data ${config.data.file} has no records`);
   const policy = run.resumeFrom
     ? run.resumeFrom.loaded
-    : await initialPolicy(config, () => tokenizerCorpus(items));
+    : await initialPolicy(config, () =>
+        captions ? [CAPTION_PROMPT, ...captionItems.map((c) => c.caption)] : tokenizerCorpus(items),
+      );
   const { model, tokenizer } = policy;
-  const encoded = await encodeItems(items, tokenizer, model.config, { withTrace: true, responseBudget: 0 });
+  const encoded = captions
+    ? await encodeCaptions(captionItems, tokenizer, model.config)
+    : await encodeItems(items, tokenizer, model.config, { withTrace: true, responseBudget: 0 });
   if (encoded.items.length === 0)
     throw new Error(
       `every SFT example is longer than maxSeqLen ${model.config.maxSeqLen}; use a larger preset`,

@@ -58,7 +58,7 @@ describe('synthetic world: determinism', () => {
     const [a, b] = [folderBytes(worldA), folderBytes(worldB)];
     assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
     for (const [name, bytes] of a) assert.ok(bytes.equals(b.get(name)!), `${name} differs between runs`);
-    assert.equal(a.size, 120 + 20 + 5, 'images + 5 files');
+    assert.equal(a.size, 120 + 20 + 6, 'images + 6 files');
     const other = generateSample({ ...small, seed: 8 }, 'train', 0);
     assert.notDeepEqual(other.scene, generateSample(small, 'train', 0).scene);
   });

@@ -49,7 +49,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
   it('runs every phase and records config, seed, versions and commit', () => {
     assert.deepEqual(
       phases.map(([p]) => p),
-      ['data', 'tokenizer', 'sft', 'rl', 'eval-sft', 'eval-rl'],
+      ['data', 'tokenizer', 'pretrain', 'sft', 'rl', 'eval-sft', 'eval-rl'],
     );
     assert.ok(phases.every(([, skipped]) => !skipped));
     const paths = demoPaths(config().outDir);

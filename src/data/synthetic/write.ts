@@ -3,6 +3,7 @@
 //   samples.jsonl      every training sample with its ground truth and teacher run (VL-copy shape + extras)
 //   sft.jsonl          R1-Reward format + `response` (the teacher's right trace): samples it got right
 //   rl.jsonl           R1-Reward format: the hard samples (teacher needed ≥ 2 attempts, or failed)
+//   captions.jsonl     one description per training scene (the perception pretraining stage's data)
 //   benchmark.jsonl    held-out pairs in the VL-RewardBench-copy shape + `category` (= error kind)
 //   manifest.json      config, seed, versions, git commit and the summary
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -17,7 +18,7 @@ import { claimClause } from './claims.js';
 import { ERROR_KINDS, QUESTION_KINDS } from './questions.js';
 import { Rng } from './random.js';
 import { renderPng } from './render.js';
-import { DIFFICULTIES, type TeacherConfig, teacherOutput } from './teacher.js';
+import { DIFFICULTIES, describeScene, type TeacherConfig, teacherOutput } from './teacher.js';
 import {
   balancedPositions,
   generateSample,
@@ -206,6 +207,13 @@ async function writeInto(
         firstAttemptError: byHardness[h]! ? firstErrors[h]! / byHardness[h]! : 0,
       };
     }
+
+    // Captions: every training scene described as the teacher's analyses describe it.
+    const captionsOut = createWriteStream(join(dir, 'captions.jsonl'));
+    for (const s of train)
+      await writeLine(captionsOut, { id: s.id, image: imageName(s), caption: describeScene(s.scene) });
+    captionsOut.end();
+    await finished(captionsOut);
 
     // SFT: samples with a right trace (difficulty 1–3). RL: the hard ones (difficulty ≥ 2 or failed).
     const splits = {
