@@ -1,10 +1,12 @@
 // r1-reward tensor engine: the one place that calls libtorch.
 //
-// Every tensor crosses into JavaScript as a type-tagged napi External that owns one reference to an
-// at::Tensor. `dispose` drops that reference at once; the External's finalizer (GC) is only a safety
-// net. Every entry point runs inside `Guarded`, which turns c10::Error (libtorch's TORCH_CHECK
-// failures) and std::exception into a JS Error carrying libtorch's message, so no input from JS can
-// abort the process.
+// Every tensor crosses into JavaScript as a type-tagged plain object wrapping (napi_wrap) a Holder that
+// owns one reference to an at::Tensor. `dispose` drops that reference and removes the wrap at once,
+// which frees the Holder and Node's finalizer record too, so a long synchronous loop leaves only JS
+// garbage that V8 collects as it goes; the tag stays behind as the tombstone that tells a disposed
+// tensor from a non-tensor. The wrap's finalizer (GC) is only a safety net. Every entry point runs
+// inside `Guarded`, which turns c10::Error (libtorch's TORCH_CHECK failures) and std::exception into a
+// JS Error carrying libtorch's message, so no input from JS can abort the process.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/ScalarOps.h>
@@ -39,7 +41,9 @@ int64_t cpuBytes(const at::Tensor& t) {
   return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
 }
 
-void releaseHolder(Napi::Env env, Holder* holder) {
+// The wrap's finalizer: runs only for a tensor that was never disposed (dispose removes the wrap).
+void releaseHolder(napi_env env, void* data, void* /*hint*/) {
+  auto* holder = static_cast<Holder*>(data);
   if (holder->accountedBytes != 0) {
     Napi::MemoryManagement::AdjustExternalMemory(env, -holder->accountedBytes);
   }
@@ -48,11 +52,16 @@ void releaseHolder(Napi::Env env, Holder* holder) {
 
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor) {
   int64_t bytes = gAccountMemory ? cpuBytes(tensor) : 0;
+  auto handle = Napi::Object::New(env);
+  handle.TypeTag(&kTensorTag);
   auto* holder = new Holder{std::move(tensor), bytes};
-  auto external = Napi::External<Holder>::New(env, holder, releaseHolder);
-  external.TypeTag(&kTensorTag);
+  napi_status status = napi_wrap(env, handle, holder, releaseHolder, nullptr, nullptr);
+  if (status != napi_ok) {
+    delete holder;
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
   if (bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-  return external;
+  return handle;
 }
 
 Napi::Value WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
@@ -62,19 +71,22 @@ Napi::Value WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
 }
 
 bool IsTensor(const Napi::Value& value) {
-  return value.IsExternal() && value.As<Napi::External<Holder>>().CheckTypeTag(&kTensorTag);
+  return value.IsObject() && value.As<Napi::Object>().CheckTypeTag(&kTensorTag);
 }
 
+// The live Holder of a tensor handle, or nullptr for a disposed one (its wrap was removed).
 Holder* HolderOf(const Napi::Value& value, const char* what) {
   if (!IsTensor(value)) {
     throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a Tensor");
   }
-  return value.As<Napi::External<Holder>>().Data();
+  void* data = nullptr;
+  if (napi_unwrap(value.Env(), value, &data) != napi_ok) return nullptr;
+  return static_cast<Holder*>(data);
 }
 
 at::Tensor& TensorOf(const Napi::Value& value, const char* what = "argument") {
   Holder* holder = HolderOf(value, what);
-  if (!holder->tensor.defined()) {
+  if (holder == nullptr) {
     throw Napi::Error::New(value.Env(), std::string(what) +
                                             " is a disposed Tensor (it was freed by dispose() or by "
                                             "the scope that created it; keep() it or return it from the scope)");
@@ -312,17 +324,16 @@ Napi::Value Device(const Napi::CallbackInfo& info) { return Napi::String::New(in
 Napi::Value RequiresGrad(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(0).requires_grad()); }
 Napi::Value IsContiguous(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(0).is_contiguous()); }
 Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), !HolderOf(info[0], "argument 0")->tensor.defined());
+  return Napi::Boolean::New(info.Env(), HolderOf(info[0], "argument 0") == nullptr);
 }
 
+// Frees the tensor reference, the Holder and the wrap's finalizer record now; disposing twice is a no-op.
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   ENV;
-  Holder* holder = HolderOf(info[0], "argument 0");
-  holder->tensor.reset();
-  if (holder->accountedBytes != 0) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, -holder->accountedBytes);
-    holder->accountedBytes = 0;
-  }
+  if (HolderOf(info[0], "argument 0") == nullptr) return env.Undefined();
+  void* data = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_remove_wrap(env, info[0], &data), Napi::Value());
+  releaseHolder(env, data, nullptr);
   return env.Undefined();
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { startupThreads } from './threads.js';
 
 /** An opaque reference to one at::Tensor owned by the addon. */
 export type Handle = { readonly __tensorHandle: unique symbol };
@@ -242,11 +243,13 @@ export function engine(): NativeEngine {
   if (loaded) return loaded;
   const path = process.env['R1_ENGINE_ADDON'] ?? ADDON_PATH;
   if (!existsSync(path)) throw new EngineUnavailableError(`${path} does not exist`);
+  const threads = startupThreads(); // first: a malformed R1_REWARD_THREADS must fail every call
   try {
     loaded = createRequire(import.meta.url)(path) as NativeEngine;
   } catch (error) {
     throw new EngineUnavailableError(`loading ${path} failed (${(error as Error).message})`);
   }
+  if (threads !== undefined) loaded.setNumThreads(threads);
   return loaded;
 }
 

@@ -3,9 +3,7 @@
 // several items at once) are batched into one generate call by the same batcher `serve` uses.
 // The prompt text is tokenized as given, images first as image tokens: use the compact template
 // (src/model/judge-format.ts) the local model was trained on — the CLI picks it for --local.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadCheckpoint } from '../model/index.js';
 import type { ImageSourcePolicy } from '../serve/image-input.js';
 import { LocalModel } from '../serve/local-model.js';
@@ -38,19 +36,16 @@ export class LocalModelBackend implements JudgeBackend {
   private readonly sampling: SamplingConfig;
 
   constructor(config: LocalBackendConfig) {
-    const dir = resolve(config.checkpoint);
-    this.local = new LocalModel(loadCheckpoint(dir), {
+    const checkpoint = loadCheckpoint(resolve(config.checkpoint));
+    this.local = new LocalModel(checkpoint, {
       seed: config.seed ?? 0,
       windowMs: config.batchWindowMs ?? 5,
       maxBatchPrompts: config.maxBatchPrompts ?? 16,
       images: config.images ?? {},
     });
     this.sampling = { temperature: config.temperature, topP: config.topP, maxTokens: config.maxTokens };
-    // The weights' checksums (from the verified manifest) name the model in cache keys, not its path.
-    const manifest = createHash('sha256')
-      .update(readFileSync(join(dir, 'manifest.json')))
-      .digest('hex');
-    this.identity = JSON.stringify({ backend: 'local', checkpoint: manifest, ...this.sampling });
+    // The model files' checksums name the model in cache keys, not its path nor when it was saved.
+    this.identity = JSON.stringify({ backend: 'local', checkpoint: checkpoint.modelId, ...this.sampling });
   }
 
   async sample(request: JudgeRequest, k: number, options: SampleOptions = {}): Promise<string[]> {

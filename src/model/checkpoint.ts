@@ -3,6 +3,8 @@
 //   model.safetensors   the weights, by the model's parameter names (float32)
 //   tokenizer.json      the tokenizer
 //   manifest.json       format version and a SHA-256 of every file (corruption is detected on load)
+// The model's identity (`LoadedCheckpoint.modelId`) hashes only the checksums of the first three, the
+// files that determine its outputs: re-saving the same weights keeps it, any weight change alters it.
 // and, for training, also
 //   optimizer.safetensors  AdamW moments per parameter (expAvg.<name>, expAvgSq.<name>)
 //   trainer.json           step, optimizer step count and hyper-parameters, RNG state, run config.
@@ -63,6 +65,17 @@ export class CheckpointError extends Error {
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The files that determine a checkpoint's outputs (not the manifest's savedAt, not training state). */
+const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
+
+/** SHA-256 over the model files' checksums (from the verified manifest; hashed here where it lacks one). */
+function modelIdOf(dir: string, listed: Readonly<Record<string, string>>): string {
+  const hash = createHash('sha256');
+  for (const file of MODEL_FILES)
+    hash.update(`${file}\u0000${listed[file] ?? sha256(readFileSync(join(dir, file)))}\u0000`);
+  return hash.digest('hex');
+}
 
 /** Refuses to write non-finite weights (a NaN must never reach a checkpoint). */
 function checkFinite(named: readonly [string, Tensor][], what: string): void {
@@ -160,6 +173,12 @@ export interface LoadedCheckpoint<RunConfig = unknown> {
   /** Present when the checkpoint was saved with training state. */
   training: SavedTrainingState<RunConfig> | null;
   dir: string;
+  /**
+   * The model's identity (64 hex digits): a SHA-256 over the checksums of config.json,
+   * model.safetensors and tokenizer.json only, so the same weights re-saved (a new savedAt, with or
+   * without training state) keep it and any change to the weights, config or tokenizer gives a new one.
+   */
+  modelId: string;
 }
 
 function readJson(dir: string, file: string, problems: string[]): unknown {
@@ -277,7 +296,8 @@ export function loadCheckpoint<RunConfig = unknown>(dir: string): LoadedCheckpoi
     throw new CheckpointError(dir, problems);
   }
   scope(() => model.loadWeights(loadSafetensors(modelPath).tensors));
-  return { model, tokenizer, config, training, dir };
+  const modelId = modelIdOf(dir, manifest?.sha256 ?? {});
+  return { model, tokenizer, config, training, dir, modelId };
 }
 
 /**

@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { noGrad } from '../../src/engine/index.js';
 import { judgePair } from '../../src/judge/judge.js';
 import { LocalModelBackend } from '../../src/judge/local-backend.js';
-import { COMPACT_TEMPLATE } from '../../src/model/index.js';
+import { COMPACT_TEMPLATE, loadCheckpoint, saveCheckpoint } from '../../src/model/index.js';
 import { png, pngDataUrl, writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -60,6 +61,27 @@ describe('LocalModelBackend', () => {
       }
     const { first, second, unparseable } = result.votes;
     assert.equal(first + second + unparseable, 6);
+  });
+
+  it('keeps its identity when the same weights are re-saved, and changes it for new weights', async () => {
+    const dir = writeTinyCheckpoint(4);
+    const identity = async (path: string) => {
+      const backend = new LocalModelBackend({ checkpoint: path, ...sampling });
+      await backend.close();
+      return backend.identity;
+    };
+    const before = await identity(dir);
+    const manifestBefore = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    const loaded = loadCheckpoint(dir);
+    const start = Date.now();
+    while (Date.now() === start); // a new savedAt
+    saveCheckpoint(dir, loaded.model, loaded.tokenizer);
+    assert.notEqual(readFileSync(join(dir, 'manifest.json'), 'utf8'), manifestBefore);
+    assert.equal(await identity(dir), before);
+    noGrad(() => loaded.model.parameters()[0]!.mul_(1.001));
+    saveCheckpoint(dir, loaded.model, loaded.tokenizer);
+    loaded.model.dispose();
+    assert.notEqual(await identity(dir), before);
   });
 
   it('samples the same texts for the same seed, and names the checkpoint and settings in its identity', async () => {

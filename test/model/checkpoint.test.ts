@@ -99,6 +99,30 @@ describe('checkpoints', () => {
     for (const m of [model, loaded.model]) m.dispose();
   });
 
+  it("the model's identity depends only on config, weights and tokenizer, not on when or how it was saved", () => {
+    const { model, optimizer } = trainedModel();
+    const dir = join(root, 'identity');
+    const idAfterSave = (training?: Parameters<typeof saveCheckpoint>[3]) => {
+      saveCheckpoint(dir, model, tokenizer, training);
+      const loaded = loadCheckpoint(dir);
+      loaded.model.dispose();
+      return { id: loaded.modelId, manifest: readFileSync(join(dir, 'manifest.json'), 'utf8') };
+    };
+    const first = idAfterSave({ step: 1, rngState: new Rng(1).state, runConfig: {}, optimizer });
+    assert.match(first.id, /^[0-9a-f]{64}$/);
+    const start = Date.now();
+    while (Date.now() === start); // a new savedAt
+    const finished = idAfterSave(); // the finished checkpoint: same weights, no training state
+    assert.notEqual(finished.manifest, first.manifest);
+    assert.equal(finished.id, first.id);
+    assert.equal(idAfterSave().id, first.id);
+    // One weight changed by one ulp-scale step: a new identity.
+    noGrad(() => model.parameters()[0]!.add_(1e-6));
+    assert.notEqual(idAfterSave().id, first.id);
+    model.dispose();
+    optimizer.dispose();
+  });
+
   it('a corrupted or mismatched checkpoint gives a clear error listing every problem', () => {
     const model = tinyModel(6);
     const dir = join(root, 'bad');
