@@ -758,6 +758,98 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fused KV-cache decode step (sampling): one call per generated token instead of ~80
+// ---------------------------------------------------------------------------------------------
+
+// Runs a block of work at `threads` intra-op threads (0 = as set) and restores the setting after.
+// At decode shapes ([16, 256] × [256, 1024]) a second OpenMP thread costs more in wake-ups than it
+// saves, and idle OpenMP workers spin-wait on CPU the caller needs when cores are shared.
+struct IntraOpThreads {
+  int previous;
+  explicit IntraOpThreads(int64_t threads) : previous(at::get_num_threads()) {
+    if (threads > 0 && threads != previous) at::set_num_threads(static_cast<int>(threads));
+  }
+  ~IntraOpThreads() {
+    if (at::get_num_threads() != previous) at::set_num_threads(previous);
+  }
+};
+
+// decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
+//            threads) -> logits [B, V]
+// The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
+// the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
+// ln1W, ln1B, qkvWT [C, 3C], qkvB, projWT [C, C], projB, ln2W, ln2B, fcWT [C, 4C], fcB, outWT [4C, C],
+// outB: the linear weights pre-transposed and contiguous (x·Wᵀ as a plain addmm, no copy);
+// headT is the tied output head as [C, V]. keyMask [B, 1, 1, capacity] (bool, true = may attend)
+// or null.
+Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
+  auto& ids = TensorOf(info[0], "ids");
+  auto& positions = TensorOf(info[1], "positions");
+  auto& tok = TensorOf(info[2], "tok");
+  auto& pos = TensorOf(info[3], "pos");
+  auto layers = TensorList(info[4], "layers");
+  auto keys = TensorList(info[5], "keys");
+  auto values = TensorList(info[6], "values");
+  const int64_t t = Int(info[7], "t");
+  auto mask = OptionalTensor(info[8], "keyMask");
+  const int64_t H = Int(info[9], "nHeads");
+  const double eps = Number(info[10], "eps");
+  auto& lnW = TensorOf(info[11], "lnW");
+  auto& lnB = TensorOf(info[12], "lnB");
+  auto& headT = TensorOf(info[13], "headT");
+  const int64_t threads = Int(info[14], "threads");
+
+  const size_t L = keys.size();
+  TORCH_CHECK(L > 0 && values.size() == L && layers.size() == 12 * L, "decodeStep: ", L, " key caches, ",
+              values.size(), " value caches and ", layers.size(), " layer tensors (12 per layer expected)");
+  TORCH_CHECK(ids.dim() == 1 && positions.dim() == 1 && ids.size(0) == positions.size(0),
+              "decodeStep: ids and positions must be 1-d of the batch size");
+  const int64_t B = ids.size(0), C = tok.size(1);
+  TORCH_CHECK(H > 0 && C % H == 0, "decodeStep: width ", C, " is not divisible by ", H, " heads");
+  const int64_t hd = C / H;
+  for (size_t l = 0; l < L; ++l) {
+    for (const auto& cache : {keys[l], values[l]}) {
+      TORCH_CHECK(cache.dim() == 4 && cache.size(0) == B && cache.size(1) == H && cache.size(3) == hd,
+                  "decodeStep: layer ", l, " cache has shape ", cache.sizes(), ", expected [", B, ", ", H,
+                  ", capacity, ", hd, "]");
+      TORCH_CHECK(cache.is_contiguous(), "decodeStep: layer ", l, " cache must be contiguous");
+      TORCH_CHECK(t >= 0 && t < cache.size(2), "decodeStep: column ", t, " is outside the cache capacity ",
+                  cache.size(2));
+    }
+  }
+  const int64_t S = t + 1;
+
+  at::NoGradGuard noGrad;
+  IntraOpThreads intraOp(threads);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  at::Tensor bias;  // [B·H, 1, S] additive: −inf at the keys a row must not see
+  if (mask) {
+    bias = at::zeros({B, 1, 1, S}, tok.options())
+               .masked_fill_(mask->narrow(3, 0, S).logical_not(), -std::numeric_limits<double>::infinity())
+               .expand({B, H, 1, S})
+               .reshape({B * H, 1, S});
+  }
+  at::Tensor x = at::index_select(tok, 0, ids).add_(at::index_select(pos, 0, positions));  // [B, C]
+  for (size_t l = 0; l < L; ++l) {
+    const at::Tensor* p = &layers[12 * l];
+    auto qkv = at::addmm(p[3], at::layer_norm(x, {C}, p[0], p[1], eps), p[2]).view({B, 3, H, hd});
+    keys[l].select(2, t).copy_(qkv.select(1, 1));
+    values[l].select(2, t).copy_(qkv.select(1, 2));
+    auto q = qkv.select(1, 0).reshape({B * H, 1, hd});
+    // [B, H, S, hd] with the batch and head dimensions merged: a strided view, no copy.
+    auto k = keys[l].narrow(2, 0, S).view({B * H, S, hd});
+    auto v = values[l].narrow(2, 0, S).view({B * H, S, hd});
+    auto scores = bias.defined() ? at::baddbmm(bias, q, k.transpose(1, 2), 1.0, scale)
+                                 : at::bmm(q, k.transpose(1, 2)).mul_(scale);
+    auto y = at::bmm(at::softmax(scores, -1), v).view({B, C});
+    x = at::addmm(p[5], y, p[4]).add_(x);
+    auto h = at::addmm(p[9], at::layer_norm(x, {C}, p[6], p[7], eps), p[8]);
+    x = at::addmm(p[11], at::gelu(h), p[10]).add_(x);
+  }
+  return Wrap(info.Env(), at::mm(at::layer_norm(x, {C}, lnW, lnB, eps), headT));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Autograd
 // ---------------------------------------------------------------------------------------------
 
@@ -1053,6 +1145,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("mseLoss", MseLoss);
   EXPORT("bceWithLogits", BceWithLogits);
   EXPORT("attention", Attention);
+  EXPORT("decodeStep", DecodeStep);
   EXPORT("setRequiresGrad", SetRequiresGrad);
   EXPORT("backward", Backward);
   EXPORT("grad", Grad);
