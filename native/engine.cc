@@ -12,6 +12,8 @@
 #include <napi.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -762,15 +764,56 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 
 // Runs a block of work at `threads` intra-op threads (0 = as set) and restores the setting after.
-// At decode shapes ([16, 256] × [256, 1024]) a second OpenMP thread costs more in wake-ups than it
-// saves, and idle OpenMP workers spin-wait on CPU the caller needs when cores are shared.
+// At decode shapes ([16, 256] × [256, 1024]) a second thread costs more in wake-ups than it saves,
+// and idle workers spin-wait on CPU the caller needs when cores are shared. The OpenMP and OpenBLAS
+// counts are set directly: at::set_num_threads would also rebuild libtorch's pthreadpool (new
+// threads) on every change. Either library may be absent (another BLAS, libtorch's native
+// backend): its setting is then left alone.
+template <typename F>
+F LoadedSymbol(std::initializer_list<const char*> libraries, const char* name) {
+  for (const char* library : libraries) {
+    if (void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD)) {
+      void* symbol = dlsym(handle, name);
+      dlclose(handle);
+      if (symbol != nullptr) return reinterpret_cast<F>(symbol);
+    }
+  }
+  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
+
+struct ThreadControls {
+  using Set = void (*)(int);
+  using Get = int (*)();
+  Set ompSet = LoadedSymbol<Set>({"libgomp.so.1", "libomp.so", "libiomp5.so"}, "omp_set_num_threads");
+  Get ompGet = LoadedSymbol<Get>({"libgomp.so.1", "libomp.so", "libiomp5.so"}, "omp_get_max_threads");
+  Set blasSet = LoadedSymbol<Set>({"libopenblas.so.0", "libblas.so.3"}, "openblas_set_num_threads");
+  Get blasGet = LoadedSymbol<Get>({"libopenblas.so.0", "libblas.so.3"}, "openblas_get_num_threads");
+};
+
+const ThreadControls& Controls() {
+  static const ThreadControls controls;
+  return controls;
+}
+
 struct IntraOpThreads {
-  int previous;
-  explicit IntraOpThreads(int64_t threads) : previous(at::get_num_threads()) {
-    if (threads > 0 && threads != previous) at::set_num_threads(static_cast<int>(threads));
+  int omp = 0, blas = 0;  // the counts to restore; 0 = unchanged
+  explicit IntraOpThreads(int64_t threads) {
+    if (threads <= 0) return;
+    const auto& c = Controls();
+    const int n = static_cast<int>(threads);
+    if (c.ompSet && c.ompGet && c.ompGet() != n) {
+      omp = c.ompGet();
+      c.ompSet(n);
+    }
+    if (c.blasSet && c.blasGet && c.blasGet() != n) {
+      blas = c.blasGet();
+      c.blasSet(n);
+    }
   }
   ~IntraOpThreads() {
-    if (at::get_num_threads() != previous) at::set_num_threads(previous);
+    const auto& c = Controls();
+    if (omp > 0) c.ompSet(omp);
+    if (blas > 0) c.blasSet(blas);
   }
 };
 
