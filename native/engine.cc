@@ -817,14 +817,104 @@ struct IntraOpThreads {
   }
 };
 
+// Small-batch linear layers for decoding: out = x · Wᵀ + b with M (the batch) small and W packed
+// once into 32-column panels [ceil(N/32), K, 32] (zero-padded), so each panel is read contiguously
+// and nothing is repacked per call (a BLAS call copies W into its own panel layout every time; at
+// M = 16 that copy costs about as much as the multiply). An 8-row × 32-column register tile; GCC's
+// target_clones picks the AVX-512, AVX2 or generic build when the addon loads.
+typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+constexpr int64_t kPanel = 32;
+constexpr int64_t kTileRows = 8;
+
+#define R1_TILE_ACC(r) Vec16 a##r##0 = b0, a##r##1 = b1;
+#define R1_TILE_FMA(r)                \
+  {                                   \
+    const float s = x[(r) * ldx + k]; \
+    a##r##0 += w0 * s;                \
+    a##r##1 += w1 * s;                \
+  }
+#define R1_TILE_STORE(r)                             \
+  std::memcpy(out + (r) * ldo, &a##r##0, 64);        \
+  std::memcpy(out + (r) * ldo + 16, &a##r##1, 64);
+
+// out[r, 0:32] = bias[0:32] + Σ_k x[r, k] · panel[k, 0:32] for the 8 rows r; x rows ldx apart.
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void PanelTile(
+    const float* x, int64_t ldx, int64_t K, const float* panel, const float* bias, float* out, int64_t ldo) {
+  Vec16 b0, b1;
+  std::memcpy(&b0, bias, 64);
+  std::memcpy(&b1, bias + 16, 64);
+  R1_TILE_ACC(0) R1_TILE_ACC(1) R1_TILE_ACC(2) R1_TILE_ACC(3)
+  R1_TILE_ACC(4) R1_TILE_ACC(5) R1_TILE_ACC(6) R1_TILE_ACC(7)
+  for (int64_t k = 0; k < K; ++k) {
+    Vec16 w0, w1;
+    std::memcpy(&w0, panel + k * kPanel, 64);
+    std::memcpy(&w1, panel + k * kPanel + 16, 64);
+    R1_TILE_FMA(0) R1_TILE_FMA(1) R1_TILE_FMA(2) R1_TILE_FMA(3)
+    R1_TILE_FMA(4) R1_TILE_FMA(5) R1_TILE_FMA(6) R1_TILE_FMA(7)
+  }
+  R1_TILE_STORE(0) R1_TILE_STORE(1) R1_TILE_STORE(2) R1_TILE_STORE(3)
+  R1_TILE_STORE(4) R1_TILE_STORE(5) R1_TILE_STORE(6) R1_TILE_STORE(7)
+}
+#undef R1_TILE_ACC
+#undef R1_TILE_FMA
+#undef R1_TILE_STORE
+
+// weight [N, K] → panels [ceil(N/32), K, 32], column c of panel j = row 32·j + c of the weight.
+at::Tensor PackPanels(const at::Tensor& weight) {
+  TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == at::kFloat && weight.device().is_cpu(),
+              "packPanels: expected a 2-d float32 CPU weight [out, in], got ", weight.sizes(), " ",
+              weight.scalar_type(), " on ", weight.device());
+  const int64_t N = weight.size(0), K = weight.size(1), panels = (N + kPanel - 1) / kPanel;
+  auto padded = at::zeros({panels * kPanel, K}, weight.options());
+  padded.narrow(0, 0, N).copy_(weight.detach());
+  return padded.view({panels, kPanel, K}).transpose(1, 2).contiguous();
+}
+
+// x [M, K] · Wᵀ + bias with W as PackPanels made it (N outputs); bias [N] or undefined.
+at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N, const at::Tensor& bias) {
+  const int64_t M = x.size(0), K = x.size(1), panels = packed.size(0);
+  TORCH_CHECK(x.dim() == 2 && x.scalar_type() == at::kFloat && packed.dim() == 3 && packed.size(1) == K &&
+                  packed.size(2) == kPanel && panels * kPanel >= N && packed.is_contiguous(),
+              "decodeStep: input ", x.sizes(), " does not fit packed weight ", packed.sizes(), " with ", N,
+              " outputs");
+  TORCH_CHECK(!bias.defined() || (bias.numel() == N && bias.is_contiguous()), "decodeStep: bias of ",
+              bias.numel(), " values for ", N, " outputs");
+  auto xc = x.contiguous();
+  const int64_t Mp = (M + kTileRows - 1) / kTileRows * kTileRows, Np = panels * kPanel;
+  // Whole tiles only: rows are padded to a multiple of 8, columns to the panels' width.
+  at::Tensor xs = xc;
+  if (Mp != M) {
+    xs = at::zeros({Mp, K}, x.options());
+    xs.narrow(0, 0, M).copy_(xc);
+  }
+  auto out = at::empty({Mp, Np}, x.options());
+  auto b = at::zeros({Np}, x.options());
+  if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  const float* xp = xs.data_ptr<float>();
+  const float* wp = packed.data_ptr<float>();
+  const float* bp = b.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j)
+      for (int64_t m = 0; m < Mp; m += kTileRows)
+        PanelTile(xp + m * K, K, K, wp + j * K * kPanel, bp + j * kPanel, op + m * Np + j * kPanel, Np);
+  });
+  return (Mp == M && Np == N) ? out : out.narrow(0, 0, M).narrow(1, 0, N).contiguous();
+}
+
+// packPanels(weight [N, K]) -> [ceil(N/32), K, 32]: a linear weight in decodeStep's layout
+Napi::Value PackPanelsOp(const Napi::CallbackInfo& info) {
+  at::NoGradGuard noGrad;
+  return Wrap(info.Env(), PackPanels(TensorOf(info[0], "weight")));
+}
+
 // decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
 //            threads) -> logits [B, V]
 // The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
 // the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
-// ln1W, ln1B, qkvWT [C, 3C], qkvB, projWT [C, C], projB, ln2W, ln2B, fcWT [C, 4C], fcB, outWT [4C, C],
-// outB: the linear weights pre-transposed and contiguous (x·Wᵀ as a plain addmm, no copy);
-// headT is the tied output head as [C, V]. keyMask [B, 1, 1, capacity] (bool, true = may attend)
-// or null.
+// ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear weights as
+// packPanels made them; head is the tied output head packed the same way (tok.size(0) outputs).
+// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null.
 Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& ids = TensorOf(info[0], "ids");
   auto& positions = TensorOf(info[1], "positions");
@@ -839,7 +929,7 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   const double eps = Number(info[10], "eps");
   auto& lnW = TensorOf(info[11], "lnW");
   auto& lnB = TensorOf(info[12], "lnB");
-  auto& headT = TensorOf(info[13], "headT");
+  auto& head = TensorOf(info[13], "head");
   const int64_t threads = Int(info[14], "threads");
 
   const size_t L = keys.size();
@@ -872,10 +962,13 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
                .expand({B, H, 1, S})
                .reshape({B * H, 1, S});
   }
+  TORCH_CHECK(tok.scalar_type() == at::kFloat && tok.device().is_cpu(), "decodeStep: float32 CPU weights only, got ",
+              tok.scalar_type(), " on ", tok.device());
   at::Tensor x = at::index_select(tok, 0, ids).add_(at::index_select(pos, 0, positions));  // [B, C]
+  const at::Tensor none;
   for (size_t l = 0; l < L; ++l) {
     const at::Tensor* p = &layers[12 * l];
-    auto qkv = at::addmm(p[3], at::layer_norm(x, {C}, p[0], p[1], eps), p[2]).view({B, 3, H, hd});
+    auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
     keys[l].select(2, t).copy_(qkv.select(1, 1));
     values[l].select(2, t).copy_(qkv.select(1, 2));
     auto q = qkv.select(1, 0).reshape({B * H, 1, hd});
@@ -885,11 +978,11 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     auto scores = bias.defined() ? at::baddbmm(bias, q, k.transpose(1, 2), 1.0, scale)
                                  : at::bmm(q, k.transpose(1, 2)).mul_(scale);
     auto y = at::bmm(at::softmax(scores, -1), v).view({B, C});
-    x = at::addmm(p[5], y, p[4]).add_(x);
-    auto h = at::addmm(p[9], at::layer_norm(x, {C}, p[6], p[7], eps), p[8]);
-    x = at::addmm(p[11], at::gelu(h), p[10]).add_(x);
+    x = PanelLinear(y, p[4], C, p[5]).add_(x);
+    auto h = PanelLinear(at::layer_norm(x, {C}, p[6], p[7], eps), p[8], p[9].numel(), p[9]);
+    x = PanelLinear(at::gelu(h), p[10], C, p[11]).add_(x);
   }
-  return Wrap(info.Env(), at::mm(at::layer_norm(x, {C}, lnW, lnB, eps), headT));
+  return Wrap(info.Env(), PanelLinear(at::layer_norm(x, {C}, lnW, lnB, eps), head, tok.size(0), none));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1189,6 +1282,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("bceWithLogits", BceWithLogits);
   EXPORT("attention", Attention);
   EXPORT("decodeStep", DecodeStep);
+  EXPORT("packPanels", PackPanelsOp);
   EXPORT("setRequiresGrad", SetRequiresGrad);
   EXPORT("backward", Backward);
   EXPORT("grad", Grad);

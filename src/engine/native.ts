@@ -189,9 +189,10 @@ export interface NativeEngine {
     eps: number,
     lnW: H,
     lnB: H,
-    headT: H,
+    head: H,
     threads: number,
   ): H;
+  packPanels(weight: H): H;
   setRequiresGrad(t: H, requiresGrad: boolean): H;
   backward(t: H, gradient: Opt<H>, retainGraph: boolean, createGraph: boolean): void;
   grad(t: H): H | null;

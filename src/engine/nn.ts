@@ -150,9 +150,19 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
 }
 
 /**
- * The weights of a pre-LN GPT decoder (GELU MLP, tied head) packed for `decodeStep`: per layer 12
- * tensors ln1W, ln1B, qkvWT [C, 3C], qkvB, projWT [C, C], projB, ln2W, ln2B, fcWT [C, 4C], fcB,
- * outWT [4C, C], outB, the linear weights transposed and contiguous; headT the output head [C, V].
+ * A linear weight [out, in] repacked for `decodeStep`: 32-output panels [ceil(out/32), in, 32],
+ * zero-padded, so the decode GEMMs (batch rows × weight) read each panel contiguously and never
+ * repack it. A copy: repack after a weight update.
+ */
+export function packPanels(weight: Tensor): Tensor {
+  return new Tensor(engine().packPanels(weight.handle));
+}
+
+/**
+ * The weights of a pre-LN GPT decoder (GELU MLP, tied head) for `decodeStep`: per layer 12
+ * tensors ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear
+ * weights as `packPanels` made them; `head` the tied output head (tok) packed the same way.
+ * float32 on the CPU.
  */
 export interface DecodeWeights {
   tok: Tensor;
@@ -160,7 +170,7 @@ export interface DecodeWeights {
   layers: readonly Tensor[];
   lnW: Tensor;
   lnB: Tensor;
-  headT: Tensor;
+  head: Tensor;
   nHeads: number;
   eps?: number;
 }
@@ -201,7 +211,7 @@ export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tens
       weights.eps ?? 1e-5,
       weights.lnW.handle,
       weights.lnB.handle,
-      weights.headT.handle,
+      weights.head.handle,
       input.threads ?? 0,
     ),
   );

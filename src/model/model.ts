@@ -58,10 +58,9 @@ export interface KVCache {
   /** [batch, 1, 1, capacity] bool, true where a key may be attended to; null when nothing is padded. */
   keyMask: Tensor | null;
   /**
-   * The weights packed for the fused decode step (nn.DecodeWeights: linear weights transposed and
-   * contiguous, so each projection is one plain addmm; the GEMM with K = 4d runs about 2× faster in
-   * that layout). A snapshot taken by createCache, so a cache must not outlive a weight update
-   * (generate() makes a fresh one per call).
+   * The weights packed for the fused decode step (nn.DecodeWeights: linear weights in 32-column
+   * panels, nn.packPanels). A snapshot taken by createCache, so a cache must not outlive a weight
+   * update (generate() makes a fresh one per call).
    */
   readonly packed: Tensor[];
 }
@@ -414,27 +413,27 @@ export class VisionLanguageModel {
     };
   }
 
-  /** Per layer the 12 tensors of nn.DecodeWeights.layers, then the head [C, V]; new tensors kept. */
+  /** Per layer the 12 tensors of nn.DecodeWeights.layers, then the packed head; new tensors kept. */
   private packDecodeWeights(): Tensor[] {
     return noGrad(() => {
-      const transposed = (w: Tensor) => scope(() => w.T.contiguous()).keep();
+      const panels = (w: Tensor) => nn.packPanels(w).keep();
       // Aliases share the parameters' storage (no copy), so disposing the cache leaves them intact.
       const alias = (w: Tensor) => w.detach().keep();
       const layers = this.blocks.flatMap((b) => [
         alias(b.ln1W),
         alias(b.ln1B),
-        transposed(b.qkvW),
+        panels(b.qkvW),
         alias(b.qkvB),
-        transposed(b.projW),
+        panels(b.projW),
         alias(b.projB),
         alias(b.ln2W),
         alias(b.ln2B),
-        transposed(b.fcW),
+        panels(b.fcW),
         alias(b.fcB),
-        transposed(b.outW),
+        panels(b.outW),
         alias(b.outB),
       ]);
-      return [...layers, transposed(this.tok)];
+      return [...layers, panels(this.tok)];
     });
   }
 
@@ -445,7 +444,7 @@ export class VisionLanguageModel {
       layers: cache.packed.slice(0, -1),
       lnW: this.lnW,
       lnB: this.lnB,
-      headT: cache.packed.at(-1)!,
+      head: cache.packed.at(-1)!,
       nHeads: this.config.nHeads,
     };
   }
@@ -584,7 +583,7 @@ export class VisionLanguageModel {
           });
           x = x.add(nn.linear(y.view([B, C]), p.projW, p.projB));
           const h = nn.linear(nn.layerNorm(x, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu();
-          x = x.add(nn.linear(h, cache.packed[12 * layer + 10]!.T, p.outB));
+          x = x.add(nn.linear(h, p.outW, p.outB));
         }
         cache.length = t + 1;
         return nn.linear(nn.layerNorm(x, [C], this.lnW, this.lnB), this.tok);
