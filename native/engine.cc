@@ -902,6 +902,58 @@ at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N,
   return (Mp == M && Np == N) ? out : out.narrow(0, 0, M).narrow(1, 0, N).contiguous();
 }
 
+// Decode attention for one query per row: for each (row b, head h), softmax(scale · q kᵀ + mask) v
+// over the cache columns [0, S). Written out rather than two bmm calls, which at one query row
+// become B·H tiny BLAS calls each (every one packing its operands).
+// q: [B, *, H, hd] rows qStride apart; caches [B, H, capacity, hd]; allowed [B, capacity] or null;
+// y [B, H·hd].
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeAttention(
+    const float* q, int64_t qStride, const float* keys, const float* values, const uint8_t* allowed, int64_t B,
+    int64_t H, int64_t hd, int64_t capacity, int64_t S, float scale, float* y) {
+  std::vector<float> p(static_cast<size_t>(S));
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t h = 0; h < H; ++h) {
+      const float* qh = q + b * qStride + h * hd;
+      const float* kh = keys + (b * H + h) * capacity * hd;
+      const float* vh = values + (b * H + h) * capacity * hd;
+      float top = -std::numeric_limits<float>::infinity();
+      for (int64_t s = 0; s < S; ++s) {
+        float score = -std::numeric_limits<float>::infinity();
+        if (allowed == nullptr || allowed[b * capacity + s]) {
+          const float* ks = kh + s * hd;
+          float dot = 0.f;
+          int64_t i = 0;
+          if (hd >= 16) {  // 16 lanes at a time, then the tail
+            Vec16 acc = {}, a, c;
+            for (; i + 16 <= hd; i += 16) {
+              std::memcpy(&a, qh + i, 64);
+              std::memcpy(&c, ks + i, 64);
+              acc += a * c;
+            }
+            for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
+          }
+          for (; i < hd; ++i) dot += qh[i] * ks[i];
+          score = dot * scale;
+        }
+        p[s] = score;
+        top = std::max(top, score);
+      }
+      float total = 0.f;
+      for (int64_t s = 0; s < S; ++s) {
+        p[s] = std::exp(p[s] - top);
+        total += p[s];
+      }
+      float* yh = y + b * H * hd + h * hd;
+      for (int64_t i = 0; i < hd; ++i) yh[i] = 0.f;
+      for (int64_t s = 0; s < S; ++s) {
+        const float w = p[s] / total;
+        const float* vs = vh + s * hd;
+        for (int64_t i = 0; i < hd; ++i) yh[i] += w * vs[i];
+      }
+    }
+  }
+}
+
 // packPanels(weight [N, K]) -> [ceil(N/32), K, 32]: a linear weight in decodeStep's layout
 Napi::Value PackPanelsOp(const Napi::CallbackInfo& info) {
   at::NoGradGuard noGrad;
@@ -951,16 +1003,18 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     }
   }
   const int64_t S = t + 1;
+  for (size_t l = 0; l < L; ++l)
+    TORCH_CHECK(keys[l].scalar_type() == at::kFloat && values[l].scalar_type() == at::kFloat,
+                "decodeStep: caches must be float32");
 
   at::NoGradGuard noGrad;
   IntraOpThreads intraOp(threads);
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  at::Tensor bias;  // [B·H, 1, S] additive: −inf at the keys a row must not see
+  at::Tensor allowed;  // [B, capacity] uint8, 1 where a key may be attended to
   if (mask) {
-    bias = at::zeros({B, 1, 1, S}, tok.options())
-               .masked_fill_(mask->narrow(3, 0, S).logical_not(), -std::numeric_limits<double>::infinity())
-               .expand({B, H, 1, S})
-               .reshape({B * H, 1, S});
+    TORCH_CHECK(mask->dim() == 4 && mask->size(0) == B && mask->size(3) == keys[0].size(2),
+                "decodeStep: keyMask has shape ", mask->sizes(), ", expected [", B, ", 1, 1, ", keys[0].size(2), "]");
+    allowed = mask->reshape({B, mask->size(3)}).to(at::kByte).contiguous();
   }
   TORCH_CHECK(tok.scalar_type() == at::kFloat && tok.device().is_cpu(), "decodeStep: float32 CPU weights only, got ",
               tok.scalar_type(), " on ", tok.device());
@@ -971,13 +1025,10 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
     keys[l].select(2, t).copy_(qkv.select(1, 1));
     values[l].select(2, t).copy_(qkv.select(1, 2));
-    auto q = qkv.select(1, 0).reshape({B * H, 1, hd});
-    // [B, H, S, hd] with the batch and head dimensions merged: a strided view, no copy.
-    auto k = keys[l].narrow(2, 0, S).view({B * H, S, hd});
-    auto v = values[l].narrow(2, 0, S).view({B * H, S, hd});
-    auto scores = bias.defined() ? at::baddbmm(bias, q, k.transpose(1, 2), 1.0, scale)
-                                 : at::bmm(q, k.transpose(1, 2)).mul_(scale);
-    auto y = at::bmm(at::softmax(scores, -1), v).view({B, C});
+    auto y = at::empty({B, C}, x.options());
+    DecodeAttention(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(), values[l].data_ptr<float>(),
+                    allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,
+                    static_cast<float>(scale), y.data_ptr<float>());
     x = PanelLinear(y, p[4], C, p[5]).add_(x);
     auto h = PanelLinear(at::layer_norm(x, {C}, p[6], p[7], eps), p[8], p[9].numel(), p[9]);
     x = PanelLinear(at::gelu(h), p[10], C, p[11]).add_(x);
