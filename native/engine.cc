@@ -902,54 +902,63 @@ at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N,
   return (Mp == M && Np == N) ? out : out.narrow(0, 0, M).narrow(1, 0, N).contiguous();
 }
 
-// Decode attention for one query per row: for each (row b, head h), softmax(scale · q kᵀ + mask) v
-// over the cache columns [0, S). Written out rather than two bmm calls, which at one query row
-// become B·H tiny BLAS calls each (every one packing its operands).
-// q: [B, *, H, hd] rows qStride apart; caches [B, H, capacity, hd]; allowed [B, capacity] or null;
-// y [B, H·hd].
-__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeAttention(
-    const float* q, int64_t qStride, const float* keys, const float* values, const uint8_t* allowed, int64_t B,
-    int64_t H, int64_t hd, int64_t capacity, int64_t S, float scale, float* y) {
-  std::vector<float> p(static_cast<size_t>(S));
+// Decode attention for one query per row, in three passes per layer: scores = scale · q kᵀ over the
+// cache columns [0, S) (−inf where masked), libtorch's vectorised softmax, then y = p v. Written
+// out rather than two bmm calls, which at one query row become B·H tiny BLAS calls each (every
+// one packing its operands). q: [B, *, H, hd] rows qStride apart; caches [B, H, capacity, hd];
+// allowed [B, capacity] or null; scores [B·H, S]; y [B, H·hd].
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeScores(
+    const float* q, int64_t qStride, const float* keys, const uint8_t* allowed, int64_t B, int64_t H, int64_t hd,
+    int64_t capacity, int64_t S, float scale, float* scores) {
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < H; ++h) {
       const float* qh = q + b * qStride + h * hd;
       const float* kh = keys + (b * H + h) * capacity * hd;
-      const float* vh = values + (b * H + h) * capacity * hd;
-      float top = -std::numeric_limits<float>::infinity();
+      float* out = scores + (b * H + h) * S;
       for (int64_t s = 0; s < S; ++s) {
-        float score = -std::numeric_limits<float>::infinity();
-        if (allowed == nullptr || allowed[b * capacity + s]) {
-          const float* ks = kh + s * hd;
-          float dot = 0.f;
-          int64_t i = 0;
-          if (hd >= 16) {  // 16 lanes at a time, then the tail
-            Vec16 acc = {}, a, c;
-            for (; i + 16 <= hd; i += 16) {
-              std::memcpy(&a, qh + i, 64);
-              std::memcpy(&c, ks + i, 64);
-              acc += a * c;
-            }
-            for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
-          }
-          for (; i < hd; ++i) dot += qh[i] * ks[i];
-          score = dot * scale;
+        if (allowed != nullptr && !allowed[b * capacity + s]) {
+          out[s] = -std::numeric_limits<float>::infinity();
+          continue;
         }
-        p[s] = score;
-        top = std::max(top, score);
+        const float* ks = kh + s * hd;
+        float dot = 0.f;
+        int64_t i = 0;
+        if (hd >= 16) {  // 16 lanes at a time, then the tail
+          Vec16 acc = {}, a, c;
+          for (; i + 16 <= hd; i += 16) {
+            std::memcpy(&a, qh + i, 64);
+            std::memcpy(&c, ks + i, 64);
+            acc += a * c;
+          }
+          for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
+        }
+        for (; i < hd; ++i) dot += qh[i] * ks[i];
+        out[s] = dot * scale;
       }
-      float total = 0.f;
+    }
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeMix(
+    const float* probs, const float* values, int64_t B, int64_t H, int64_t hd, int64_t capacity, int64_t S,
+    float* y) {
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    const float* p = probs + bh * S;
+    const float* vh = values + bh * capacity * hd;
+    float* yh = y + bh * hd;  // [B, H, hd] = [B, H·hd]
+    int64_t i = 0;
+    for (; i + 16 <= hd; i += 16) {  // one 16-lane slice of the head at a time, summed over s
+      Vec16 acc = {}, v;
       for (int64_t s = 0; s < S; ++s) {
-        p[s] = std::exp(p[s] - top);
-        total += p[s];
+        std::memcpy(&v, vh + s * hd + i, 64);
+        acc += v * p[s];
       }
-      float* yh = y + b * H * hd + h * hd;
-      for (int64_t i = 0; i < hd; ++i) yh[i] = 0.f;
-      for (int64_t s = 0; s < S; ++s) {
-        const float w = p[s] / total;
-        const float* vs = vh + s * hd;
-        for (int64_t i = 0; i < hd; ++i) yh[i] += w * vs[i];
-      }
+      std::memcpy(yh + i, &acc, 64);
+    }
+    for (; i < hd; ++i) {
+      float acc = 0.f;
+      for (int64_t s = 0; s < S; ++s) acc += p[s] * vh[s * hd + i];
+      yh[i] = acc;
     }
   }
 }
@@ -957,6 +966,7 @@ __attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeAtte
 // packPanels(weight [N, K]) -> [ceil(N/32), K, 32]: a linear weight in decodeStep's layout
 Napi::Value PackPanelsOp(const Napi::CallbackInfo& info) {
   at::NoGradGuard noGrad;
+  IntraOpThreads oneThread(1);  // a few MiB copied once: not worth waking (and then spinning) workers
   return Wrap(info.Env(), PackPanels(TensorOf(info[0], "weight")));
 }
 
@@ -1025,10 +1035,14 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
     keys[l].select(2, t).copy_(qkv.select(1, 1));
     values[l].select(2, t).copy_(qkv.select(1, 2));
+    auto scores = at::empty({B * H, S}, x.options());
+    DecodeScores(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(),
+                 allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,
+                 static_cast<float>(scale), scores.data_ptr<float>());
+    auto probs = at::softmax(scores, -1);
     auto y = at::empty({B, C}, x.options());
-    DecodeAttention(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(), values[l].data_ptr<float>(),
-                    allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,
-                    static_cast<float>(scale), y.data_ptr<float>());
+    DecodeMix(probs.data_ptr<float>(), values[l].data_ptr<float>(), B, H, hd, keys[l].size(2), S,
+              y.data_ptr<float>());
     x = PanelLinear(y, p[4], C, p[5]).add_(x);
     auto h = PanelLinear(at::layer_norm(x, {C}, p[6], p[7], eps), p[8], p[9].numel(), p[9]);
     x = PanelLinear(at::gelu(h), p[10], C, p[11]).add_(x);
