@@ -14,6 +14,8 @@
 #include <napi.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -769,6 +771,297 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fused KV-cache decode step (sampling): one call per generated token instead of ~80
+// ---------------------------------------------------------------------------------------------
+
+// Runs a block of work at `threads` intra-op threads (0 = as set) and restores the setting after.
+// At decode shapes ([16, 256] × [256, 1024]) a second thread costs more in wake-ups than it saves,
+// and idle workers spin-wait on CPU the caller needs when cores are shared. The OpenMP and OpenBLAS
+// counts are set directly: at::set_num_threads would also rebuild libtorch's pthreadpool (new
+// threads) on every change. Either library may be absent (another BLAS, libtorch's native
+// backend): its setting is then left alone.
+template <typename F>
+F LoadedSymbol(std::initializer_list<const char*> libraries, const char* name) {
+  for (const char* library : libraries) {
+    if (void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD)) {
+      void* symbol = dlsym(handle, name);
+      dlclose(handle);
+      if (symbol != nullptr) return reinterpret_cast<F>(symbol);
+    }
+  }
+  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
+
+struct ThreadControls {
+  using Set = void (*)(int);
+  using Get = int (*)();
+  Set ompSet = LoadedSymbol<Set>({"libgomp.so.1", "libomp.so", "libiomp5.so"}, "omp_set_num_threads");
+  Get ompGet = LoadedSymbol<Get>({"libgomp.so.1", "libomp.so", "libiomp5.so"}, "omp_get_max_threads");
+  Set blasSet = LoadedSymbol<Set>({"libopenblas.so.0", "libblas.so.3"}, "openblas_set_num_threads");
+  Get blasGet = LoadedSymbol<Get>({"libopenblas.so.0", "libblas.so.3"}, "openblas_get_num_threads");
+};
+
+const ThreadControls& Controls() {
+  static const ThreadControls controls;
+  return controls;
+}
+
+struct IntraOpThreads {
+  int omp = 0, blas = 0;  // the counts to restore; 0 = unchanged
+  explicit IntraOpThreads(int64_t threads) {
+    if (threads <= 0) return;
+    const auto& c = Controls();
+    const int n = static_cast<int>(threads);
+    if (c.ompSet && c.ompGet && c.ompGet() != n) {
+      omp = c.ompGet();
+      c.ompSet(n);
+    }
+    if (c.blasSet && c.blasGet && c.blasGet() != n) {
+      blas = c.blasGet();
+      c.blasSet(n);
+    }
+  }
+  ~IntraOpThreads() {
+    const auto& c = Controls();
+    if (omp > 0) c.ompSet(omp);
+    if (blas > 0) c.blasSet(blas);
+  }
+};
+
+// Small-batch linear layers for decoding: out = x · Wᵀ + b with M (the batch) small and W packed
+// once into 32-column panels [ceil(N/32), K, 32] (zero-padded), so each panel is read contiguously
+// and nothing is repacked per call (a BLAS call copies W into its own panel layout every time; at
+// M = 16 that copy costs about as much as the multiply). An 8-row × 32-column register tile; GCC's
+// target_clones picks the AVX-512, AVX2 or generic build when the addon loads.
+typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+constexpr int64_t kPanel = 32;
+constexpr int64_t kTileRows = 8;
+
+#define R1_TILE_ACC(r) Vec16 a##r##0 = b0, a##r##1 = b1;
+#define R1_TILE_FMA(r)                \
+  {                                   \
+    const float s = x[(r) * ldx + k]; \
+    a##r##0 += w0 * s;                \
+    a##r##1 += w1 * s;                \
+  }
+#define R1_TILE_STORE(r)                             \
+  std::memcpy(out + (r) * ldo, &a##r##0, 64);        \
+  std::memcpy(out + (r) * ldo + 16, &a##r##1, 64);
+
+// out[r, 0:32] = bias[0:32] + Σ_k x[r, k] · panel[k, 0:32] for the 8 rows r; x rows ldx apart.
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void PanelTile(
+    const float* x, int64_t ldx, int64_t K, const float* panel, const float* bias, float* out, int64_t ldo) {
+  Vec16 b0, b1;
+  std::memcpy(&b0, bias, 64);
+  std::memcpy(&b1, bias + 16, 64);
+  R1_TILE_ACC(0) R1_TILE_ACC(1) R1_TILE_ACC(2) R1_TILE_ACC(3)
+  R1_TILE_ACC(4) R1_TILE_ACC(5) R1_TILE_ACC(6) R1_TILE_ACC(7)
+  for (int64_t k = 0; k < K; ++k) {
+    Vec16 w0, w1;
+    std::memcpy(&w0, panel + k * kPanel, 64);
+    std::memcpy(&w1, panel + k * kPanel + 16, 64);
+    R1_TILE_FMA(0) R1_TILE_FMA(1) R1_TILE_FMA(2) R1_TILE_FMA(3)
+    R1_TILE_FMA(4) R1_TILE_FMA(5) R1_TILE_FMA(6) R1_TILE_FMA(7)
+  }
+  R1_TILE_STORE(0) R1_TILE_STORE(1) R1_TILE_STORE(2) R1_TILE_STORE(3)
+  R1_TILE_STORE(4) R1_TILE_STORE(5) R1_TILE_STORE(6) R1_TILE_STORE(7)
+}
+#undef R1_TILE_ACC
+#undef R1_TILE_FMA
+#undef R1_TILE_STORE
+
+// weight [N, K] → panels [ceil(N/32), K, 32], column c of panel j = row 32·j + c of the weight.
+at::Tensor PackPanels(const at::Tensor& weight) {
+  TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == at::kFloat && weight.device().is_cpu(),
+              "packPanels: expected a 2-d float32 CPU weight [out, in], got ", weight.sizes(), " ",
+              weight.scalar_type(), " on ", weight.device());
+  const int64_t N = weight.size(0), K = weight.size(1), panels = (N + kPanel - 1) / kPanel;
+  auto padded = at::zeros({panels * kPanel, K}, weight.options());
+  padded.narrow(0, 0, N).copy_(weight.detach());
+  return padded.view({panels, kPanel, K}).transpose(1, 2).contiguous();
+}
+
+// x [M, K] · Wᵀ + bias with W as PackPanels made it (N outputs); bias [N] or undefined.
+at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N, const at::Tensor& bias) {
+  const int64_t M = x.size(0), K = x.size(1), panels = packed.size(0);
+  TORCH_CHECK(x.dim() == 2 && x.scalar_type() == at::kFloat && packed.dim() == 3 && packed.size(1) == K &&
+                  packed.size(2) == kPanel && panels * kPanel >= N && packed.is_contiguous(),
+              "decodeStep: input ", x.sizes(), " does not fit packed weight ", packed.sizes(), " with ", N,
+              " outputs");
+  TORCH_CHECK(!bias.defined() || (bias.numel() == N && bias.is_contiguous()), "decodeStep: bias of ",
+              bias.numel(), " values for ", N, " outputs");
+  auto xc = x.contiguous();
+  const int64_t Mp = (M + kTileRows - 1) / kTileRows * kTileRows, Np = panels * kPanel;
+  // Whole tiles only: rows are padded to a multiple of 8, columns to the panels' width.
+  at::Tensor xs = xc;
+  if (Mp != M) {
+    xs = at::zeros({Mp, K}, x.options());
+    xs.narrow(0, 0, M).copy_(xc);
+  }
+  auto out = at::empty({Mp, Np}, x.options());
+  auto b = at::zeros({Np}, x.options());
+  if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  const float* xp = xs.data_ptr<float>();
+  const float* wp = packed.data_ptr<float>();
+  const float* bp = b.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j)
+      for (int64_t m = 0; m < Mp; m += kTileRows)
+        PanelTile(xp + m * K, K, K, wp + j * K * kPanel, bp + j * kPanel, op + m * Np + j * kPanel, Np);
+  });
+  return (Mp == M && Np == N) ? out : out.narrow(0, 0, M).narrow(1, 0, N).contiguous();
+}
+
+// Decode attention for one query per row, in three passes per layer: scores = scale · q kᵀ over the
+// cache columns [0, S) (−inf where masked), libtorch's vectorised softmax, then y = p v. Written
+// out rather than two bmm calls, which at one query row become B·H tiny BLAS calls each (every
+// one packing its operands). q: [B, *, H, hd] rows qStride apart; caches [B, H, capacity, hd];
+// allowed [B, capacity] or null; scores [B·H, S]; y [B, H·hd].
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeScores(
+    const float* q, int64_t qStride, const float* keys, const uint8_t* allowed, int64_t B, int64_t H, int64_t hd,
+    int64_t capacity, int64_t S, float scale, float* scores) {
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t h = 0; h < H; ++h) {
+      const float* qh = q + b * qStride + h * hd;
+      const float* kh = keys + (b * H + h) * capacity * hd;
+      float* out = scores + (b * H + h) * S;
+      for (int64_t s = 0; s < S; ++s) {
+        if (allowed != nullptr && !allowed[b * capacity + s]) {
+          out[s] = -std::numeric_limits<float>::infinity();
+          continue;
+        }
+        const float* ks = kh + s * hd;
+        float dot = 0.f;
+        int64_t i = 0;
+        if (hd >= 16) {  // 16 lanes at a time, then the tail
+          Vec16 acc = {}, a, c;
+          for (; i + 16 <= hd; i += 16) {
+            std::memcpy(&a, qh + i, 64);
+            std::memcpy(&c, ks + i, 64);
+            acc += a * c;
+          }
+          for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
+        }
+        for (; i < hd; ++i) dot += qh[i] * ks[i];
+        out[s] = dot * scale;
+      }
+    }
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeMix(
+    const float* probs, const float* values, int64_t B, int64_t H, int64_t hd, int64_t capacity, int64_t S,
+    float* y) {
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    const float* p = probs + bh * S;
+    const float* vh = values + bh * capacity * hd;
+    float* yh = y + bh * hd;  // [B, H, hd] = [B, H·hd]
+    int64_t i = 0;
+    for (; i + 16 <= hd; i += 16) {  // one 16-lane slice of the head at a time, summed over s
+      Vec16 acc = {}, v;
+      for (int64_t s = 0; s < S; ++s) {
+        std::memcpy(&v, vh + s * hd + i, 64);
+        acc += v * p[s];
+      }
+      std::memcpy(yh + i, &acc, 64);
+    }
+    for (; i < hd; ++i) {
+      float acc = 0.f;
+      for (int64_t s = 0; s < S; ++s) acc += p[s] * vh[s * hd + i];
+      yh[i] = acc;
+    }
+  }
+}
+
+// packPanels(weight [N, K]) -> [ceil(N/32), K, 32]: a linear weight in decodeStep's layout
+Napi::Value PackPanelsOp(const Napi::CallbackInfo& info) {
+  at::NoGradGuard noGrad;
+  IntraOpThreads oneThread(1);  // a few MiB copied once: not worth waking (and then spinning) workers
+  return Wrap(info.Env(), PackPanels(TensorOf(info[0], "weight")));
+}
+
+// decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
+//            threads) -> logits [B, V]
+// The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
+// the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
+// ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear weights as
+// packPanels made them; head is the tied output head packed the same way (tok.size(0) outputs).
+// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null.
+Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
+  auto& ids = TensorOf(info[0], "ids");
+  auto& positions = TensorOf(info[1], "positions");
+  auto& tok = TensorOf(info[2], "tok");
+  auto& pos = TensorOf(info[3], "pos");
+  auto layers = TensorList(info[4], "layers");
+  auto keys = TensorList(info[5], "keys");
+  auto values = TensorList(info[6], "values");
+  const int64_t t = Int(info[7], "t");
+  auto mask = OptionalTensor(info[8], "keyMask");
+  const int64_t H = Int(info[9], "nHeads");
+  const double eps = Number(info[10], "eps");
+  auto& lnW = TensorOf(info[11], "lnW");
+  auto& lnB = TensorOf(info[12], "lnB");
+  auto& head = TensorOf(info[13], "head");
+  const int64_t threads = Int(info[14], "threads");
+
+  const size_t L = keys.size();
+  TORCH_CHECK(L > 0 && values.size() == L && layers.size() == 12 * L, "decodeStep: ", L, " key caches, ",
+              values.size(), " value caches and ", layers.size(), " layer tensors (12 per layer expected)");
+  TORCH_CHECK(ids.dim() == 1 && positions.dim() == 1 && ids.size(0) == positions.size(0),
+              "decodeStep: ids and positions must be 1-d of the batch size");
+  const int64_t B = ids.size(0), C = tok.size(1);
+  TORCH_CHECK(H > 0 && C % H == 0, "decodeStep: width ", C, " is not divisible by ", H, " heads");
+  const int64_t hd = C / H;
+  for (size_t l = 0; l < L; ++l) {
+    for (const auto& cache : {keys[l], values[l]}) {
+      TORCH_CHECK(cache.dim() == 4 && cache.size(0) == B && cache.size(1) == H && cache.size(3) == hd,
+                  "decodeStep: layer ", l, " cache has shape ", cache.sizes(), ", expected [", B, ", ", H,
+                  ", capacity, ", hd, "]");
+      TORCH_CHECK(cache.is_contiguous(), "decodeStep: layer ", l, " cache must be contiguous");
+      TORCH_CHECK(t >= 0 && t < cache.size(2), "decodeStep: column ", t, " is outside the cache capacity ",
+                  cache.size(2));
+    }
+  }
+  const int64_t S = t + 1;
+  for (size_t l = 0; l < L; ++l)
+    TORCH_CHECK(keys[l].scalar_type() == at::kFloat && values[l].scalar_type() == at::kFloat,
+                "decodeStep: caches must be float32");
+
+  at::NoGradGuard noGrad;
+  IntraOpThreads intraOp(threads);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  at::Tensor allowed;  // [B, capacity] uint8, 1 where a key may be attended to
+  if (mask) {
+    TORCH_CHECK(mask->dim() == 4 && mask->size(0) == B && mask->size(3) == keys[0].size(2),
+                "decodeStep: keyMask has shape ", mask->sizes(), ", expected [", B, ", 1, 1, ", keys[0].size(2), "]");
+    allowed = mask->reshape({B, mask->size(3)}).to(at::kByte).contiguous();
+  }
+  TORCH_CHECK(tok.scalar_type() == at::kFloat && tok.device().is_cpu(), "decodeStep: float32 CPU weights only, got ",
+              tok.scalar_type(), " on ", tok.device());
+  at::Tensor x = at::index_select(tok, 0, ids).add_(at::index_select(pos, 0, positions));  // [B, C]
+  const at::Tensor none;
+  for (size_t l = 0; l < L; ++l) {
+    const at::Tensor* p = &layers[12 * l];
+    auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
+    keys[l].select(2, t).copy_(qkv.select(1, 1));
+    values[l].select(2, t).copy_(qkv.select(1, 2));
+    auto scores = at::empty({B * H, S}, x.options());
+    DecodeScores(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(),
+                 allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,
+                 static_cast<float>(scale), scores.data_ptr<float>());
+    auto probs = at::softmax(scores, -1);
+    auto y = at::empty({B, C}, x.options());
+    DecodeMix(probs.data_ptr<float>(), values[l].data_ptr<float>(), B, H, hd, keys[l].size(2), S,
+              y.data_ptr<float>());
+    x = PanelLinear(y, p[4], C, p[5]).add_(x);
+    auto h = PanelLinear(at::layer_norm(x, {C}, p[6], p[7], eps), p[8], p[9].numel(), p[9]);
+    x = PanelLinear(at::gelu(h), p[10], C, p[11]).add_(x);
+  }
+  return Wrap(info.Env(), PanelLinear(at::layer_norm(x, {C}, lnW, lnB, eps), head, tok.size(0), none));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Autograd
 // ---------------------------------------------------------------------------------------------
 
@@ -1064,6 +1357,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("mseLoss", MseLoss);
   EXPORT("bceWithLogits", BceWithLogits);
   EXPORT("attention", Attention);
+  EXPORT("decodeStep", DecodeStep);
+  EXPORT("packPanels", PackPanelsOp);
   EXPORT("setRequiresGrad", SetRequiresGrad);
   EXPORT("backward", Backward);
   EXPORT("grad", Grad);

@@ -159,10 +159,17 @@ def serve():
                     model = Model(load_safetensors(cmd['weights']), cmd['config'])
                     out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': loaded_blas()}
                 elif op == 'generate':
-                    start = time.perf_counter()
-                    tokens, logps = model.generate(
-                        cmd['prompts'], cmd['maxNew'], cmd.get('greedy', False), generator, cmd.get('variant', 'prealloc'))
-                    seconds = time.perf_counter() - start
+                    # 'threads' runs this one generation at another intra-op thread count.
+                    threads = torch.get_num_threads()
+                    torch.set_num_threads(cmd.get('threads', threads))
+                    try:
+                        start = time.perf_counter()
+                        tokens, logps = model.generate(
+                            cmd['prompts'], cmd['maxNew'], cmd.get('greedy', False), generator,
+                            cmd.get('variant', 'prealloc'))
+                        seconds = time.perf_counter() - start
+                    finally:
+                        torch.set_num_threads(threads)
                     out = {'seconds': seconds, 'firstRow': tokens[0].tolist(), 'firstLogProbs': logps[0].tolist()}
                 elif op == 'prefill':
                     ids = torch.tensor(cmd['prompts'], dtype=torch.long)

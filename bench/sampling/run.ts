@@ -3,7 +3,8 @@
 // alternate run by run (PyTorch is a child process answering JSON commands, reference.py) so that
 // load from other processes hits both alike.
 //   node --import tsx bench/sampling/run.ts [--threads 2] [--reps 5] [--batch 16] [--new 128]
-//        [--prompt 32] [--prefill 128] [--python /usr/bin/python3] [--profile]
+//        [--prompt 32] [--prefill 128] [--python /usr/bin/python3] [--decode-threads 1]
+// --decode-threads: intra-op threads of our fused decode step (model.decodeThreads; 0 = --threads).
 // Model: the reference LM preset (d 256, 4 layers, 4 heads, GELU MLP 4×, tied head) with the byte
 // tokenizer's vocabulary (7 special tokens + 256 bytes = 263), positions for 256 tokens.
 // Prints tokens/s (sampling, prefill included, as a trainer sees it), prefill tokens/s, peak RSS and
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     prompt: { type: 'string', default: '32' },
     prefill: { type: 'string', default: '128' },
     python: { type: 'string', default: process.env['PYTHON'] ?? '/usr/bin/python3' },
+    'decode-threads': { type: 'string', default: '1' },
   },
 });
 const threads = Number(args.threads);
@@ -48,6 +50,7 @@ setNumThreads(threads);
 const tokenizer = Tokenizer.train([], { vocabSize: 263 });
 const config = { ...presetConfig('reference-lm', tokenizer.vocabSize), maxSeqLen: 256 };
 const model = new VisionLanguageModel(config, { seed: 0 });
+model.decodeThreads = Number(args['decode-threads']);
 const dataRng = new Rng(123);
 const rows = (length: number) =>
   Array.from({ length: batch }, () => Array.from({ length }, () => 7 + dataRng.int(256)));
@@ -140,25 +143,33 @@ async function main(): Promise<void> {
     ours: [] as number[],
     torch: [] as number[],
     torchCat: [] as number[],
+    torch1: [] as number[],
     oursPrefill: [] as number[],
     torchPrefill: [] as number[],
   };
-  const torchGenerate = async (variant: string) =>
-    (batch * maxNew) / (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew, variant })).seconds;
+  const torchGenerate = async (variant: string, torchThreads = threads) =>
+    (batch * maxNew) /
+    (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew, variant, threads: torchThreads }))
+      .seconds;
+  // Our decode step runs at one intra-op thread (model.decodeThreads); with more threads asked for,
+  // PyTorch also runs once more at one thread, so the table shows what that choice is worth.
+  const oneThreadToo = threads > 1 && model.decodeThreads === 1;
   ourGenerate();
   for (const variant of VARIANTS) await torchGenerate(variant);
+  if (oneThreadToo) await torchGenerate('prealloc', 1);
   ourPrefill();
   await ask({ op: 'prefill', prompts: prefillRows });
   for (let r = 0; r < reps; r++) {
     samples.ours.push((batch * maxNew) / ourGenerate().seconds);
     samples.torch.push(await torchGenerate('prealloc'));
     samples.torchCat.push(await torchGenerate('cat'));
+    if (oneThreadToo) samples.torch1.push(await torchGenerate('prealloc', 1));
     samples.oursPrefill.push((batch * prefillLen) / ourPrefill());
     const prefill = await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows });
     samples.torchPrefill.push((batch * prefillLen) / prefill.seconds);
     const last = (xs: number[]) => xs.at(-1)!.toFixed(0);
     console.log(
-      `rep ${r + 1}/${reps}: sampling ${last(samples.ours)} vs ${last(samples.torch)} (same algorithm) / ${last(samples.torchCat)} (torch.cat) tokens/s; prefill ${last(samples.oursPrefill)} vs ${last(samples.torchPrefill)} tokens/s`,
+      `rep ${r + 1}/${reps}: sampling ${last(samples.ours)} vs ${last(samples.torch)} (same algorithm) / ${last(samples.torchCat)} (torch.cat)${oneThreadToo ? ` / ${last(samples.torch1)} (1 thread)` : ''} tokens/s; prefill ${last(samples.oursPrefill)} vs ${last(samples.torchPrefill)} tokens/s`,
     );
   }
   const torchRss = (await ask<{ maxRssKb: number }>({ op: 'rss' })).maxRssKb / 1024;
@@ -166,22 +177,39 @@ async function main(): Promise<void> {
   child.stdin.end();
 
   const best = (xs: number[]) => Math.max(...xs);
-  const table: [string, number, number, number | null][] = [
-    ['sampling tokens/s (median)', median(samples.ours), median(samples.torch), median(samples.torchCat)],
-    ['sampling tokens/s (best)', best(samples.ours), best(samples.torch), best(samples.torchCat)],
-    ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill), null],
-    ['peak RSS MiB (whole process)', ourRss, torchRss, null],
+  const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${best(xs).toFixed(0)}`;
+  const ratios = samples.ours.map((x, i) => x / samples.torch[i]!);
+  const table: [string, number, number, number | null, number | null][] = [
+    [
+      'sampling tokens/s (median)',
+      median(samples.ours),
+      median(samples.torch),
+      median(samples.torchCat),
+      oneThreadToo ? median(samples.torch1) : null,
+    ],
+    [
+      'sampling tokens/s (best)',
+      best(samples.ours),
+      best(samples.torch),
+      best(samples.torchCat),
+      oneThreadToo ? best(samples.torch1) : null,
+    ],
+    ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill), null, null],
+    ['peak RSS MiB (whole process)', ourRss, torchRss, null, null],
   ];
   console.log(
     `\nbatch ${batch}, prompt ${promptLen}, ${maxNew} new tokens, threads ${threads}, ${reps} reps; prefill: batch ${batch} × ${prefillLen}`,
   );
+  const cell = (a: number, c: number | null) =>
+    c === null ? ' | ' : `${c.toFixed(0)} | ${(a / c).toFixed(2)}×`;
   console.log(
-    '| measure | r1-reward | PyTorch eager, same algorithm | ratio | PyTorch eager, torch.cat cache | ratio |\n|---|---:|---:|---:|---:|---:|',
+    `| measure | r1-reward | PyTorch eager, same algorithm | ratio | PyTorch eager, torch.cat cache | ratio | PyTorch eager, same algorithm, 1 thread | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|`,
   );
-  for (const [name, a, b, c] of table)
-    console.log(
-      `| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)}× | ${c === null ? '' : c.toFixed(0)} | ${c === null ? '' : `${(a / c).toFixed(2)}×`} |`,
-    );
+  for (const [name, a, b, c, d] of table)
+    console.log(`| ${name} | ${a.toFixed(0)} | ${cell(a, b)} | ${cell(a, c)} | ${cell(a, d)} |`);
+  console.log(
+    `sampling: our tokens/s ${spread(samples.ours)}, PyTorch ${spread(samples.torch)}; per-rep ratio median ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×)`,
+  );
 
   const info = engineInfo();
   const record = {
@@ -195,6 +223,8 @@ async function main(): Promise<void> {
     ),
     blas: { ours: info.blas, torch: torchInfo.blas },
     greedyAgreement: agreement,
+    decodeThreads: model.decodeThreads,
+    perRepSamplingRatio: ratios,
     samples,
     table,
   };

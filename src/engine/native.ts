@@ -176,6 +176,24 @@ export interface NativeEngine {
   mseLoss(x: H, target: H, reduction: string): H;
   bceWithLogits(x: H, target: H, reduction: string): H;
   attention(q: H, k: H, v: H, causal: boolean, mask: Opt<H>, dropoutP: number, train: boolean): H;
+  decodeStep(
+    ids: H,
+    positions: H,
+    tok: H,
+    pos: H,
+    layers: readonly H[],
+    keys: readonly H[],
+    values: readonly H[],
+    column: number,
+    keyMask: Opt<H>,
+    nHeads: number,
+    eps: number,
+    lnW: H,
+    lnB: H,
+    head: H,
+    threads: number,
+  ): H;
+  packPanels(weight: H): H;
   setRequiresGrad(t: H, requiresGrad: boolean): H;
   backward(t: H, gradient: Opt<H>, retainGraph: boolean, createGraph: boolean): void;
   grad(t: H): H | null;

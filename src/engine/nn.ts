@@ -163,3 +163,71 @@ export function scaledDotProductAttention(
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   return new Tensor(engine().oneHot(indices.handle, numClasses));
 }
+
+/**
+ * A linear weight [out, in] repacked for `decodeStep`: 32-output panels [ceil(out/32), in, 32],
+ * zero-padded, so the decode GEMMs (batch rows × weight) read each panel contiguously and never
+ * repack it. A copy: repack after a weight update.
+ */
+export function packPanels(weight: Tensor): Tensor {
+  return new Tensor(engine().packPanels(weight.handle));
+}
+
+/**
+ * The weights of a pre-LN GPT decoder (GELU MLP, tied head) for `decodeStep`: per layer 12
+ * tensors ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear
+ * weights as `packPanels` made them; `head` the tied output head (tok) packed the same way.
+ * float32 on the CPU.
+ */
+export interface DecodeWeights {
+  tok: Tensor;
+  pos: Tensor;
+  layers: readonly Tensor[];
+  lnW: Tensor;
+  lnB: Tensor;
+  head: Tensor;
+  nHeads: number;
+  eps?: number;
+}
+
+export interface DecodeStepInput {
+  /** Token id per row [B] (int64). */
+  ids: Tensor;
+  /** Position per row [B] (int64), into weights.pos. */
+  positions: Tensor;
+  /** Per layer [B, H, capacity, headDim], contiguous; column `column` is written in place. */
+  keys: readonly Tensor[];
+  values: readonly Tensor[];
+  column: number;
+  /** [B, 1, 1, capacity] bool, true where a key may be attended to. */
+  keyMask?: Tensor | null;
+  /** Intra-op threads for this call (0 = the engine's setting), restored afterwards. */
+  threads?: number;
+}
+
+/**
+ * One KV-cache decode step of the whole decoder in one native call: embeddings → layers
+ * (LN → fused QKV → attention over columns [0, column] → out proj → LN → GELU MLP) → LN → head.
+ * Returns the next-token logits [B, V]. No autograd.
+ */
+export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tensor {
+  return new Tensor(
+    engine().decodeStep(
+      input.ids.handle,
+      input.positions.handle,
+      weights.tok.handle,
+      weights.pos.handle,
+      weights.layers.map((t) => t.handle),
+      input.keys.map((t) => t.handle),
+      input.values.map((t) => t.handle),
+      input.column,
+      input.keyMask?.handle,
+      weights.nHeads,
+      weights.eps ?? 1e-5,
+      weights.lnW.handle,
+      weights.lnB.handle,
+      weights.head.handle,
+      input.threads ?? 0,
+    ),
+  );
+}

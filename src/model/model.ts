@@ -63,11 +63,11 @@ export interface KVCache {
   /** [batch, 1, 1, capacity] bool, true where a key may be attended to; null when nothing is padded. */
   keyMask: Tensor | null;
   /**
-   * Per layer, the MLP output weight as a [d, 4d] view of a contiguous [4d, d] copy: the GEMM with
-   * K = 4d runs about 2× faster here in that layout. A snapshot taken by createCache, so a cache
-   * must not outlive a weight update (generate() makes a fresh one per call).
+   * The weights packed for the fused decode step (nn.DecodeWeights: linear weights in 32-column
+   * panels, nn.packPanels). A snapshot taken by createCache, so a cache must not outlive a weight
+   * update (generate() makes a fresh one per call).
    */
-  readonly mlpOut: Tensor[];
+  readonly packed: Tensor[];
 }
 
 interface BlockParams {
@@ -418,7 +418,43 @@ export class VisionLanguageModel {
       length: 0,
       leftPadding: new Array<number>(batch).fill(0),
       keyMask: null,
-      mlpOut: noGrad(() => this.blocks.map((b) => scope(() => b.outW.T.contiguous().T).keep())),
+      packed: this.packDecodeWeights(),
+    };
+  }
+
+  /** Per layer the 12 tensors of nn.DecodeWeights.layers, then the packed head; new tensors kept. */
+  private packDecodeWeights(): Tensor[] {
+    return noGrad(() => {
+      const panels = (w: Tensor) => nn.packPanels(w).keep();
+      // Aliases share the parameters' storage (no copy), so disposing the cache leaves them intact.
+      const alias = (w: Tensor) => w.detach().keep();
+      const layers = this.blocks.flatMap((b) => [
+        alias(b.ln1W),
+        alias(b.ln1B),
+        panels(b.qkvW),
+        alias(b.qkvB),
+        panels(b.projW),
+        alias(b.projB),
+        alias(b.ln2W),
+        alias(b.ln2B),
+        panels(b.fcW),
+        alias(b.fcB),
+        panels(b.outW),
+        alias(b.outB),
+      ]);
+      return [...layers, panels(this.tok)];
+    });
+  }
+
+  private decodeWeights(cache: KVCache): nn.DecodeWeights {
+    return {
+      tok: this.tok,
+      pos: this.pos,
+      layers: cache.packed.slice(0, -1),
+      lnW: this.lnW,
+      lnB: this.lnB,
+      head: cache.packed.at(-1)!,
+      nHeads: this.config.nHeads,
     };
   }
 
@@ -470,18 +506,64 @@ export class VisionLanguageModel {
         leftPadding: Array.from({ length: cache.batch * n }, (_, i) => cache.leftPadding[Math.floor(i / n)]!),
         keyMask: cache.keyMask ? pick(cache.keyMask) : null,
         // New handles on the same storage, so disposing either cache leaves the other intact.
-        mlpOut: cache.mlpOut.map((w) => w.detach().keep()),
+        packed: cache.packed.map((w) => w.detach().keep()),
       };
       rows.dispose();
       return repeated;
     });
   }
 
-  /** Feeds one token per row at column cache.length and returns the next-token logits [B, vocab]. */
+  /**
+   * Intra-op threads of the fused decode step (0 = the engine's setNumThreads setting). One thread by
+   * default: at decode shapes ([batch, d] × [d, 4d]) a second OpenMP thread costs more in wake-ups
+   * and spin-waiting than it gains (bench/sampling, docs/model.md).
+   */
+  decodeThreads = 1;
+
+  /**
+   * Feeds one token per row at column cache.length and returns the next-token logits [B, vocab]:
+   * the whole decoder in one native call (nn.decodeStep).
+   */
   step(cache: KVCache, tokens: readonly number[]): Tensor {
+    const { batch: B, length: t } = this.checkStep(cache, tokens);
+    const V = this.config.vocabSize;
+    const ids = new BigInt64Array(B);
+    const positions = new BigInt64Array(B);
+    for (let b = 0; b < B; b++) {
+      const id = tokens[b]!;
+      if (!(Number.isInteger(id) && id >= 0 && id < V))
+        throw new RangeError(`step: tokens[${b}] = ${id} is outside the vocabulary [0, ${V})`);
+      ids[b] = BigInt(id);
+      positions[b] = BigInt(t - cache.leftPadding[b]!);
+    }
+    const logits = scope(() =>
+      nn.decodeStep(this.decodeWeights(cache), {
+        ids: tensor(ids),
+        positions: tensor(positions),
+        keys: cache.keys,
+        values: cache.values,
+        column: t,
+        keyMask: cache.keyMask,
+        threads: this.decodeThreads,
+      }),
+    );
+    cache.length = t + 1;
+    return logits;
+  }
+
+  private checkStep(cache: KVCache, tokens: readonly number[]): KVCache {
     const { batch: B, length: t } = cache;
     if (tokens.length !== B) throw new RangeError(`step: ${tokens.length} tokens for a cache of batch ${B}`);
     if (t >= cache.capacity) throw new RangeError(`step: the cache is full (${cache.capacity} positions)`);
+    return cache;
+  }
+
+  /**
+   * `step` op by op (~80 native calls): the reference the fused step is tested against
+   * (test/model/decode-step.test.ts).
+   */
+  stepUnfused(cache: KVCache, tokens: readonly number[]): Tensor {
+    const { batch: B, length: t } = this.checkStep(cache, tokens);
     return noGrad(() =>
       scope(() => {
         const C = this.config.dModel;
@@ -510,7 +592,7 @@ export class VisionLanguageModel {
           });
           x = x.add(nn.linear(y.view([B, C]), p.projW, p.projB));
           const h = nn.linear(nn.layerNorm(x, [C], p.ln2W, p.ln2B), p.fcW, p.fcB).gelu();
-          x = x.add(nn.linear(h, cache.mlpOut[layer]!, p.outB));
+          x = x.add(nn.linear(h, p.outW, p.outB));
         }
         cache.length = t + 1;
         return nn.linear(nn.layerNorm(x, [C], this.lnW, this.lnB), this.tok);
@@ -520,7 +602,7 @@ export class VisionLanguageModel {
 
   /** Frees a cache's tensors. */
   disposeCache(cache: KVCache): void {
-    for (const t of [...cache.keys, ...cache.values, ...cache.mlpOut]) t.dispose();
+    for (const t of [...cache.keys, ...cache.values, ...cache.packed]) t.dispose();
     cache.keyMask?.dispose();
   }
 }

@@ -38,7 +38,7 @@ function watchCaches(fn: () => void): KVCache[] {
   return caches;
 }
 
-const freed = (c: KVCache) => [...c.keys, ...c.values, ...c.mlpOut].every((t) => t.disposed);
+const freed = (c: KVCache) => [...c.keys, ...c.values, ...c.packed].every((t) => t.disposed);
 
 describe('generateSteps', () => {
   it('yields the tokens and log-probs of generate, step by step, for the same seed', () => {
