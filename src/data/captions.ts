@@ -9,6 +9,7 @@ import { imagesRootFor } from './loaders/read-pairs.js';
 import { parseRecord } from './record-fields.js';
 import type { ImageInput } from './types.js';
 
+/** One image description: its id, its image(s) (checked) and the caption text. */
 export interface Caption {
   id: string;
   images: ImageInput[];

@@ -190,6 +190,7 @@ export interface DecodeWeights {
   eps?: number;
 }
 
+/** The per-step inputs of {@link decodeStep}: the new token of each row, its position and the cache slot. */
 export interface DecodeStepInput {
   /** Token id per row [B] (int64). */
   ids: Tensor;
