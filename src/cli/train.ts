@@ -107,6 +107,10 @@ export function registerTrain(program: Command): void {
   withRunOptions(train.command('sft'))
     .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
     .requiredOption('--data <file>', "SFT data, e.g. the synthetic world's sft.jsonl")
+    .option(
+      '--data-format <name>',
+      "'r1-reward' (default: judging traces) or 'captions' (image descriptions, e.g. the world's captions.jsonl: perception pretraining)",
+    )
     .option('--config <file>', 'JSON with any SftConfig fields')
     .option('--preset <name>', 'model preset for a fresh model: tiny, cells, small, reference-lm')
     .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
@@ -120,7 +124,7 @@ export function registerTrain(program: Command): void {
         const config = {
           ...fileConfig(o['config'] as string | undefined),
           ...defined({
-            data: { file: o['data'] },
+            data: defined({ file: o['data'], format: o['dataFormat'] }),
             preset: o['preset'],
             init: o['init'],
             tokenizer: o['tokenizer'],
