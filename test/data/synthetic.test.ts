@@ -248,6 +248,18 @@ describe('synthetic world: teacher and splits', () => {
       }),
       'top left: a large blue square; bottom right: a small red circle',
     );
+    const quoting = {
+      ...small,
+      trainSize: 10,
+      benchmarkSize: 0,
+      teacher: { ...small.teacher, quoteResponses: true },
+    };
+    await writeSyntheticWorld(join(dir, 'quoting'), quoting);
+    for await (const sample of readR1RewardData(join(dir, 'quoting', 'sft.jsonl'))) {
+      const lines = (sample.extra['response'] as string).split('\n');
+      assert.ok(lines[1]!.startsWith(`Response 1: ${sample.response1} This `), lines[1]);
+      assert.ok(lines[2]!.startsWith(`Response 2: ${sample.response2} This `), lines[2]);
+    }
     const plain = {
       ...small,
       trainSize: 10,

@@ -28,6 +28,11 @@ export interface TeacherConfig {
    * bare comparison gives one bit per example; without it a small model stays at chance.
    */
   describeScene: boolean;
+  /**
+   * With the description: quote each response verbatim on its line instead of restating its
+   * differing claim in canonical words (a copy from the prompt, not a comparison). Default off.
+   */
+  quoteResponses?: boolean;
 }
 
 /** The teacher used by {@link DEFAULT_WORLD}. */
@@ -68,6 +73,8 @@ export interface TeacherView {
   gold: Choice;
   /** The scene, when the analysis opens with its description. */
   scene?: Scene;
+  /** The two responses' texts, when their lines quote them verbatim. */
+  quotes?: { 1: string; 2: string };
 }
 
 /**
@@ -101,7 +108,7 @@ export function teacherOutput(view: TeacherView, right: boolean): string {
         `In the image: ${describeScene(view.scene)}.`,
         ...([1, 2] as const).map(
           (k) =>
-            `Response ${k}: ${claimClause(claims[k])}. This ${k === choice ? 'matches' : 'does not match'} the image.`,
+            `Response ${k}: ${view.quotes ? view.quotes[k] : `${claimClause(claims[k])}.`} This ${k === choice ? 'matches' : 'does not match'} the image.`,
         ),
         conclusion,
       ]

@@ -77,7 +77,13 @@ function r1Record(
     ...(withTrace
       ? {
           response: teacherOutput(
-            { claim1, claim2, gold, ...(teacher.describeScene ? { scene: s.scene } : {}) },
+            {
+              claim1,
+              claim2,
+              gold,
+              ...(teacher.describeScene ? { scene: s.scene } : {}),
+              ...(teacher.quoteResponses ? { quotes: { 1: response1, 2: response2 } } : {}),
+            },
             true,
           ),
         }
