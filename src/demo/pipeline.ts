@@ -100,8 +100,8 @@ function recordRun(config: DemoConfig, dir: string): void {
 }
 
 /**
- * Runs the whole demo (data → tokenizer → SFT → RL → evaluation → report.html) into `config.outDir`, resuming
- * what a previous run left; returns the summary.
+ * Runs the whole demo (data → tokenizer → caption pretraining → SFT → RL → evaluation →
+ * report.html) into `config.outDir`, resuming what a previous run left; returns the summary.
  */
 export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promise<DemoSummary> {
   const paths = demoPaths(config.outDir);
@@ -111,14 +111,17 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
   const threads = config.threads === undefined ? {} : { threads: config.threads };
   const heldOut = { file: join(paths.world, 'benchmark.jsonl'), format: 'synthetic' };
   // What both trainers get: the held-out split, seed, four checkpoints a run, always resume.
-  const shared = (steps: number) => ({
-    heldOut,
+  const runFields = (steps: number) => ({
     seed: config.seed,
-    evalSize: config.heldOut.size,
-    evalMaxNewTokens: config.heldOut.maxNewTokens,
     checkpointEvery: Math.max(1, Math.ceil(steps / 4)),
     resume: true,
     ...threads,
+  });
+  const shared = (steps: number) => ({
+    ...runFields(steps),
+    heldOut,
+    evalSize: config.heldOut.size,
+    evalMaxNewTokens: config.heldOut.maxNewTokens,
   });
 
   async function phase(name: PhaseName, output: string, work: () => Promise<void>): Promise<void> {
@@ -167,10 +170,7 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
           microBatchSize: batchSize,
           lr,
           evalEvery: 0,
-          seed: config.seed,
-          checkpointEvery: Math.max(1, Math.ceil(steps / 4)),
-          resume: true,
-          ...threads,
+          ...runFields(steps),
         },
         {
           onStep: (m, total) => hooks.onStep?.('pretrain', m.step, total, `loss ${m.loss.toFixed(4)}`),

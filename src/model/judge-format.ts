@@ -41,16 +41,26 @@ export function encodeJudgePrompt(
   example: JudgeExample,
   vision: VisionConfig | null,
 ): number[] {
-  if (!Number.isInteger(example.numImages) || example.numImages < 0) {
-    throw new RangeError(`numImages must be an integer ≥ 0, got ${example.numImages}`);
+  return encodeImagePrompt(tokenizer, example.numImages, vision, renderCompactPrompt(example));
+}
+
+/**
+ * `numImages` images' placeholder tokens (each expands to the vision encoder's tokens), then `text`:
+ * the layout of every prompt of the local model (judging, captions).
+ */
+export function encodeImagePrompt(
+  tokenizer: Tokenizer,
+  numImages: number,
+  vision: VisionConfig | null,
+  text: string,
+): number[] {
+  if (!Number.isInteger(numImages) || numImages < 0) {
+    throw new RangeError(`numImages must be an integer ≥ 0, got ${numImages}`);
   }
-  if (example.numImages > 0 && vision === null)
+  if (numImages > 0 && vision === null)
     throw new RangeError('this model has no vision encoder but the example has images');
-  const imageTokens = vision ? example.numImages * tokensPerImage(vision) : 0;
-  return [
-    ...new Array<number>(imageTokens).fill(tokenizer.id('image')),
-    ...tokenizer.encode(renderCompactPrompt(example)),
-  ];
+  const imageTokens = vision ? numImages * tokensPerImage(vision) : 0;
+  return [...new Array<number>(imageTokens).fill(tokenizer.id('image')), ...tokenizer.encode(text)];
 }
 
 /** Target ids of a judgement (analysis + answer), ended by the end-of-sequence token. */

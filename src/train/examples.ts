@@ -8,8 +8,13 @@ import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
 import { readR1RewardData } from '../data/r1-reward-format.js';
 import type { BenchmarkName, ImageInput } from '../data/types.js';
-import { tokensPerImage, type VisionConfig } from '../model/config.js';
-import { encodeJudgement, encodeJudgePrompt, renderCompactPrompt } from '../model/judge-format.js';
+import type { VisionConfig } from '../model/config.js';
+import {
+  encodeImagePrompt,
+  encodeJudgement,
+  encodeJudgePrompt,
+  renderCompactPrompt,
+} from '../model/judge-format.js';
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
@@ -166,7 +171,6 @@ export async function encodeItems(
   return { items: out, tooLong };
 }
 
-/** Every text the tokenizer should be trained on: prompts and traces. */
 /** Pixels of an item's images at the model's size (none for a text-only model), decoded once each. */
 async function loadPixels(
   images: readonly ImageInput[],
@@ -202,13 +206,8 @@ export async function encodeCaptions(
   const out: EncodedItem[] = [];
   let tooLong = 0;
   const pixelCache = new Map<ImageInput, Float32Array>();
-  const perImage = tokensPerImage(model.vision);
-  const image = tokenizer.id('image');
   for (const c of captions) {
-    const promptTokens = [
-      ...new Array<number>(c.images.length * perImage).fill(image),
-      ...tokenizer.encode(CAPTION_PROMPT),
-    ];
+    const promptTokens = encodeImagePrompt(tokenizer, c.images.length, model.vision, CAPTION_PROMPT);
     const targetTokens = encodeJudgement(tokenizer, c.caption);
     if (promptTokens.length + targetTokens.length > model.maxSeqLen) {
       tooLong++;
@@ -233,6 +232,7 @@ export async function readCaptionItems(
   return out;
 }
 
+/** Every text the tokenizer should be trained on: prompts and traces. */
 export function tokenizerCorpus(items: readonly JudgeItem[]): string[] {
   return items.flatMap((i) => [renderCompactPrompt(i), ...(i.trace ? [i.trace] : [])]);
 }

@@ -113,8 +113,7 @@ export function teacherOutput(view: TeacherView, right: boolean): string {
         conclusion,
       ]
     : [
-        `Response 1: ${claimClause(view.claim1)}.`,
-        `Response 2: ${claimClause(view.claim2)}.`,
+        ...([1, 2] as const).map((k) => `Response ${k}: ${claimClause(claims[k])}.`),
         `Image: ${claimClause(claims[choice])}.`,
         conclusion,
       ];
