@@ -981,8 +981,26 @@ Napi::Value PackPanelsOp(const Napi::CallbackInfo& info) {
   return Wrap(info.Env(), PackPanels(TensorOf(info[0], "weight")));
 }
 
+// Rotates the query and key of every row and head in place (qkv [B, 3, H, hd], contiguous): each
+// pair (x_i, x_{i+hd/2}) by the row's angle i, the "rotate half" layout of model.ts's rotate().
+void RotateQueriesKeys(float* qkv, const float* cos, const float* sin, int64_t B, int64_t H, int64_t hd) {
+  const int64_t half = hd / 2;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t part = 0; part < 2; ++part)  // 0 = query, 1 = key
+      for (int64_t h = 0; h < H; ++h) {
+        float* x = qkv + ((b * 3 + part) * H + h) * hd;
+        const float* c = cos + b * half;
+        const float* s = sin + b * half;
+        for (int64_t i = 0; i < half; ++i) {
+          const float x1 = x[i], x2 = x[i + half];
+          x[i] = x1 * c[i] - x2 * s[i];
+          x[i + half] = x2 * c[i] + x1 * s[i];
+        }
+      }
+}
+
 // decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
-//            threads) -> logits [B, V]
+//            threads, ropeBase) -> logits [B, V]; pos may be null when ropeBase > 0 (rotary positions)
 // The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
 // the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
 // ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear weights as
@@ -992,7 +1010,7 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& ids = TensorOf(info[0], "ids");
   auto& positions = TensorOf(info[1], "positions");
   auto& tok = TensorOf(info[2], "tok");
-  auto& pos = TensorOf(info[3], "pos");
+  auto pos = OptionalTensor(info[3], "pos");
   auto layers = TensorList(info[4], "layers");
   auto keys = TensorList(info[5], "keys");
   auto values = TensorList(info[6], "values");
@@ -1004,6 +1022,7 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& lnB = TensorOf(info[12], "lnB");
   auto& head = TensorOf(info[13], "head");
   const int64_t threads = Int(info[14], "threads");
+  const double ropeBase = info.Length() > 15 ? Number(info[15], "ropeBase") : 0.0;
 
   const size_t L = keys.size();
   TORCH_CHECK(L > 0 && values.size() == L && layers.size() == 12 * L, "decodeStep: ", L, " key caches, ",
@@ -1039,11 +1058,30 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   }
   TORCH_CHECK(tok.scalar_type() == at::kFloat && tok.device().is_cpu(), "decodeStep: float32 CPU weights only, got ",
               tok.scalar_type(), " on ", tok.device());
-  at::Tensor x = at::index_select(tok, 0, ids).add_(at::index_select(pos, 0, positions));  // [B, C]
+  TORCH_CHECK(ropeBase > 0 || pos, "decodeStep: pass learned positions (pos) or a rotary base > 0");
+  TORCH_CHECK(ropeBase <= 0 || hd % 2 == 0, "decodeStep: rotary positions need an even head width, got ", hd);
+  at::Tensor x = at::index_select(tok, 0, ids);  // [B, C]
+  if (ropeBase <= 0) x.add_(at::index_select(*pos, 0, positions));
+  // Rotary tables for each row's position, in double precision as src/model/model.ts computes them.
+  std::vector<float> ropeCos, ropeSin;
+  if (ropeBase > 0) {
+    const int64_t half = hd / 2;
+    auto p = positions.to(at::kLong).contiguous();
+    ropeCos.resize(B * half);
+    ropeSin.resize(B * half);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle =
+            static_cast<double>(p.data_ptr<int64_t>()[b]) * std::pow(ropeBase, -2.0 * i / static_cast<double>(hd));
+        ropeCos[b * half + i] = static_cast<float>(std::cos(angle));
+        ropeSin[b * half + i] = static_cast<float>(std::sin(angle));
+      }
+  }
   const at::Tensor none;
   for (size_t l = 0; l < L; ++l) {
     const at::Tensor* p = &layers[12 * l];
     auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
+    if (ropeBase > 0) RotateQueriesKeys(qkv.data_ptr<float>(), ropeCos.data(), ropeSin.data(), B, H, hd);
     keys[l].select(2, t).copy_(qkv.select(1, 1));
     values[l].select(2, t).copy_(qkv.select(1, 2));
     auto scores = at::empty({B * H, S}, x.options());

@@ -180,7 +180,7 @@ export interface NativeEngine {
     ids: H,
     positions: H,
     tok: H,
-    pos: H,
+    pos: Opt<H>,
     layers: readonly H[],
     keys: readonly H[],
     values: readonly H[],
@@ -192,6 +192,7 @@ export interface NativeEngine {
     lnB: H,
     head: H,
     threads: number,
+    ropeBase: number,
   ): H;
   packPanels(weight: H): H;
   setRequiresGrad(t: H, requiresGrad: boolean): H;

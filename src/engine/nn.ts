@@ -181,7 +181,13 @@ export function packPanels(weight: Tensor): Tensor {
  */
 export interface DecodeWeights {
   tok: Tensor;
-  pos: Tensor;
+  /** Learned positions [maxSeqLen, C]; null with rotary positions (ropeBase > 0). */
+  pos: Tensor | null;
+  /**
+   * > 0: rotate queries and keys by position p ("rotate half" layout, angle p·ropeBase^(−2i/headDim))
+   * instead of adding learned positions. 0 or absent: learned positions.
+   */
+  ropeBase?: number;
   layers: readonly Tensor[];
   lnW: Tensor;
   lnB: Tensor;
@@ -194,7 +200,7 @@ export interface DecodeWeights {
 export interface DecodeStepInput {
   /** Token id per row [B] (int64). */
   ids: Tensor;
-  /** Position per row [B] (int64), into weights.pos. */
+  /** Position per row [B] (int64): into weights.pos, or the rotary angle's position. */
   positions: Tensor;
   /** Per layer [B, H, capacity, headDim], contiguous; column `column` is written in place. */
   keys: readonly Tensor[];
@@ -217,7 +223,7 @@ export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tens
       input.ids.handle,
       input.positions.handle,
       weights.tok.handle,
-      weights.pos.handle,
+      weights.pos?.handle ?? null,
       weights.layers.map((t) => t.handle),
       input.keys.map((t) => t.handle),
       input.values.map((t) => t.handle),
@@ -229,6 +235,7 @@ export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tens
       weights.lnB.handle,
       weights.head.handle,
       input.threads ?? 0,
+      weights.ropeBase ?? 0,
     ),
   );
 }

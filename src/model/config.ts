@@ -18,8 +18,15 @@ export interface VisionConfig {
  */
 export interface ModelConfig {
   vocabSize: number;
-  /** Longest sequence (image tokens + prompt + response) the learned positions cover. */
+  /** Longest sequence (image tokens + prompt + response) the model accepts. */
   maxSeqLen: number;
+  /**
+   * How the language model knows token order: `learned` absolute position embeddings (GPT-2; the
+   * default, and what a config without the field means) or `rope`, rotary embeddings on queries and
+   * keys (RoFormer; the Qwen2-VL family R1-Reward is built on), which make attention depend on
+   * relative distance. The vision tower always uses learned positions over its fixed patch grid.
+   */
+  positions?: PositionEncoding;
   dModel: number;
   nLayers: number;
   nHeads: number;
@@ -29,6 +36,12 @@ export interface ModelConfig {
   vision: VisionConfig | null;
   dropout: number;
 }
+
+/** See {@link ModelConfig.positions}. */
+export type PositionEncoding = 'learned' | 'rope';
+
+/** Base of the rotary frequencies, θ_i = ROPE_BASE^(−2i/headDim) (RoFormer's 10,000). */
+export const ROPE_BASE = 10_000;
 
 /**
  * A model preset of {@link PRESETS}: `tiny` (tests and the demo), `small`, `reference-lm` (the engine
@@ -105,6 +118,14 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     throw new RangeError(
       `config.dModel (${config.dModel}) must be divisible by config.nHeads (${config.nHeads})`,
     );
+  if (config.positions !== undefined && config.positions !== 'learned' && config.positions !== 'rope')
+    throw new RangeError(
+      `config.positions must be "learned" or "rope", got ${JSON.stringify(config.positions)}`,
+    );
+  if (config.positions === 'rope' && (config.dModel / config.nHeads) % 2 !== 0)
+    throw new RangeError(
+      `config.positions "rope" needs an even head width; dModel / nHeads = ${config.dModel / config.nHeads}`,
+    );
   if (!(config.dropout >= 0 && config.dropout < 1))
     throw new RangeError(`config.dropout must be in [0, 1), got ${config.dropout}`);
   const v = config.vision;
@@ -124,6 +145,11 @@ export function validateConfig(config: ModelConfig): ModelConfig {
   return config;
 }
 
+/** Whether the language model uses rotary positions (config.positions === 'rope'). */
+export function usesRope(config: Pick<ModelConfig, 'positions'>): boolean {
+  return config.positions === 'rope';
+}
+
 /** Image tokens each image expands to in the sequence. */
 export function tokensPerImage(vision: VisionConfig): number {
   return (vision.imageSize / vision.patchSize) ** 2;
@@ -141,8 +167,10 @@ function blockParams(d: number, mlpRatio: number): number {
 /** Parameter count implied by a config (the model's tensors must add up to exactly this). */
 export function countParameters(config: ModelConfig): number {
   const { vocabSize, maxSeqLen, dModel: d, nLayers, mlpRatio, vision } = config;
-  // Token embedding (tied with the output head), learned positions, blocks, final LayerNorm.
-  let total = vocabSize * d + maxSeqLen * d + nLayers * blockParams(d, mlpRatio) + 2 * d;
+  // Token embedding (tied with the output head), learned positions (none with rope), blocks, final
+  // LayerNorm.
+  const positions = usesRope(config) ? 0 : maxSeqLen * d;
+  let total = vocabSize * d + positions + nLayers * blockParams(d, mlpRatio) + 2 * d;
   if (vision) {
     const dv = vision.dModel;
     const patchDim = 3 * vision.patchSize ** 2;

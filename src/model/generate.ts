@@ -161,6 +161,7 @@ export function* generateSteps(
     for (let step = 0; step < maxNewTokens && remaining > 0; step++) {
       const rows = logits.toTypedArray() as Float32Array;
       logits.dispose();
+      suppressImagePlaceholder(rows, model.imageTokenId, V);
       const produced: StepToken[] = [];
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
@@ -207,4 +208,18 @@ export function* generateSteps(
     g.text = tokenizer.decode(ids);
   }
   return Array.from({ length: prompts.length }, (_, i) => out.slice(i * n, (i + 1) * n));
+}
+
+/**
+ * A response never contains the image placeholder (it stands for image features, which a response
+ * cannot supply): its logit is set to −∞ before sampling, in place, so a barely trained policy cannot
+ * emit one. sequenceLogProbs renormalises over the same tokens, so sampled and rescored log-probs agree.
+ */
+export function suppressImagePlaceholder(
+  rows: Float32Array,
+  imageTokenId: number | null,
+  vocab: number,
+): void {
+  if (imageTokenId === null) return;
+  for (let offset = 0; offset < rows.length; offset += vocab) rows[offset + imageTokenId] = -Infinity;
 }

@@ -52,10 +52,13 @@ export {
 export {
   countParameters,
   type ModelConfig,
+  type PositionEncoding,
   PRESETS,
   type PresetName,
   presetConfig,
+  ROPE_BASE,
   tokensPerImage,
+  usesRope,
   type VisionConfig,
   validateConfig,
 } from './config.js';

@@ -3,17 +3,20 @@
 //   image pixels ─► patches ─► linear patch embedding + learned positions ─► pre-LN blocks ─► LN
 //                                                           ─► projector (vision width → LM width)
 //   token ids ─► token embedding; every image placeholder token's embedding is replaced, in order,
-//                by the projected vision outputs ─► + learned positions
-//             ─► pre-LN blocks (causal attention over image + text, GELU MLP) ─► LN ─► tied head
+//                by the projected vision outputs ─► + learned positions (config.positions 'learned')
+//             ─► pre-LN blocks (causal attention over image + text, GELU MLP; with 'rope', queries and
+//                keys rotated by position instead) ─► LN ─► tied head
 //
 // Two paths share the weights: `forward` (whole sequences, autograd, for training and scoring) and
 // the KV-cache path (`prefill` + `step`, no grad, for sampling). `step` is written for few native
 // calls per token: a preallocated cache written in place, q/k/v from one matmul and one unbind.
-import { empty, nn, noGrad, scope, type Tensor, tensor } from '../engine/index.js';
+import { cat, empty, nn, noGrad, scope, type Tensor, tensor } from '../engine/index.js';
 import {
   countParameters,
   type ModelConfig,
+  ROPE_BASE,
   tokensPerImage,
+  usesRope,
   type VisionConfig,
   validateConfig,
 } from './config.js';
@@ -205,7 +208,8 @@ export class VisionLanguageModel {
   readonly imageTokenId: number | null;
   private readonly named: [string, Tensor][];
   private readonly tok: Tensor;
-  private readonly pos: Tensor;
+  /** Learned LM positions; null with rotary positions. */
+  private readonly pos: Tensor | null;
   private readonly blocks: BlockParams[];
   private readonly lnW: Tensor;
   private readonly lnB: Tensor;
@@ -225,7 +229,7 @@ export class VisionLanguageModel {
 
     const build = new ParameterBuilder(new Rng(options.seed ?? 0));
     this.tok = build.normal('lm.tok.weight', [V, d]);
-    this.pos = build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
+    this.pos = usesRope(config) ? null : build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
     const residualStd = 0.02 / Math.sqrt(2 * nLayers);
     this.blocks = Array.from({ length: nLayers }, (_, i) =>
       build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd),
@@ -353,11 +357,16 @@ export class VisionLanguageModel {
 
     let x = nn.embedding(tensor(flat, { shape: [B, T] }), this.tok);
     x = this.placeImages(x, tokens, input.images);
-    if (padded) {
-      const positions = new BigInt64Array(B * T);
-      for (let b = 0; b < B; b++)
-        for (let t = 0; t < T; t++) positions[b * T + t] = BigInt(Math.max(0, t - pad![b]!));
-      x = x.add(nn.embedding(tensor(positions, { shape: [B, T] }), this.pos));
+    // Positions count from each row's first real token.
+    const positions = Array.from({ length: padded ? B : 1 }, (_, b) =>
+      Array.from({ length: T }, (_, t) => Math.max(0, t - (padded ? pad![b]! : 0))),
+    );
+    let rope: Rotary | undefined;
+    if (this.pos === null) {
+      rope = rotary(positions, this.headDim);
+    } else if (padded) {
+      const ids = BigInt64Array.from(positions.flat(), BigInt);
+      x = x.add(nn.embedding(tensor(ids, { shape: [B, T] }), this.pos));
     } else {
       x = x.add(this.pos.narrow(0, 0, T));
     }
@@ -374,7 +383,13 @@ export class VisionLanguageModel {
     }
     this.blocks.forEach((b, layer) => {
       const kv = cache ? { keys: cache.keys[layer]!, values: cache.values[layer]! } : undefined;
-      x = block(b, x, this.config.nHeads, { causal: !padded, mask, cache: kv, dropout: train ? dropout : 0 });
+      x = block(b, x, this.config.nHeads, {
+        causal: !padded,
+        mask,
+        cache: kv,
+        dropout: train ? dropout : 0,
+        rope,
+      });
     });
     return x;
   }
@@ -462,6 +477,7 @@ export class VisionLanguageModel {
     return {
       tok: this.tok,
       pos: this.pos,
+      ropeBase: this.pos === null ? ROPE_BASE : 0,
       layers: cache.packed.slice(0, -1),
       lnW: this.lnW,
       lnB: this.lnB,
@@ -582,13 +598,17 @@ export class VisionLanguageModel {
         const ids = new BigInt64Array(B);
         for (let b = 0; b < B; b++) ids[b] = BigInt(tokens[b]!);
         let x = nn.embedding(tensor(ids), this.tok); // [B, C]
-        if (cache.keyMask === null) {
-          x = x.add(this.pos.select(0, t));
-        } else {
-          const positions = new BigInt64Array(B);
-          for (let b = 0; b < B; b++) positions[b] = BigInt(t - cache.leftPadding[b]!);
-          x = x.add(nn.embedding(tensor(positions), this.pos));
-        }
+        const positions = Array.from({ length: B }, (_, b) => t - cache.leftPadding[b]!);
+        // Rotary tables [B, 1, 1, headDim/2] for the new token's position in each row.
+        const rope =
+          this.pos === null
+            ? rotary(
+                positions.map((p) => [p]),
+                this.headDim,
+              )
+            : undefined;
+        if (this.pos !== null)
+          x = x.add(nn.embedding(tensor(BigInt64Array.from(positions, BigInt)), this.pos));
         const mask = cache.keyMask?.narrow(3, 0, t + 1);
         const H = this.config.nHeads;
         for (let layer = 0; layer < this.blocks.length; layer++) {
@@ -596,7 +616,8 @@ export class VisionLanguageModel {
           const kCache = cache.keys[layer]!;
           const vCache = cache.values[layer]!;
           const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
-          const [q, k, v] = qkv.view([B, 3, H, 1, this.headDim]).unbind(1) as [Tensor, Tensor, Tensor];
+          let [q, k, v] = qkv.view([B, 3, H, 1, this.headDim]).unbind(1) as [Tensor, Tensor, Tensor];
+          if (rope) [q, k] = [rotate(q, rope), rotate(k, rope)];
           kCache.narrow(2, t, 1).copy_(k);
           vCache.narrow(2, t, 1).copy_(v);
           const y = nn.scaledDotProductAttention(q, kCache.narrow(2, 0, t + 1), vCache.narrow(2, 0, t + 1), {
@@ -621,8 +642,52 @@ export class VisionLanguageModel {
 
 // --- one pre-LN transformer block (whole sequences) -----------------------------------------------
 
+/** cos and sin of every (position, frequency) pair: [rows, 1, T, headDim/2], rows 1 or B. */
+interface Rotary {
+  cos: Tensor;
+  sin: Tensor;
+}
+
+/**
+ * Rotary tables (RoFormer, Su et al. 2021) for each row's positions: angle p·θ_i with
+ * θ_i = ROPE_BASE^(−2i/headDim), computed in double precision like the native decode step does, so
+ * both paths rotate by the same float32 values.
+ */
+function rotary(positions: readonly (readonly number[])[], headDim: number): Rotary {
+  const half = headDim / 2;
+  const rows = positions.length;
+  const T = positions[0]!.length;
+  const cos = new Float32Array(rows * T * half);
+  const sin = new Float32Array(rows * T * half);
+  positions.forEach((row, r) =>
+    row.forEach((p, t) => {
+      for (let i = 0; i < half; i++) {
+        const angle = p * ROPE_BASE ** ((-2 * i) / headDim);
+        cos[(r * T + t) * half + i] = Math.cos(angle);
+        sin[(r * T + t) * half + i] = Math.sin(angle);
+      }
+    }),
+  );
+  const shape = [rows, 1, T, half];
+  return { cos: tensor(cos, { shape }), sin: tensor(sin, { shape }) };
+}
+
+/**
+ * Rotates each (x_i, x_{i+half}) pair of the last dimension by its angle (the "rotate half" layout
+ * of GPT-NeoX and Qwen): [x1·cos − x2·sin, x2·cos + x1·sin].
+ */
+function rotate(x: Tensor, { cos, sin }: Rotary): Tensor {
+  const half = x.shape[x.shape.length - 1]! / 2;
+  const last = x.shape.length - 1;
+  const x1 = x.narrow(last, 0, half);
+  const x2 = x.narrow(last, half, half);
+  return cat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], last);
+}
+
 interface BlockOptions {
   causal: boolean;
+  /** Rotary positions for queries and keys (LM with config.positions 'rope'). */
+  rope?: Rotary | undefined;
   mask?: Tensor | undefined;
   /** Where to store this layer's keys/values [B, H, capacity, hd] (prefill). */
   cache?: { keys: Tensor; values: Tensor } | undefined;
@@ -636,10 +701,11 @@ function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions)
     const [B, T, C] = x.shape as [number, number, number];
     const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
     // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
-    const [q, k, v] = qkv
+    let [q, k, v] = qkv
       .view([B, T, 3, nHeads, C / nHeads])
       .permute([2, 0, 3, 1, 4])
       .unbind(0) as [Tensor, Tensor, Tensor];
+    if (options.rope) [q, k] = [rotate(q, options.rope), rotate(k, options.rope)];
     if (options.cache) {
       options.cache.keys.narrow(2, 0, T).copy_(k);
       options.cache.values.narrow(2, 0, T).copy_(v);

@@ -71,9 +71,16 @@ export function sequenceLogProbs(model: VisionLanguageModel, batch: ScoringBatch
     ...(batch.train ? { train: true } : {}),
   });
   const V = model.config.vocabSize;
+  // Generation never samples the image placeholder (suppressImagePlaceholder): renormalise without it.
+  let scored = logits.view([B * T, V]);
+  if (model.imageTokenId !== null) {
+    const banned = new Uint8Array(V);
+    banned[model.imageTokenId] = 1;
+    scored = scored.maskedFill(tensor(banned, { dtype: 'bool' }), -Infinity);
+  }
   // −cross-entropy is the log-softmax at the target, fused in one native call; 0 where ignored.
   const tokenLogProbs = nn
-    .crossEntropy(logits.view([B * T, V]), tensor(targets), { reduction: 'none', ignoreIndex: -100 })
+    .crossEntropy(scored, tensor(targets), { reduction: 'none', ignoreIndex: -100 })
     .neg();
   const maskT = tensor(mask, { shape: [B, R] });
   const picked = tokenLogProbs.indexSelect(0, tensor(where)).view([B, R]).mul(maskT);

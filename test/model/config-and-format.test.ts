@@ -12,6 +12,9 @@ describe('model config', () => {
     assert.ok(countParameters(presetConfig('tiny', 300)) < 300_000);
     assert.ok(countParameters(presetConfig('small', 1200)) > 1_000_000);
     assert.equal(tokensPerImage(presetConfig('tiny', 300).vision!), 16);
+    // Rotary positions have no parameters: the learned table (maxSeqLen × dModel) goes.
+    const tiny = presetConfig('tiny', 300);
+    assert.equal(countParameters({ ...tiny, positions: 'rope' }), countParameters(tiny) - 256 * 64);
   });
 
   it('rejects inconsistent configs naming the field', () => {
@@ -25,6 +28,14 @@ describe('model config', () => {
       /multiple of patchSize/,
     );
     assert.throws(() => validateConfig({ ...tiny, vocabSize: 0 }), /config.vocabSize must be an integer ≥ 1/);
+    assert.throws(
+      () => validateConfig({ ...tiny, positions: 'alibi' as never }),
+      /config.positions must be "learned" or "rope", got "alibi"/,
+    );
+    assert.throws(
+      () => validateConfig({ ...tiny, dModel: 66, nHeads: 2, positions: 'rope' }),
+      /needs an even head width; dModel \/ nHeads = 33/,
+    );
     assert.throws(() => presetConfig('huge' as never, 10), /unknown preset "huge"/);
   });
 });

@@ -5,7 +5,9 @@ import { getNumThreads, nn, setNumThreads, tensor } from '../../src/engine/index
 import type { KVCache } from '../../src/model/model.js';
 import { maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
 
-const model = tinyModel(4);
+const learned = tinyModel(4);
+const rope = tinyModel(4, 'rope');
+let model = learned;
 const rows = [promptIds('Question: which response is better?', 1), promptIds('Response 2', 0)];
 const width = Math.max(...rows.map((r) => r.length));
 const leftPadding = rows.map((r) => width - r.length);
@@ -27,8 +29,14 @@ const read = (t: { toTypedArray(): unknown; dispose(): void }) => {
 };
 
 describe('fused decode step', () => {
-  for (const threads of [1, 0]) {
-    it(`gives the unfused step's logits and cache contents (left padding, images; threads ${threads})`, () => {
+  for (const [threads, positions] of [
+    [1, 'learned'],
+    [0, 'learned'],
+    [1, 'rope'],
+    [0, 'rope'],
+  ] as const) {
+    it(`gives the unfused step's logits and cache contents (left padding, images; threads ${threads}, ${positions} positions)`, () => {
+      model = positions === 'rope' ? rope : learned;
       const fused = prefilled();
       const unfused = prefilled();
       model.decodeThreads = threads;
@@ -62,6 +70,7 @@ describe('fused decode step', () => {
         model.decodeThreads = 1;
         model.disposeCache(fused);
         model.disposeCache(unfused);
+        model = learned;
       }
     });
   }
@@ -90,6 +99,7 @@ describe('fused decode step', () => {
       assert.throws(() => step({}, { ...weights, layers: weights.layers.slice(1) }), /12 per layer expected/);
       assert.throws(() => step({ column: cache.capacity }), /outside the cache capacity/);
       assert.throws(() => step({ keys: cache.keys.map((k) => k.narrow(2, 0, 3)) }), /contiguous/);
+      assert.throws(() => step({}, { ...weights, pos: null }), /learned positions \(pos\) or a rotary base/);
       ids.dispose();
     } finally {
       model.disposeCache(cache);

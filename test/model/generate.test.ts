@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { noGrad, scope } from '../../src/engine/index.js';
 import { generate, type Prompt } from '../../src/model/generate.js';
+import type { VisionLanguageModel } from '../../src/model/model.js';
 import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { config, maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
@@ -14,7 +15,11 @@ const prompts: Prompt[] = [
   { tokens: promptIds('Response 1: a blue circle', 0) },
 ];
 
-function rescore(out: ReturnType<typeof generate>, n: number): { got: number[]; want: number[] } {
+function rescore(
+  model: VisionLanguageModel,
+  out: ReturnType<typeof generate>,
+  n: number,
+): { got: number[]; want: number[] } {
   const rows = prompts.flatMap((p, i) => out[i]!.map((g) => ({ p, g })));
   assert.equal(rows.length, prompts.length * n);
   const want = sequenceLogProbsNoGrad(model, {
@@ -26,23 +31,28 @@ function rescore(out: ReturnType<typeof generate>, n: number): { got: number[]; 
 }
 
 describe('generate', () => {
-  it('KV-cache decoding gives the same log-probs as a full forward pass (to 1e-5)', () => {
-    for (const n of [1, 3]) {
-      const out = generate(
-        model,
-        tokenizer,
-        prompts,
-        { maxNewTokens: 24, temperature: 1, n, stopAtEos: false },
-        new Rng(5),
-      );
-      assert.ok(
-        out.every((samples) => samples.length === n && samples.every((g) => g.tokenIds.length === 24)),
-      );
-      const { got, want } = rescore(out, n);
-      const diff = maxAbsDiff(got, want);
-      assert.ok(diff < 1e-5, `max |Δ log p| = ${diff}`);
-    }
-  });
+  // Rotary positions rotate each row from its first real token, as learned positions count from it.
+  for (const positions of ['learned', 'rope'] as const) {
+    it(`KV-cache decoding gives the same log-probs as a full forward pass (to 1e-5; ${positions} positions)`, () => {
+      const m = positions === 'rope' ? tinyModel(3, 'rope') : model;
+      for (const n of [1, 3]) {
+        const out = generate(
+          m,
+          tokenizer,
+          prompts,
+          { maxNewTokens: 24, temperature: 1, n, stopAtEos: false },
+          new Rng(5),
+        );
+        assert.ok(
+          out.every((samples) => samples.length === n && samples.every((g) => g.tokenIds.length === 24)),
+        );
+        const { got, want } = rescore(m, out, n);
+        const diff = maxAbsDiff(got, want);
+        assert.ok(diff < 1e-5, `max |Δ log p| = ${diff}`);
+      }
+      if (m !== model) m.dispose();
+    });
+  }
 
   it('seeded sampling is reproducible, and samples of one prompt differ', () => {
     const params = { maxNewTokens: 16, temperature: 1, n: 2, stopAtEos: false };
@@ -52,6 +62,20 @@ describe('generate', () => {
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     assert.notDeepEqual(a[0]![0]!.tokenIds, a[0]![1]!.tokenIds);
+  });
+
+  it('never samples the image placeholder, and rescoring renormalises without it', () => {
+    const m = tinyModel(8);
+    const image = tokenizer.id('image');
+    // The tied head: a huge embedding row makes the placeholder the likeliest next token everywhere.
+    const tok = m.namedParameters().find(([name]) => name === 'lm.tok.weight')![1];
+    noGrad(() => scope(() => tok.narrow(0, image, 1).mul_(200)));
+    const params = { maxNewTokens: 8, temperature: 1, n: 2, stopAtEos: false };
+    const out = generate(m, tokenizer, prompts, params, new Rng(4));
+    assert.ok(out.flat().every((g) => !g.tokenIds.includes(image)));
+    const { got, want } = rescore(m, out, 2);
+    assert.ok(maxAbsDiff(got, want) < 1e-5, `max |Δ log p| = ${maxAbsDiff(got, want)}`);
+    m.dispose();
   });
 
   it('greedy equals top-k 1; top-k and top-p never pick outside their sets', () => {

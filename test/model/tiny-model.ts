@@ -1,5 +1,5 @@
 // Shared fixtures for the model tests: a small tokenizer, the tiny preset, generated images.
-import { presetConfig } from '../../src/model/config.js';
+import { type ModelConfig, type PositionEncoding, presetConfig } from '../../src/model/config.js';
 import { type ImagePixels, VisionLanguageModel } from '../../src/model/model.js';
 import { Rng } from '../../src/model/random.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
@@ -16,8 +16,14 @@ export const tokenizer = Tokenizer.train(
 export const config = presetConfig('tiny', tokenizer.vocabSize);
 export const perImage = 16; // (32 / 8)²
 
-export function tinyModel(seed = 1): VisionLanguageModel {
-  return new VisionLanguageModel(config, { seed, imageTokenId: tokenizer.id('image') });
+/** The tiny preset with rotary instead of learned LM positions. */
+export const ropeConfig: ModelConfig = { ...config, positions: 'rope' };
+
+export function tinyModel(seed = 1, positions: PositionEncoding = 'learned'): VisionLanguageModel {
+  return new VisionLanguageModel(positions === 'rope' ? ropeConfig : config, {
+    seed,
+    imageTokenId: tokenizer.id('image'),
+  });
 }
 
 /** A 3×32×32 image of seeded noise around a base colour. */
