@@ -659,15 +659,13 @@ function rotary(positions: readonly (readonly number[])[], headDim: number): Rot
   const T = positions[0]!.length;
   const cos = new Float32Array(rows * T * half);
   const sin = new Float32Array(rows * T * half);
-  positions.forEach((row, r) =>
-    row.forEach((p, t) => {
+  for (let r = 0; r < rows; r++)
+    for (let t = 0; t < T; t++)
       for (let i = 0; i < half; i++) {
-        const angle = p * ROPE_BASE ** ((-2 * i) / headDim);
+        const angle = positions[r]![t]! * ROPE_BASE ** ((-2 * i) / headDim);
         cos[(r * T + t) * half + i] = Math.cos(angle);
         sin[(r * T + t) * half + i] = Math.sin(angle);
       }
-    }),
-  );
   const shape = [rows, 1, T, half];
   return { cos: tensor(cos, { shape }), sin: tensor(sin, { shape }) };
 }
