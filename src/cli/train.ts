@@ -113,6 +113,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--config <file>', 'JSON with any SftConfig fields')
     .option('--preset <name>', 'model preset for a fresh model: tiny, cells, small, reference-lm')
+    .option('--positions <kind>', "LM positions of a fresh model: 'learned' (default) or 'rope' (rotary)")
     .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
     .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
     .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))
@@ -126,6 +127,7 @@ export function registerTrain(program: Command): void {
           ...defined({
             data: defined({ file: o['data'], format: o['dataFormat'] }),
             preset: o['preset'],
+            positions: o['positions'],
             init: o['init'],
             tokenizer: o['tokenizer'],
             vocabSize: o['vocabSize'],

@@ -41,6 +41,8 @@ export const SftConfigSchema = z.object({
   heldOut: HeldOutSchema.optional(),
   /** Model preset for a fresh model, or `init` (a checkpoint or run folder) to continue one. */
   preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('tiny'),
+  /** LM positions of a fresh model (ModelConfig.positions): the preset's own (learned) by default. */
+  positions: z.enum(['learned', 'rope']).optional(),
   init: z.string().optional(),
   /** A trained tokenizer.json; without one a byte-level BPE of `vocabSize` is trained on the data. */
   tokenizer: z.string().optional(),
@@ -129,7 +131,9 @@ async function initialPolicy(config: Resolved, corpus: () => string[]): Promise<
   const tokenizer = config.tokenizer
     ? new Tokenizer(JSON.parse(readFileSync(config.tokenizer, 'utf8')) as TokenizerJson)
     : Tokenizer.train(corpus(), { vocabSize: config.vocabSize });
-  return createPolicy(presetConfig(config.preset, tokenizer.vocabSize), tokenizer, config.seed);
+  const model = presetConfig(config.preset, tokenizer.vocabSize);
+  if (config.positions) model.positions = config.positions;
+  return createPolicy(model, tokenizer, config.seed);
 }
 
 /** Encodes the held-out split for greedy judging (shared with RL). */

@@ -14,6 +14,7 @@ import {
 } from '../../src/data/index.js';
 import { engineAvailable } from '../../src/engine/index.js';
 import { readMetrics } from '../../src/train/report.js';
+import { loadPolicy } from '../../src/train/run.js';
 import { trainSft } from '../../src/train/sft.js';
 
 const world = { ...DEFAULT_WORLD, seed: 5, trainSize: 64, benchmarkSize: 0, imageSize: 32 };
@@ -79,6 +80,34 @@ describe("trainSft with format 'captions'", { skip }, () => {
     assert.ok(
       mean(losses.slice(-5)) < 0.5 * mean(losses.slice(5, 10)),
       `losses ${losses.map((l) => l.toFixed(2))}`,
+    );
+  });
+
+  it("trains a fresh model with rotary positions when asked (positions: 'rope')", async () => {
+    const runDir = join(dir, 'pretrain-rope');
+    const result = await trainSft({
+      runDir,
+      data: { file: join(dir, 'world', 'captions.jsonl'), format: 'captions', limit: 16 },
+      preset: 'tiny',
+      positions: 'rope',
+      vocabSize: 320,
+      steps: 40,
+      batchSize: 16,
+      microBatchSize: 16,
+      lr: 3e-3,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      seed: 1,
+    });
+    const { model } = loadPolicy(result.checkpoint);
+    assert.equal(model.config.positions, 'rope');
+    assert.ok(!model.namedParameters().some(([name]) => name === 'lm.pos.weight'));
+    const losses = readMetrics(runDir).map((m) => Number(m['loss']));
+    assert.ok(losses.at(-1)! < 0.5 * losses[5]!, `losses ${losses.map((l) => l.toFixed(2))}`);
+    model.dispose();
+    await assert.rejects(
+      trainSft({ runDir: join(dir, 'bad'), data: { file: 'x' }, positions: 'alibi' as never }),
+      /positions/,
     );
   });
 });
