@@ -6,7 +6,7 @@
 //   OUT/ablation.md, OUT/ablation.json         the Table-6-like table, rebuilt from whatever finished
 //
 // Re-running skips finished runs and resumes unfinished ones, so the experiment can span sessions.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { readMetrics } from './report.js';
@@ -251,32 +251,64 @@ export interface AblationTable {
   markdown: string;
 }
 
-/** Rebuilds the table from every finished run (done.json) and writes ablation.md / ablation.json. */
+/** Seeds of finished runs anywhere under OUT/runs (from seed-N folders holding done.json). */
+function finishedSeeds(outDir: string): number[] {
+  const seeds = new Set<number>();
+  const root = join(outDir, 'runs');
+  if (!existsSync(root)) return [];
+  for (const setting of readdirSync(root))
+    for (const arm of safeReaddir(join(root, setting)))
+      for (const run of safeReaddir(join(root, setting, arm))) {
+        const m = /^seed-(\d+)$/.exec(run);
+        if (m && existsSync(join(root, setting, arm, run, 'done.json'))) seeds.add(Number(m[1]));
+      }
+  return [...seeds];
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Rebuilds the table from every finished run (done.json) in OUT — whatever arms, settings and seeds
+ * earlier invocations ran, not only this one's — and writes ablation.md / ablation.json. "seeds"
+ * counts this invocation's plan, or the finished runs where they are more.
+ */
 export function buildTable(config: AblationConfig): AblationTable {
   const sftDone = join(config.outDir, 'sft', 'done.json');
   const sftAccuracy = existsSync(sftDone)
     ? ((JSON.parse(readFileSync(sftDone, 'utf8')) as { heldOut: { accuracy: number } | null }).heldOut
         ?.accuracy ?? null)
     : null;
+  const planned = new Set(planRuns(config).map((p) => p.dir));
+  const seeds = [...new Set([...(config.seeds ?? [1, 2, 3, 4, 5]), ...finishedSeeds(config.outDir)])].sort(
+    (x, y) => x - y,
+  );
+  const everyRun = planRuns({ ...config, arms: undefined, settings: undefined, seeds });
   const groups = new Map<string, { plan: RunPlan; summaries: RunSummary[]; planned: number }>();
-  for (const plan of planRuns(config)) {
+  for (const plan of everyRun) {
     const key = `${plan.setting}\u0000${plan.arm}`;
     const group = groups.get(key) ?? { plan, summaries: [], planned: 0 };
-    group.planned++;
+    if (planned.has(plan.dir)) group.planned++;
     if (existsSync(join(plan.dir, 'done.json')))
       group.summaries.push(
         summarizeRun(readMetrics(plan.dir) as unknown as (RlStepMetrics & Record<string, unknown>)[]),
       );
     groups.set(key, group);
   }
-  const rows: AblationRow[] = [...groups.values()].map(({ plan, summaries, planned }) => {
+  const shown = [...groups.values()].filter((g) => g.planned > 0 || g.summaries.length > 0);
+  const rows: AblationRow[] = shown.map(({ plan, summaries, planned }) => {
     const acc = summaries.map((s) => s.accuracy).filter((a): a is number => a !== null);
     const collapses = summaries.map((s) => s.collapseStep).filter((c): c is number => c !== null);
     return {
       setting: plan.setting,
       arm: plan.arm,
       seedsDone: summaries.length,
-      seedsPlanned: planned,
+      seedsPlanned: Math.max(planned, summaries.length),
       accuracyMean: acc.length ? mean(acc) : null,
       accuracyStd: acc.length ? sd(acc) : null,
       collapsed: collapses.length,

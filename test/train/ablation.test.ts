@@ -87,6 +87,14 @@ describe('ablation experiment (smoke)', { skip }, () => {
     assert.equal(table.rows[0]!.seedsDone, 0);
     assert.equal(table.rows[1]!.seedsDone, 1);
     assert.match(table.markdown, /\| stable-reinforce \| – \| 0\/1 \|/);
+    // Runs an earlier invocation finished (other settings) stay in the table though not planned here.
+    const mismatch = table.rows.find((r) => r.setting === 'mismatch' && r.arm === 'stable-reinforce');
+    assert.equal(mismatch?.seedsDone, 1);
+    assert.match(table.markdown, /## positive-control/);
+    assert.ok(
+      !table.rows.some((r) => r.setting === 'mismatch' && r.arm === 'grpo'),
+      'never run, never planned',
+    );
   });
 });
 
