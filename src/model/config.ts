@@ -30,6 +30,14 @@ export interface ModelConfig {
   dModel: number;
   nLayers: number;
   nHeads: number;
+  /**
+   * Standard deviation of the LM's initial query and key projection weights (default 0.02, GPT-2's).
+   * Larger values make the initial attention sharper; with GPT-2's it starts nearly uniform, the
+   * gradients of W_Q and W_K nearly vanish, and a small model sits on a long plateau before it learns
+   * to compare two tokens (Hoffmann et al. 2024, "Eureka-moments in transformers"). Used only at
+   * initialisation.
+   */
+  qkInitStd?: number;
   /** MLP hidden width = mlpRatio × dModel (GELU). */
   mlpRatio: number;
   /** null for a text-only language model. */
@@ -118,6 +126,8 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     throw new RangeError(
       `config.dModel (${config.dModel}) must be divisible by config.nHeads (${config.nHeads})`,
     );
+  if (config.qkInitStd !== undefined && !(config.qkInitStd > 0 && Number.isFinite(config.qkInitStd)))
+    throw new RangeError(`config.qkInitStd must be a positive number, got ${config.qkInitStd}`);
   if (config.positions !== undefined && config.positions !== 'learned' && config.positions !== 'rope')
     throw new RangeError(
       `config.positions must be "learned" or "rope", got ${JSON.stringify(config.positions)}`,

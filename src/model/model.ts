@@ -137,12 +137,15 @@ class ParameterBuilder {
   constant(name: string, shape: number[], value: number): Tensor {
     return this.add(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
   }
-  block(prefix: string, d: number, mlpRatio: number, residualStd: number): BlockParams {
+  block(prefix: string, d: number, mlpRatio: number, residualStd: number, qkStd = 0.02): BlockParams {
     const h = mlpRatio * d;
+    const qkvW = this.normal(`${prefix}.attn.qkv.weight`, [3 * d, d]);
+    // Queries and keys (the first 2·d rows) rescaled to qkStd; the same draws, so 0.02 changes nothing.
+    if (qkStd !== 0.02) noGrad(() => qkvW.narrow(0, 0, 2 * d).mul_(qkStd / 0.02));
     return {
       ln1W: this.constant(`${prefix}.ln1.weight`, [d], 1),
       ln1B: this.constant(`${prefix}.ln1.bias`, [d], 0),
-      qkvW: this.normal(`${prefix}.attn.qkv.weight`, [3 * d, d]),
+      qkvW,
       qkvB: this.constant(`${prefix}.attn.qkv.bias`, [3 * d], 0),
       projW: this.normal(`${prefix}.attn.proj.weight`, [d, d], residualStd),
       projB: this.constant(`${prefix}.attn.proj.bias`, [d], 0),
@@ -232,7 +235,7 @@ export class VisionLanguageModel {
     this.pos = usesRope(config) ? null : build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
     const residualStd = 0.02 / Math.sqrt(2 * nLayers);
     this.blocks = Array.from({ length: nLayers }, (_, i) =>
-      build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd),
+      build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd, config.qkInitStd),
     );
     this.lnW = build.constant('lm.ln.weight', [d], 1);
     this.lnB = build.constant('lm.ln.bias', [d], 0);

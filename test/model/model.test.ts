@@ -10,6 +10,37 @@ const logitsOf = (model: VisionLanguageModel, input: Parameters<VisionLanguageMo
   noGrad(() => scope(() => model.forward(input).toTypedArray() as Float32Array));
 
 describe('VisionLanguageModel', () => {
+  it('qkInitStd rescales only the LM query and key weights, from the same draws', () => {
+    const weights = (m: VisionLanguageModel) =>
+      Object.fromEntries(m.namedParameters().map(([n, t]) => [n, t.toTypedArray() as Float32Array]));
+    const base = new VisionLanguageModel(config, { seed: 3, imageTokenId: tokenizer.id('image') });
+    const same = new VisionLanguageModel(
+      { ...config, qkInitStd: 0.02 },
+      { seed: 3, imageTokenId: tokenizer.id('image') },
+    );
+    const sharp = new VisionLanguageModel(
+      { ...config, qkInitStd: 0.08 },
+      { seed: 3, imageTokenId: tokenizer.id('image') },
+    );
+    const [a, b, c] = [weights(base), weights(same), weights(sharp)];
+    const d = config.dModel;
+    for (const name of Object.keys(a)) {
+      assert.deepEqual(b[name], a[name], name);
+      if (name.startsWith('lm.blocks.') && name.endsWith('attn.qkv.weight')) {
+        const scaled = a[name]!.subarray(0, 2 * d * d).map((x) => x * 4);
+        assert.ok(maxAbsDiff(c[name]!.subarray(0, 2 * d * d), scaled) < 1e-6, name);
+        assert.deepEqual(c[name]!.subarray(2 * d * d), a[name]!.subarray(2 * d * d), `${name}: values`);
+      } else {
+        assert.deepEqual(c[name], a[name], name);
+      }
+    }
+    for (const m of [base, same, sharp]) m.dispose();
+    assert.throws(
+      () => new VisionLanguageModel({ ...config, qkInitStd: 0 }, { imageTokenId: 2 }),
+      /config.qkInitStd must be a positive number, got 0/,
+    );
+  });
+
   it('has exactly countParameters(config) parameters, with unique names, for every preset', () => {
     for (const [name, vocab] of [
       ['tiny', 300],
