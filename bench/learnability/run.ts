@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CELL_NAMES, COLORS, SHAPES, SIZES } from '../../src/data/synthetic/index.js';
 import { manualSeed, noGrad, scope, setNumThreads } from '../../src/engine/index.js';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
 import { makeRunRecord } from '../../src/io/run-record.js';
@@ -46,20 +47,6 @@ const root = new URL('../../', import.meta.url).pathname;
 setNumThreads(1);
 
 // --- the task ----------------------------------------------------------------------------------------
-const COLORS = ['red', 'green', 'blue', 'yellow'];
-const SHAPES = ['circle', 'square', 'triangle'];
-const SIZES = ['small', 'large'];
-const CELLS = [
-  'top left',
-  'top',
-  'top right',
-  'left',
-  'center',
-  'right',
-  'bottom left',
-  'bottom',
-  'bottom right',
-];
 const dataRng = new Rng(7);
 const pick = <T>(xs: readonly T[]): T => xs[dataRng.int(xs.length)]!;
 const texts = Array.from({ length: 20_000 }, () => {
@@ -67,7 +54,7 @@ const texts = Array.from({ length: 20_000 }, () => {
   const yes = dataRng.next() < 0.5;
   const asked = yes ? color : pick(COLORS.filter((c) => c !== color));
   return {
-    prompt: `In the image: ${pick(CELLS)}: a ${pick(SIZES)} ${color} ${pick(SHAPES)}.\nIs there a ${asked}?`,
+    prompt: `In the image: ${pick(CELL_NAMES)}: a ${pick(SIZES)} ${color} ${pick(SHAPES)}.\nIs there a ${asked}?`,
     answer: yes ? ' yes' : ' no',
   };
 });

@@ -113,6 +113,9 @@ function gaussian(rng: Rng, n: number, std: number): Float32Array {
   return out;
 }
 
+/** GPT-2's initial weight std, N(0, 0.02). */
+const INIT_STD = 0.02;
+
 /** Builds named parameters in a fixed order; GPT-2's init: N(0, 0.02), residual outputs scaled down. */
 class ParameterBuilder {
   readonly named: [string, Tensor][] = [];
@@ -123,7 +126,7 @@ class ParameterBuilder {
     this.named.push([name, t]);
     return t;
   }
-  normal(name: string, shape: number[], std = 0.02): Tensor {
+  normal(name: string, shape: number[], std = INIT_STD): Tensor {
     return this.add(
       name,
       gaussian(
@@ -137,11 +140,11 @@ class ParameterBuilder {
   constant(name: string, shape: number[], value: number): Tensor {
     return this.add(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
   }
-  block(prefix: string, d: number, mlpRatio: number, residualStd: number, qkStd = 0.02): BlockParams {
+  block(prefix: string, d: number, mlpRatio: number, residualStd: number, qkStd = INIT_STD): BlockParams {
     const h = mlpRatio * d;
     const qkvW = this.normal(`${prefix}.attn.qkv.weight`, [3 * d, d]);
-    // Queries and keys (the first 2·d rows) rescaled to qkStd; the same draws, so 0.02 changes nothing.
-    if (qkStd !== 0.02) noGrad(() => qkvW.narrow(0, 0, 2 * d).mul_(qkStd / 0.02));
+    // Queries and keys (the first 2·d rows) rescaled to qkStd; the same draws, so INIT_STD changes nothing.
+    if (qkStd !== INIT_STD) noGrad(() => qkvW.narrow(0, 0, 2 * d).mul_(qkStd / INIT_STD));
     return {
       ln1W: this.constant(`${prefix}.ln1.weight`, [d], 1),
       ln1B: this.constant(`${prefix}.ln1.bias`, [d], 0),
@@ -233,7 +236,7 @@ export class VisionLanguageModel {
     const build = new ParameterBuilder(new Rng(options.seed ?? 0));
     this.tok = build.normal('lm.tok.weight', [V, d]);
     this.pos = usesRope(config) ? null : build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
-    const residualStd = 0.02 / Math.sqrt(2 * nLayers);
+    const residualStd = INIT_STD / Math.sqrt(2 * nLayers);
     this.blocks = Array.from({ length: nLayers }, (_, i) =>
       build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd, config.qkInitStd),
     );
@@ -241,7 +244,7 @@ export class VisionLanguageModel {
     this.lnB = build.constant('lm.ln.bias', [d], 0);
     if (vision) {
       const dv = vision.dModel;
-      const visionStd = 0.02 / Math.sqrt(2 * vision.nLayers);
+      const visionStd = INIT_STD / Math.sqrt(2 * vision.nLayers);
       this.vision = {
         patchW: build.normal('vision.patch.weight', [dv, 3 * vision.patchSize ** 2]),
         patchB: build.constant('vision.patch.bias', [dv], 0),
@@ -360,15 +363,16 @@ export class VisionLanguageModel {
 
     let x = nn.embedding(tensor(flat, { shape: [B, T] }), this.tok);
     x = this.placeImages(x, tokens, input.images);
-    // Positions count from each row's first real token.
-    const positions = Array.from({ length: padded ? B : 1 }, (_, b) =>
-      Array.from({ length: T }, (_, t) => Math.max(0, t - (padded ? pad![b]! : 0))),
-    );
+    // Positions count from each row's first real token (one shared row when nothing is padded).
+    const positions = () =>
+      Array.from({ length: padded ? B : 1 }, (_, b) =>
+        Array.from({ length: T }, (_, t) => Math.max(0, t - (padded ? pad![b]! : 0))),
+      );
     let rope: Rotary | undefined;
     if (this.pos === null) {
-      rope = rotary(positions, this.headDim);
+      rope = rotary(positions(), this.headDim);
     } else if (padded) {
-      const ids = BigInt64Array.from(positions.flat(), BigInt);
+      const ids = BigInt64Array.from(positions().flat(), BigInt);
       x = x.add(nn.embedding(tensor(ids, { shape: [B, T] }), this.pos));
     } else {
       x = x.add(this.pos.narrow(0, 0, T));

@@ -255,8 +255,7 @@ export interface AblationTable {
 function finishedSeeds(outDir: string): number[] {
   const seeds = new Set<number>();
   const root = join(outDir, 'runs');
-  if (!existsSync(root)) return [];
-  for (const setting of readdirSync(root))
+  for (const setting of safeReaddir(root))
     for (const arm of safeReaddir(join(root, setting)))
       for (const run of safeReaddir(join(root, setting, arm))) {
         const m = /^seed-(\d+)$/.exec(run);

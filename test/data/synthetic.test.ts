@@ -248,26 +248,22 @@ describe('synthetic world: teacher and splits', () => {
       }),
       'top left: a large blue square; bottom right: a small red circle',
     );
-    const quoting = {
-      ...small,
-      trainSize: 10,
-      benchmarkSize: 0,
-      teacher: { ...small.teacher, quoteResponses: true },
+    // A 10-sample world whose teacher differs from the default in `teacher`; returns its sft.jsonl.
+    const variant = async (name: string, teacher: Partial<typeof small.teacher>) => {
+      await writeSyntheticWorld(join(dir, name), {
+        ...small,
+        trainSize: 10,
+        benchmarkSize: 0,
+        teacher: { ...small.teacher, ...teacher },
+      });
+      return join(dir, name, 'sft.jsonl');
     };
-    await writeSyntheticWorld(join(dir, 'quoting'), quoting);
-    for await (const sample of readR1RewardData(join(dir, 'quoting', 'sft.jsonl'))) {
+    for await (const sample of readR1RewardData(await variant('quoting', { quoteResponses: true }))) {
       const lines = (sample.extra['response'] as string).split('\n');
       assert.ok(lines[1]!.startsWith(`Response 1: ${sample.response1} This `), lines[1]);
       assert.ok(lines[2]!.startsWith(`Response 2: ${sample.response2} This `), lines[2]);
     }
-    const plain = {
-      ...small,
-      trainSize: 10,
-      benchmarkSize: 0,
-      teacher: { ...small.teacher, describeScene: false },
-    };
-    await writeSyntheticWorld(join(dir, 'plain'), plain);
-    for (const record of readJsonl(join(dir, 'plain', 'sft.jsonl')))
+    for (const record of readJsonl(await variant('plain', { describeScene: false })))
       assert.match(record['response'] as string, /^<think>Response 1: /);
   });
 

@@ -15,7 +15,7 @@ import {
 import { engineAvailable } from '../../src/engine/index.js';
 import { readMetrics } from '../../src/train/report.js';
 import { loadPolicy } from '../../src/train/run.js';
-import { trainSft } from '../../src/train/sft.js';
+import { type SftConfig, trainSft } from '../../src/train/sft.js';
 
 const world = { ...DEFAULT_WORLD, seed: 5, trainSize: 64, benchmarkSize: 0, imageSize: 32 };
 let dir: string;
@@ -59,9 +59,9 @@ const skip = engineAvailable()
   : 'the tensor engine (native addon) is not built: run npm run build:native';
 
 describe("trainSft with format 'captions'", { skip }, () => {
-  it('learns to describe the images (loss falls by more than half)', async () => {
-    const runDir = join(dir, 'pretrain');
-    await trainSft({
+  /** Caption pretraining of a fresh tiny model on 16 captions. */
+  const pretrain = (runDir: string, fields: Partial<SftConfig>) =>
+    trainSft({
       runDir,
       data: { file: join(dir, 'world', 'captions.jsonl'), format: 'captions', limit: 16 },
       preset: 'tiny',
@@ -73,7 +73,12 @@ describe("trainSft with format 'captions'", { skip }, () => {
       evalEvery: 0,
       checkpointEvery: 0,
       seed: 1,
+      ...fields,
     });
+
+  it('learns to describe the images (loss falls by more than half)', async () => {
+    const runDir = join(dir, 'pretrain');
+    await pretrain(runDir, {});
     const losses = readMetrics(runDir).map((m) => Number(m['loss']));
     assert.equal(losses.length, 60);
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -85,20 +90,7 @@ describe("trainSft with format 'captions'", { skip }, () => {
 
   it("trains a fresh model with rotary positions when asked (positions: 'rope')", async () => {
     const runDir = join(dir, 'pretrain-rope');
-    const result = await trainSft({
-      runDir,
-      data: { file: join(dir, 'world', 'captions.jsonl'), format: 'captions', limit: 16 },
-      preset: 'tiny',
-      positions: 'rope',
-      vocabSize: 320,
-      steps: 40,
-      batchSize: 16,
-      microBatchSize: 16,
-      lr: 3e-3,
-      evalEvery: 0,
-      checkpointEvery: 0,
-      seed: 1,
-    });
+    const result = await pretrain(runDir, { positions: 'rope', steps: 40 });
     const { model } = loadPolicy(result.checkpoint);
     assert.equal(model.config.positions, 'rope');
     assert.ok(!model.namedParameters().some(([name]) => name === 'lm.pos.weight'));
