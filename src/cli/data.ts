@@ -2,7 +2,14 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { BENCHMARK_NAMES, readBenchmark } from '../data/benchmarks.js';
-import { DEFAULT_WORLD, formatSynthSummary, writeSyntheticWorld } from '../data/synthetic/index.js';
+import {
+  DEFAULT_WORLD,
+  formatSynthSummary,
+  onlyKinds,
+  QUESTION_KINDS,
+  type QuestionKind,
+  writeSyntheticWorld,
+} from '../data/synthetic/index.js';
 import type { BenchmarkName } from '../data/types.js';
 
 function integer(name: string, min: number) {
@@ -12,6 +19,17 @@ function integer(name: string, min: number) {
       throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${value}`);
     return n;
   };
+}
+
+function parseKinds(value: string): QuestionKind[] {
+  const kinds = value.split(',').map((k) => k.trim());
+  for (const kind of kinds) {
+    if (!QUESTION_KINDS.includes(kind as QuestionKind))
+      throw new InvalidArgumentError(
+        `unknown question kind '${kind}'; expected some of ${QUESTION_KINDS.join(', ')}`,
+      );
+  }
+  return kinds as QuestionKind[];
 }
 
 export function registerData(program: Command): void {
@@ -30,6 +48,12 @@ export function registerData(program: Command): void {
       integer('--image-size', 32),
       DEFAULT_WORLD.imageSize,
     )
+    .option(
+      '--kinds <list>',
+      `question kinds to train on, comma-separated (default: all but cell): ${QUESTION_KINDS.join(', ')}; the benchmark then tests the error kinds they carry`,
+      parseKinds,
+    )
+    .option('--look-at-cell', "the teacher looks again at a claim's cell on each response's line")
     .option('--json', 'print the summary as JSON')
     .action(
       async (options: {
@@ -38,6 +62,8 @@ export function registerData(program: Command): void {
         n: number;
         benchN: number;
         imageSize: number;
+        kinds?: QuestionKind[];
+        lookAtCell?: boolean;
         json?: boolean;
       }) => {
         const config = {
@@ -46,6 +72,8 @@ export function registerData(program: Command): void {
           trainSize: options.n,
           benchmarkSize: options.benchN,
           imageSize: options.imageSize,
+          ...(options.kinds ? { kindWeights: onlyKinds(options.kinds) } : {}),
+          teacher: { ...DEFAULT_WORLD.teacher, lookAtCell: options.lookAtCell === true },
         };
         const summary = await writeSyntheticWorld(options.out, config);
         console.log(

@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parseJudgement } from '../../src/algo/index.js';
 import {
+  benchmarkErrorKinds,
+  CELL_NAMES,
   claimHolds,
   DEFAULT_WORLD,
   describeScene,
@@ -13,6 +15,7 @@ import {
   generateSample,
   type Hardness,
   makeProblem,
+  onlyKinds,
   perceiveScene,
   QUESTION_KINDS,
   r1SampleToPair,
@@ -265,6 +268,53 @@ describe('synthetic world: teacher and splits', () => {
     }
     for (const record of readJsonl(await variant('plain', { describeScene: false })))
       assert.match(record['response'] as string, /^<think>Response 1: /);
+  });
+
+  it('cell questions: one object claim at an occupied cell, and lookAtCell puts what is there beside it', async () => {
+    const config = {
+      ...small,
+      kindWeights: onlyKinds(['cell']),
+      teacher: { ...small.teacher, lookAtCell: true },
+    };
+    const changed = { 0: 0, 1: 0, 2: 0 };
+    for (let i = 0; i < 150; i++) {
+      const s = generateSample(config, 'train', i);
+      assert.equal(s.kind, 'cell');
+      const [real, fake] = [s.faithful[0]!, s.flawed[0]!];
+      assert.ok(real.type === 'object' && fake.type === 'object' && real.cell === fake.cell);
+      assert.match(s.question, /^What is (at the [a-z ]+|in the center)\?$/);
+      const differ = (['color', 'shape', 'size'] as const).filter((a) => real[a] !== fake[a]);
+      // hardness 0: colour and shape; 1: one of them; 2: the size alone
+      assert.deepEqual(differ.length, s.hardness === 0 ? 2 : 1, JSON.stringify([real, fake]));
+      if (s.hardness === 2) assert.deepEqual(differ, ['size']);
+      changed[s.hardness]++;
+    }
+    assert.ok(changed[0] > 0 && changed[1] > 0 && changed[2] > 0);
+    // The benchmark tests only the error kind cell questions carry.
+    assert.deepEqual(benchmarkErrorKinds(config), ['attribute']);
+    assert.deepEqual(benchmarkErrorKinds(small), [...ERROR_KINDS]);
+    const out = join(dir, 'cells');
+    await writeSyntheticWorld(out, { ...config, trainSize: 20, benchmarkSize: 6 });
+    assert.ok(readJsonl(join(out, 'benchmark.jsonl')).every((r) => r['category'] === 'attribute'));
+    for (const record of readJsonl(join(out, 'sft.jsonl'))) {
+      const truth = generateSample(config, 'train', Number(String(record['id']).slice(-6)));
+      const claim = truth.faithful[0]!;
+      if (claim.type !== 'object') throw new Error('cell claims are object claims');
+      const where = CELL_NAMES[claim.cell!];
+      const thing = `a ${claim.size} ${claim.color} ${claim.shape}`;
+      const gold = (record['answer'] as string[])[0] === '<answer>1</answer>' ? 1 : 2;
+      const lines = (record['response'] as string).split('\n');
+      assert.equal(
+        lines[gold]!,
+        `Response ${gold} at the ${where}: ${thing}; in the image: ${thing}. This matches the image.`,
+      );
+      assert.match(
+        lines[3 - gold]!,
+        new RegExp(
+          `^Response ${3 - gold} at the ${where}: .*; in the image: ${thing}\\. This does not match the image\\.$`,
+        ),
+      );
+    }
   });
 
   it('SFT traces and labels read back through the R1-Reward reader with checked images', async () => {

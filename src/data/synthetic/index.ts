@@ -24,8 +24,10 @@ export {
 } from './teacher.js';
 export {
   balancedPositions,
+  benchmarkErrorKinds,
   DEFAULT_WORLD,
   generateSample,
+  onlyKinds,
   type SyntheticSample,
   type SyntheticSplit,
   type SyntheticWorldConfig,

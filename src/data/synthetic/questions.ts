@@ -13,6 +13,7 @@ import {
 } from './claims.js';
 import type { Rng } from './random.js';
 import {
+  CELL_NAMES,
   COLORS,
   colOf,
   type ObjectRef,
@@ -33,6 +34,7 @@ export const QUESTION_KINDS = [
   'relation',
   'short-description',
   'long-description',
+  'cell',
 ] as const;
 /** A question kind of {@link QUESTION_KINDS}. */
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
@@ -46,7 +48,7 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 export const KINDS_FOR_ERROR: Record<ErrorKind, readonly QuestionKind[]> = {
   hallucination: ['existence', 'short-description'],
   count: ['count'],
-  attribute: ['attribute', 'short-description'],
+  attribute: ['attribute', 'short-description', 'cell'],
   relation: ['relation'],
   'long-slip': ['long-description'],
 };
@@ -111,6 +113,10 @@ function responseText(kind: QuestionKind, claims: Claim[], style: Style): string
           sentence(i === 0 && style === 'seen' ? seenClause(claimClause(claim)) : claimClause(claim)),
         )
         .join(' ');
+    case 'cell':
+      return sentence(
+        style === 'plain' ? claimClause(first!) : `I see ${claimClause(first!).replace(' is ', ' ')}`,
+      );
   }
 }
 
@@ -345,6 +351,25 @@ function longDescriptionDraft(rng: Rng, h: Hardness): Draft {
   return { scene, question: 'Describe the image in detail.', faithful, flawed, slip, errorKind: 'long-slip' };
 }
 
+/**
+ * "What is at the top left?": one object claim at an occupied cell; the flawed one changes colour and
+ * shape (hardness 0), one of them (1) or the size (2). The question names the cell, so checking it is
+ * a look at one place, not a search of the scene.
+ */
+function cellDraft(rng: Rng, h: Hardness): Draft {
+  const change: Change = h === 0 ? 'absent' : h === 1 ? rng.pick(['color', 'shape'] as const) : 'size';
+  const { scene, real, fake } = describedScene(rng, 2 + h, change, () => true);
+  const where = CELL_NAMES[real.cell]!;
+  return {
+    scene,
+    question: `What is ${where === 'center' ? 'in the center' : `at the ${where}`}?`,
+    faithful: [objectClaim(real, true)],
+    flawed: [objectClaim(fake, true)],
+    slip: 0,
+    errorKind: 'attribute',
+  };
+}
+
 function draft(
   rng: Rng,
   kind: QuestionKind,
@@ -364,6 +389,8 @@ function draft(
       return shortDescriptionDraft(rng, h, errorKind ?? (rng.chance(0.5) ? 'hallucination' : 'attribute'));
     case 'long-description':
       return longDescriptionDraft(rng, h);
+    case 'cell':
+      return cellDraft(rng, h);
   }
 }
 

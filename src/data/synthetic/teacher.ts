@@ -5,7 +5,7 @@
 import type { Choice } from '../../algo/judgement.js';
 import { type Claim, claimClause } from './claims.js';
 import type { Rng } from './random.js';
-import { CELL_NAMES, type Scene } from './scene.js';
+import { CELL_NAMES, type Scene, type SceneObject } from './scene.js';
 
 /** How many teacher attempts a sample needed (1–3), or `failed` when none picked the faithful response. */
 export type Difficulty = 1 | 2 | 3 | 'failed';
@@ -33,6 +33,14 @@ export interface TeacherConfig {
    * differing claim in canonical words (a copy from the prompt, not a comparison). Default off.
    */
   quoteResponses?: boolean;
+  /**
+   * With the description: when the differing claims place an object in a cell (the long
+   * descriptions), each response's line looks at that cell again right after restating the claim
+   * ("Response 1 at the top left: a large red circle; in the image: a small red circle."), so the
+   * verdict compares two phrases a fixed distance apart instead of searching the description for
+   * the claimed object. Default off.
+   */
+  lookAtCell?: boolean;
 }
 
 /** The teacher used by {@link DEFAULT_WORLD}. */
@@ -75,6 +83,8 @@ export interface TeacherView {
   scene?: Scene;
   /** The two responses' texts, when their lines quote them verbatim. */
   quotes?: { 1: string; 2: string };
+  /** Look at the claimed cell again on each response's line ({@link TeacherConfig.lookAtCell}). */
+  lookAtCell?: boolean;
 }
 
 /**
@@ -86,8 +96,22 @@ export function describeScene(scene: Scene): string {
   if (scene.objects.length === 0) return 'nothing';
   return [...scene.objects]
     .sort((a, b) => a.cell - b.cell)
-    .map((o) => `${CELL_NAMES[o.cell]}: a ${o.size} ${o.color} ${o.shape}`)
+    .map((o) => `${CELL_NAMES[o.cell]}: ${objectPhrase(o)}`)
     .join('; ');
+}
+
+/** "a large red circle". */
+const objectPhrase = (o: Omit<SceneObject, 'cell'>) => `a ${o.size} ${o.color} ${o.shape}`;
+
+/**
+ * A response's line that restates its object claim at its cell and what the image has there:
+ * "Response 1 at the top left: a large red circle; in the image: a small red circle." — the two
+ * phrases sit a fixed distance apart whatever the cell's name. Undefined for other claims.
+ */
+function cellLookLine(k: 1 | 2, claim: Claim, scene: Scene): string | undefined {
+  if (claim.type !== 'object' || claim.cell === undefined) return undefined;
+  const seen = scene.objects.find((o) => o.cell === claim.cell);
+  return `Response ${k} at the ${CELL_NAMES[claim.cell]}: ${objectPhrase(claim)}; in the image: ${seen ? objectPhrase(seen) : 'nothing'}.`;
 }
 /**
  * One attempt's output, `<think>…</think><answer>k</answer>`, and conclude for response k:
@@ -106,10 +130,12 @@ export function teacherOutput(view: TeacherView, right: boolean): string {
   const think = view.scene
     ? [
         `In the image: ${describeScene(view.scene)}.`,
-        ...([1, 2] as const).map(
-          (k) =>
-            `Response ${k}: ${view.quotes ? view.quotes[k] : `${claimClause(claims[k])}.`} This ${k === choice ? 'matches' : 'does not match'} the image.`,
-        ),
+        ...([1, 2] as const).map((k) => {
+          const look = view.lookAtCell ? cellLookLine(k, claims[k], view.scene!) : undefined;
+          const restated =
+            look ?? `Response ${k}: ${view.quotes ? view.quotes[k] : `${claimClause(claims[k])}.`}`;
+          return `${restated} This ${k === choice ? 'matches' : 'does not match'} the image.`;
+        }),
         conclusion,
       ]
     : [

@@ -46,6 +46,7 @@ export const DEFAULT_WORLD: SyntheticWorldConfig = {
     relation: 2,
     'short-description': 1,
     'long-description': 1,
+    cell: 0,
   },
   hardnessWeights: [1, 1, 1],
   teacher: DEFAULT_TEACHER,
@@ -62,6 +63,18 @@ export interface SyntheticSample extends Problem {
   /** Training samples only. */
   teacher?: TeacherRun;
 }
+
+/** Kind weights that train on `kinds` alone, equally often. */
+export function onlyKinds(kinds: readonly QuestionKind[]): Record<QuestionKind, number> {
+  return Object.fromEntries(QUESTION_KINDS.map((k) => [k, kinds.includes(k) ? 1 : 0])) as Record<
+    QuestionKind,
+    number
+  >;
+}
+
+/** A kind's weight; a kind the config does not list (a world written before it existed) has 0. */
+const kindWeight = (config: SyntheticWorldConfig, kind: QuestionKind): number =>
+  config.kindWeights[kind] ?? 0;
 
 /** Checks a config and says which field is wrong. */
 export function validateWorldConfig(config: SyntheticWorldConfig): void {
@@ -81,10 +94,10 @@ export function validateWorldConfig(config: SyntheticWorldConfig): void {
     );
   }
   for (const kind of QUESTION_KINDS) {
-    const w = config.kindWeights[kind];
+    const w = kindWeight(config, kind);
     if (!(w >= 0)) fail(`kindWeights.${kind}`, `must be ≥ 0, got ${w}`);
   }
-  if (!QUESTION_KINDS.some((k) => config.kindWeights[k] > 0))
+  if (!QUESTION_KINDS.some((k) => kindWeight(config, k) > 0))
     fail('kindWeights', 'must give some kind a positive weight');
   if (
     config.hardnessWeights.length !== 3 ||
@@ -104,6 +117,14 @@ export function validateWorldConfig(config: SyntheticWorldConfig): void {
     fail('teacher.maxAttempts', `must be an integer ≥ 1, got ${maxAttempts}`);
 }
 
+/**
+ * The error kinds the benchmark rotates over: those that a question kind the world trains on can
+ * carry (all five in the default world), so a world restricted to some kinds is tested on them only.
+ */
+export function benchmarkErrorKinds(config: SyntheticWorldConfig): ErrorKind[] {
+  return ERROR_KINDS.filter((e) => KINDS_FOR_ERROR[e].some((k) => kindWeight(config, k) > 0));
+}
+
 const pad = (i: number) => String(i).padStart(6, '0');
 
 /** Sample `index` of `split`; depends only on (config, split, index). */
@@ -117,10 +138,11 @@ export function generateSample(
   let kind: QuestionKind;
   let errorKind: ErrorKind | undefined;
   if (split === 'benchmark') {
-    errorKind = ERROR_KINDS[index % ERROR_KINDS.length]!;
-    kind = rng.pick(KINDS_FOR_ERROR[errorKind]);
+    const errorKinds = benchmarkErrorKinds(config);
+    errorKind = errorKinds[index % errorKinds.length]!;
+    kind = rng.pick(KINDS_FOR_ERROR[errorKind].filter((k) => kindWeight(config, k) > 0));
   } else {
-    kind = QUESTION_KINDS[rng.weighted(QUESTION_KINDS.map((k) => config.kindWeights[k]))]!;
+    kind = QUESTION_KINDS[rng.weighted(QUESTION_KINDS.map((k) => kindWeight(config, k)))]!;
   }
   const problem = makeProblem(rng, kind, hardness, errorKind);
   const sample: SyntheticSample = {

@@ -83,6 +83,7 @@ function r1Record(
               gold,
               ...(teacher.describeScene ? { scene: s.scene } : {}),
               ...(teacher.quoteResponses ? { quotes: { 1: response1, 2: response2 } } : {}),
+              ...(teacher.lookAtCell ? { lookAtCell: true } : {}),
             },
             true,
           ),
