@@ -386,6 +386,23 @@ describe('r1-reward data synth', () => {
     );
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /is not empty/);
+    const badKind = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'data',
+        'synth',
+        '--out',
+        join(dir, 'never'),
+        '--kinds',
+        'cell,colour',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.notEqual(badKind.status, 0);
+    assert.match(badKind.stderr, /unknown question kind 'colour'; expected some of count, existence, .*cell/);
   });
 
   it('data check counts items per category, and skipped items with --skip-missing', () => {
