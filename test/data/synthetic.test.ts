@@ -347,25 +347,12 @@ describe('r1-reward data synth', () => {
   it('writes the world and prints counts per split, kind and difficulty', () => {
     const out = join(dir, 'cli');
     const root = new URL('../../', import.meta.url).pathname;
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'data',
-        'synth',
-        '--out',
-        out,
-        '--seed',
-        '3',
-        '--n',
-        '30',
-        '--bench-n',
-        '10',
-      ],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const synth = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'data', 'synth', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+    const run = synth('--out', out, '--seed', '3', '--n', '30', '--bench-n', '10');
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /splits: train 30, sft \d+, rl \d+, benchmark 10/);
     assert.match(run.stdout, /difficulty \(teacher attempts\): 1 \d+, 2 \d+, 3 \d+, failed \d+/);
@@ -376,31 +363,10 @@ describe('r1-reward data synth', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     assert.equal((manifest['config'] as { seed: number }).seed, 3);
     assert.ok(typeof manifest['gitCommit'] === 'string' && typeof manifest['version'] === 'string');
-    const again = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'data', 'synth', '--out', out],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
+    const again = synth('--out', out);
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /is not empty/);
-    const badKind = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'data',
-        'synth',
-        '--out',
-        join(dir, 'never'),
-        '--kinds',
-        'cell,colour',
-      ],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const badKind = synth('--out', join(dir, 'never'), '--kinds', 'cell,colour');
     assert.notEqual(badKind.status, 0);
     assert.match(badKind.stderr, /unknown question kind 'colour'; expected some of count, existence, .*cell/);
   });

@@ -117,10 +117,15 @@ export function claimClause(claim: Claim): string {
     case 'object': {
       const thing = `a ${claim.size} ${claim.color} ${claim.shape}`;
       if (claim.cell === undefined) return thing;
-      const where = CELL_NAMES[claim.cell]!;
-      return `${thing} is ${where === 'center' ? 'in the center' : `at the ${where}`}`;
+      return `${thing} is ${placePhrase(claim.cell)}`;
     }
   }
+}
+
+/** Where a cell is, as a claim or question says it: "at the top left", "in the center". */
+export function placePhrase(cell: number): string {
+  const where = CELL_NAMES[cell]!;
+  return where === 'center' ? 'in the center' : `at the ${where}`;
 }
 
 /** A clause as a sentence: capitalised, full stop. */

@@ -7,13 +7,13 @@ import {
   claimClause,
   claimHolds,
   OPPOSITE,
+  placePhrase,
   RELATIONS,
   type Relation,
   sentence,
 } from './claims.js';
 import type { Rng } from './random.js';
 import {
-  CELL_NAMES,
   COLORS,
   colOf,
   type ObjectRef,
@@ -359,10 +359,9 @@ function longDescriptionDraft(rng: Rng, h: Hardness): Draft {
 function cellDraft(rng: Rng, h: Hardness): Draft {
   const change: Change = h === 0 ? 'absent' : h === 1 ? rng.pick(['color', 'shape'] as const) : 'size';
   const { scene, real, fake } = describedScene(rng, 2 + h, change, () => true);
-  const where = CELL_NAMES[real.cell]!;
   return {
     scene,
-    question: `What is ${where === 'center' ? 'in the center' : `at the ${where}`}?`,
+    question: `What is ${placePhrase(real.cell)}?`,
     faithful: [objectClaim(real, true)],
     flawed: [objectClaim(fake, true)],
     slip: 0,

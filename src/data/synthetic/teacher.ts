@@ -34,8 +34,8 @@ export interface TeacherConfig {
    */
   quoteResponses?: boolean;
   /**
-   * With the description: when the differing claims place an object in a cell (the long
-   * descriptions), each response's line looks at that cell again right after restating the claim
+   * With the description: when the differing claims place an object in a cell (cell questions and
+   * long descriptions), each response's line looks at that cell again right after restating the claim
    * ("Response 1 at the top left: a large red circle; in the image: a small red circle."), so the
    * verdict compares two phrases a fixed distance apart instead of searching the description for
    * the claimed object. Default off.

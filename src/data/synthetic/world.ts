@@ -122,8 +122,12 @@ export function validateWorldConfig(config: SyntheticWorldConfig): void {
  * carry (all five in the default world), so a world restricted to some kinds is tested on them only.
  */
 export function benchmarkErrorKinds(config: SyntheticWorldConfig): ErrorKind[] {
-  return ERROR_KINDS.filter((e) => KINDS_FOR_ERROR[e].some((k) => kindWeight(config, k) > 0));
+  return ERROR_KINDS.filter((e) => trainedKindsFor(config, e).length > 0);
 }
+
+/** The question kinds the world trains on that can carry error kind `e`. */
+const trainedKindsFor = (config: SyntheticWorldConfig, e: ErrorKind): QuestionKind[] =>
+  KINDS_FOR_ERROR[e].filter((k) => kindWeight(config, k) > 0);
 
 const pad = (i: number) => String(i).padStart(6, '0');
 
@@ -140,7 +144,7 @@ export function generateSample(
   if (split === 'benchmark') {
     const errorKinds = benchmarkErrorKinds(config);
     errorKind = errorKinds[index % errorKinds.length]!;
-    kind = rng.pick(KINDS_FOR_ERROR[errorKind].filter((k) => kindWeight(config, k) > 0));
+    kind = rng.pick(trainedKindsFor(config, errorKind));
   } else {
     kind = QUESTION_KINDS[rng.weighted(QUESTION_KINDS.map((k) => kindWeight(config, k)))]!;
   }
