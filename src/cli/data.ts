@@ -54,6 +54,10 @@ export function registerData(program: Command): void {
       parseKinds,
     )
     .option('--look-at-cell', "the teacher looks again at a claim's cell on each response's line")
+    .option(
+      '--attribute-pairs',
+      'with --look-at-cell: compare attribute by attribute ("large/small differs") up to the first that differs',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (options: {
@@ -64,6 +68,7 @@ export function registerData(program: Command): void {
         imageSize: number;
         kinds?: QuestionKind[];
         lookAtCell?: boolean;
+        attributePairs?: boolean;
         json?: boolean;
       }) => {
         const config = {
@@ -73,7 +78,11 @@ export function registerData(program: Command): void {
           benchmarkSize: options.benchN,
           imageSize: options.imageSize,
           ...(options.kinds ? { kindWeights: onlyKinds(options.kinds) } : {}),
-          teacher: { ...DEFAULT_WORLD.teacher, lookAtCell: options.lookAtCell === true },
+          teacher: {
+            ...DEFAULT_WORLD.teacher,
+            lookAtCell: options.lookAtCell === true,
+            attributePairs: options.attributePairs === true,
+          },
         };
         const summary = await writeSyntheticWorld(options.out, config);
         console.log(

@@ -38,6 +38,12 @@ export interface ModelConfig {
    * initialisation.
    */
   qkInitStd?: number;
+  /**
+   * Causal local mixing: each LM block adds to its normalised input a learned per-channel
+   * combination of the previous `localMix` positions (a depthwise causal convolution, zero-initialised;
+   * Allen-Zhu 2025's "Canon layers"). 0 or absent: off.
+   */
+  localMix?: number;
   /** MLP hidden width = mlpRatio × dModel (GELU). */
   mlpRatio: number;
   /** null for a text-only language model. */
@@ -128,6 +134,8 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     );
   if (config.qkInitStd !== undefined && !(config.qkInitStd > 0 && Number.isFinite(config.qkInitStd)))
     throw new RangeError(`config.qkInitStd must be a positive number, got ${config.qkInitStd}`);
+  if (config.localMix !== undefined && !(Number.isInteger(config.localMix) && config.localMix >= 0))
+    throw new RangeError(`config.localMix must be an integer ≥ 0, got ${config.localMix}`);
   if (config.positions !== undefined && config.positions !== 'learned' && config.positions !== 'rope')
     throw new RangeError(
       `config.positions must be "learned" or "rope", got ${JSON.stringify(config.positions)}`,
@@ -180,7 +188,8 @@ export function countParameters(config: ModelConfig): number {
   // Token embedding (tied with the output head), learned positions (none with rope), blocks, final
   // LayerNorm.
   const positions = usesRope(config) ? 0 : maxSeqLen * d;
-  let total = vocabSize * d + positions + nLayers * blockParams(d, mlpRatio) + 2 * d;
+  const mix = (config.localMix ?? 0) * d;
+  let total = vocabSize * d + positions + nLayers * (blockParams(d, mlpRatio) + mix) + 2 * d;
   if (vision) {
     const dv = vision.dModel;
     const patchDim = 3 * vision.patchSize ** 2;

@@ -10,7 +10,7 @@
 // Two paths share the weights: `forward` (whole sequences, autograd, for training and scoring) and
 // the KV-cache path (`prefill` + `step`, no grad, for sampling). `step` is written for few native
 // calls per token: a preallocated cache written in place, q/k/v from one matmul and one unbind.
-import { cat, empty, nn, noGrad, scope, type Tensor, tensor } from '../engine/index.js';
+import { cat, empty, nn, noGrad, scope, type Tensor, tensor, zeros } from '../engine/index.js';
 import {
   countParameters,
   type ModelConfig,
@@ -71,6 +71,11 @@ export interface KVCache {
    * update (generate() makes a fresh one per call).
    */
   readonly packed: Tensor[];
+  /**
+   * Local mixing's history (config.localMix = K): per layer [batch, K, d], the normalised inputs of
+   * the last K positions, oldest first (zeros before a row's first token); empty when off.
+   */
+  readonly mixHistory: Tensor[];
 }
 
 interface BlockParams {
@@ -86,6 +91,8 @@ interface BlockParams {
   fcB: Tensor;
   outW: Tensor;
   outB: Tensor;
+  /** [localMix, d] causal depthwise mixing weights (config.localMix); absent when off. */
+  mixW?: Tensor;
 }
 
 interface VisionParams {
@@ -140,7 +147,14 @@ class ParameterBuilder {
   constant(name: string, shape: number[], value: number): Tensor {
     return this.add(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
   }
-  block(prefix: string, d: number, mlpRatio: number, residualStd: number, qkStd = INIT_STD): BlockParams {
+  block(
+    prefix: string,
+    d: number,
+    mlpRatio: number,
+    residualStd: number,
+    qkStd = INIT_STD,
+    localMix = 0,
+  ): BlockParams {
     const h = mlpRatio * d;
     const qkvW = this.normal(`${prefix}.attn.qkv.weight`, [3 * d, d]);
     // Queries and keys (the first 2·d rows) rescaled to qkStd; the same draws, so INIT_STD changes nothing.
@@ -158,6 +172,8 @@ class ParameterBuilder {
       fcB: this.constant(`${prefix}.mlp.fc.bias`, [h], 0),
       outW: this.normal(`${prefix}.mlp.proj.weight`, [d, h], residualStd),
       outB: this.constant(`${prefix}.mlp.proj.bias`, [d], 0),
+      // Zeros: a model with local mixing starts as the same function as one without.
+      ...(localMix > 0 ? { mixW: this.constant(`${prefix}.mix.weight`, [localMix, d], 0) } : {}),
     };
   }
 }
@@ -238,7 +254,7 @@ export class VisionLanguageModel {
     this.pos = usesRope(config) ? null : build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
     const residualStd = INIT_STD / Math.sqrt(2 * nLayers);
     this.blocks = Array.from({ length: nLayers }, (_, i) =>
-      build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd, config.qkInitStd),
+      build.block(`lm.blocks.${i}`, d, mlpRatio, residualStd, config.qkInitStd, config.localMix ?? 0),
     );
     this.lnW = build.constant('lm.ln.weight', [d], 1);
     this.lnB = build.constant('lm.ln.bias', [d], 0);
@@ -381,6 +397,13 @@ export class VisionLanguageModel {
     // Causal attention; with left padding, also never attend to a pad key (a pad query sees itself,
     // so no softmax row is empty and no NaN can leak into the real tokens).
     let mask: Tensor | undefined;
+    // [B, T, 1]: 0 at pad positions, so local mixing never carries a pad token into a real one.
+    let realMask: Tensor | undefined;
+    if (padded && this.config.localMix) {
+      const real = new Float32Array(B * T);
+      for (let b = 0; b < B; b++) real.fill(1, b * T + pad![b]!, (b + 1) * T);
+      realMask = tensor(real, { shape: [B, T, 1] });
+    }
     if (padded) {
       const allowed = new Uint8Array(B * T * T);
       for (let b = 0; b < B; b++)
@@ -389,9 +412,12 @@ export class VisionLanguageModel {
       mask = tensor(allowed, { shape: [B, 1, T, T], dtype: 'bool' });
     }
     this.blocks.forEach((b, layer) => {
-      const kv = cache ? { keys: cache.keys[layer]!, values: cache.values[layer]! } : undefined;
+      const kv = cache
+        ? { keys: cache.keys[layer]!, values: cache.values[layer]!, mixHistory: cache.mixHistory[layer] }
+        : undefined;
       x = block(b, x, this.config.nHeads, {
         causal: !padded,
+        realMask,
         mask,
         cache: kv,
         dropout: train ? dropout : 0,
@@ -440,7 +466,7 @@ export class VisionLanguageModel {
 
   /** An empty cache for `batch` rows of at most `capacity` positions (≤ config.maxSeqLen). */
   createCache(batch: number, capacity: number): KVCache {
-    const { nLayers, nHeads, maxSeqLen } = this.config;
+    const { nLayers, nHeads, maxSeqLen, dModel: d } = this.config;
     if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= maxSeqLen))
       throw new RangeError(`cache capacity ${capacity} must be in [1, config.maxSeqLen = ${maxSeqLen}]`);
     const shape = [batch, nHeads, capacity, this.headDim];
@@ -453,6 +479,7 @@ export class VisionLanguageModel {
       leftPadding: new Array<number>(batch).fill(0),
       keyMask: null,
       packed: this.packDecodeWeights(),
+      mixHistory: this.blocks.flatMap((b) => (b.mixW ? [zeros([batch, b.mixW.shape[0]!, d]).keep()] : [])),
     };
   }
 
@@ -542,6 +569,7 @@ export class VisionLanguageModel {
         keyMask: cache.keyMask ? pick(cache.keyMask) : null,
         // New handles on the same storage, so disposing either cache leaves the other intact.
         packed: cache.packed.map((w) => w.detach().keep()),
+        mixHistory: cache.mixHistory.map(pick),
       };
       rows.dispose();
       return repeated;
@@ -560,6 +588,8 @@ export class VisionLanguageModel {
    * the whole decoder in one native call (nn.decodeStep).
    */
   step(cache: KVCache, tokens: readonly number[]): Tensor {
+    // The fused native step has no local mixing; such a model decodes op by op.
+    if (this.config.localMix) return this.stepUnfused(cache, tokens);
     const { batch: B, length: t } = this.checkStep(cache, tokens);
     const V = this.config.vocabSize;
     const ids = new BigInt64Array(B);
@@ -622,7 +652,18 @@ export class VisionLanguageModel {
           const p = this.blocks[layer]!;
           const kCache = cache.keys[layer]!;
           const vCache = cache.values[layer]!;
-          const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
+          let a = nn.layerNorm(x, [C], p.ln1W, p.ln1B);
+          if (p.mixW) {
+            // history [B, K, C] oldest first: position t−k is row K−k.
+            const history = cache.mixHistory[layer]!;
+            const K = p.mixW.shape[0]!;
+            let mixed = a;
+            for (let k = 1; k <= K; k++)
+              mixed = mixed.add(history.select(1, K - k).mul(p.mixW.select(0, k - 1)));
+            history.copy_(cat([history.narrow(1, 1, K - 1), a.unsqueeze(1)], 1));
+            a = mixed;
+          }
+          const qkv = nn.linear(a, p.qkvW, p.qkvB);
           let [q, k, v] = qkv.view([B, 3, H, 1, this.headDim]).unbind(1) as [Tensor, Tensor, Tensor];
           if (rope) [q, k] = [rotate(q, rope), rotate(k, rope)];
           kCache.narrow(2, t, 1).copy_(k);
@@ -642,7 +683,7 @@ export class VisionLanguageModel {
 
   /** Frees a cache's tensors. */
   disposeCache(cache: KVCache): void {
-    for (const t of [...cache.keys, ...cache.values, ...cache.packed]) t.dispose();
+    for (const t of [...cache.keys, ...cache.values, ...cache.packed, ...cache.mixHistory]) t.dispose();
     cache.keyMask?.dispose();
   }
 }
@@ -695,8 +736,27 @@ interface BlockOptions {
   rope?: Rotary | undefined;
   mask?: Tensor | undefined;
   /** Where to store this layer's keys/values [B, H, capacity, hd] (prefill). */
-  cache?: { keys: Tensor; values: Tensor } | undefined;
+  cache?: { keys: Tensor; values: Tensor; mixHistory?: Tensor | undefined } | undefined;
   dropout?: number;
+  /** [B, T, 1], 0 at left-pad positions (local mixing with padding). */
+  realMask?: Tensor | undefined;
+}
+
+/**
+ * Causal depthwise mixing (config.localMix = K): a + Σ_{k=1..K} w_k ⊙ a[t−k], zeros before each
+ * row's first real token. The "Canon layer" of Allen-Zhu (2025), placed before attention: every
+ * position sees its K predecessors directly, so comparing two nearby phrases needs no learned
+ * relative-offset attention head.
+ */
+function localMix(a: Tensor, mixW: Tensor, realMask: Tensor | undefined, history?: Tensor): Tensor {
+  const K = mixW.shape[0]!;
+  const T = a.shape[1]!;
+  const padded = nn.pad(realMask ? a.mul(realMask) : a, [0, 0, K, 0]);
+  // Prefill: the last K positions (zeros where a row has fewer) seed the decode steps' history.
+  history?.copy_(padded.narrow(1, T, K));
+  let out = a;
+  for (let k = 1; k <= K; k++) out = out.add(padded.narrow(1, K - k, T).mul(mixW.select(0, k - 1)));
+  return out;
 }
 
 function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions): Tensor {
@@ -704,7 +764,9 @@ function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions)
   // no-grad passes peak at one layer's activations.
   return scope(() => {
     const [B, T, C] = x.shape as [number, number, number];
-    const qkv = nn.linear(nn.layerNorm(x, [C], p.ln1W, p.ln1B), p.qkvW, p.qkvB);
+    let a = nn.layerNorm(x, [C], p.ln1W, p.ln1B);
+    if (p.mixW) a = localMix(a, p.mixW, options.realMask, options.cache?.mixHistory);
+    const qkv = nn.linear(a, p.qkvW, p.qkvB);
     // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
     let [q, k, v] = qkv
       .view([B, T, 3, nHeads, C / nHeads])

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parseJudgement } from '../../src/algo/index.js';
 import {
+  attributePairs,
   benchmarkErrorKinds,
   CELL_NAMES,
   claimHolds,
@@ -88,6 +89,10 @@ describe('synthetic world: determinism', () => {
           teacher: { errorByHardness: [0, 0.5, 2], maxAttempts: 3, describeScene: true },
         }),
       /teacher\.errorByHardness must be 3 probabilities/,
+    );
+    assert.throws(
+      () => validateWorldConfig({ ...small, teacher: { ...small.teacher, attributePairs: true } }),
+      /teacher\.attributePairs compares on the looked-at cell: set teacher\.lookAtCell/,
     );
   });
 });
@@ -314,6 +319,37 @@ describe('synthetic world: teacher and splits', () => {
           `^Response ${3 - gold} at the ${where}: .*; in the image: ${thing}\\. This does not match the image\\.$`,
         ),
       );
+    }
+  });
+
+  it('attributePairs: each pair side by side and judged, up to the first that differs', async () => {
+    const large = { size: 'large', color: 'red', shape: 'circle' } as const;
+    assert.equal(attributePairs(large, large), 'large/large same, red/red same, circle/circle same');
+    assert.equal(attributePairs(large, { ...large, color: 'blue' }), 'large/large same, red/blue differs');
+    assert.equal(attributePairs(large, { ...large, size: 'small', shape: 'square' }), 'large/small differs');
+    const config = {
+      ...small,
+      kindWeights: onlyKinds(['cell']),
+      teacher: { ...small.teacher, lookAtCell: true, attributePairs: true },
+    };
+    const out = join(dir, 'pairs');
+    await writeSyntheticWorld(out, { ...config, trainSize: 20, benchmarkSize: 6 });
+    for (const record of readJsonl(join(out, 'sft.jsonl'))) {
+      const truth = generateSample(config, 'train', Number(String(record['id']).slice(-6)));
+      const [real, fake] = [truth.faithful[0]!, truth.flawed[0]!];
+      if (real.type !== 'object' || fake.type !== 'object') throw new Error('cell claims are object claims');
+      const where = CELL_NAMES[real.cell!];
+      const gold = (record['answer'] as string[])[0] === '<answer>1</answer>' ? 1 : 2;
+      const lines = (record['response'] as string).split('\n');
+      assert.equal(
+        lines[gold]!,
+        `Response ${gold} at the ${where}: ${real.size}/${real.size} same, ${real.color}/${real.color} same, ${real.shape}/${real.shape} same. This matches the image.`,
+      );
+      assert.equal(
+        lines[3 - gold]!,
+        `Response ${3 - gold} at the ${where}: ${attributePairs(fake, real)}. This does not match the image.`,
+      );
+      assert.match(lines[3 - gold]!, /differs\. This does not/);
     }
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { noGrad, scope } from '../../src/engine/index.js';
+import { noGrad, scope, tensor } from '../../src/engine/index.js';
 import { generate, type Prompt } from '../../src/model/generate.js';
 import type { VisionLanguageModel } from '../../src/model/model.js';
 import { Rng } from '../../src/model/random.js';
@@ -53,6 +53,31 @@ describe('generate', () => {
       if (m !== model) m.dispose();
     });
   }
+
+  it('with local mixing: decoding (op by op, with its mix history) gives the forward pass log-probs', () => {
+    const m = tinyModel(3, 'rope', { localMix: 3 });
+    // Mixing weights start at zero (no effect); random ones make the test see them.
+    const rng = new Rng(2);
+    noGrad(() => {
+      for (const [name, w] of m.namedParameters())
+        if (name.endsWith('.mix.weight'))
+          w.copy_(
+            tensor(
+              Float32Array.from({ length: w.numel() }, () => rng.next() * 2 - 1),
+              { shape: w.shape },
+            ),
+          );
+    });
+    const params = { maxNewTokens: 20, temperature: 1, n: 2, stopAtEos: false };
+    const out = generate(m, tokenizer, prompts, params, new Rng(5));
+    const { got, want } = rescore(m, out, 2);
+    assert.ok(maxAbsDiff(got, want) < 1e-5, `max |Δ log p| = ${maxAbsDiff(got, want)}`);
+    // The mixing changes the function: the same samples score differently without it.
+    const plain = tinyModel(3, 'rope');
+    assert.ok(maxAbsDiff(rescore(plain, out, 2).want, want) > 1e-3);
+    plain.dispose();
+    m.dispose();
+  });
 
   it('seeded sampling is reproducible, and samples of one prompt differ', () => {
     const params = { maxNewTokens: 16, temperature: 1, n: 2, stopAtEos: false };

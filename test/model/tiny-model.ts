@@ -19,11 +19,18 @@ export const perImage = 16; // (32 / 8)²
 /** The tiny preset with rotary instead of learned LM positions. */
 export const ropeConfig: ModelConfig = { ...config, positions: 'rope' };
 
-export function tinyModel(seed = 1, positions: PositionEncoding = 'learned'): VisionLanguageModel {
-  return new VisionLanguageModel(positions === 'rope' ? ropeConfig : config, {
-    seed,
-    imageTokenId: tokenizer.id('image'),
-  });
+export function tinyModel(
+  seed = 1,
+  positions: PositionEncoding = 'learned',
+  extra: Partial<ModelConfig> = {},
+): VisionLanguageModel {
+  return new VisionLanguageModel(
+    { ...(positions === 'rope' ? ropeConfig : config), ...extra },
+    {
+      seed,
+      imageTokenId: tokenizer.id('image'),
+    },
+  );
 }
 
 /** A 3×32×32 image of seeded noise around a base colour. */

@@ -14,6 +14,7 @@ export {
 export { BACKGROUND, PALETTE, renderPixels, renderPng } from './render.js';
 export { CELL_NAMES, COLORS, type Scene, type SceneObject, SHAPES, SIZES } from './scene.js';
 export {
+  attributePairs,
   DEFAULT_TEACHER,
   DIFFICULTIES,
   type Difficulty,

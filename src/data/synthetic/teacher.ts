@@ -41,6 +41,14 @@ export interface TeacherConfig {
    * the claimed object. Default off.
    */
   lookAtCell?: boolean;
+  /**
+   * With lookAtCell: compare the claimed object and the cell's attribute by attribute, each pair
+   * side by side and judged at once, stopping at the first that differs ("Response 1 at the top left:
+   * large/large same, red/blue differs."); the verdict then follows its last judgement. Every decision
+   * looks back a few tokens only, the range of the model's local mixing (ModelConfig.localMix).
+   * Default off.
+   */
+  attributePairs?: boolean;
 }
 
 /** The teacher used by {@link DEFAULT_WORLD}. */
@@ -85,6 +93,8 @@ export interface TeacherView {
   quotes?: { 1: string; 2: string };
   /** Look at the claimed cell again on each response's line ({@link TeacherConfig.lookAtCell}). */
   lookAtCell?: boolean;
+  /** Compare attribute by attribute ({@link TeacherConfig.attributePairs}). */
+  attributePairs?: boolean;
 }
 
 /**
@@ -108,10 +118,30 @@ const objectPhrase = (o: Omit<SceneObject, 'cell'>) => `a ${o.size} ${o.color} $
  * "Response 1 at the top left: a large red circle; in the image: a small red circle." — the two
  * phrases sit a fixed distance apart whatever the cell's name. Undefined for other claims.
  */
-function cellLookLine(k: 1 | 2, claim: Claim, scene: Scene): string | undefined {
+function cellLookLine(k: 1 | 2, claim: Claim, scene: Scene, pairs: boolean): string | undefined {
   if (claim.type !== 'object' || claim.cell === undefined) return undefined;
   const seen = scene.objects.find((o) => o.cell === claim.cell);
-  return `Response ${k} at the ${CELL_NAMES[claim.cell]}: ${objectPhrase(claim)}; in the image: ${seen ? objectPhrase(seen) : 'nothing'}.`;
+  const head = `Response ${k} at the ${CELL_NAMES[claim.cell]}:`;
+  if (!pairs)
+    return `${head} ${objectPhrase(claim)}; in the image: ${seen ? objectPhrase(seen) : 'nothing'}.`;
+  return `${head} ${seen ? attributePairs(claim, seen) : 'nothing there'}.`;
+}
+
+/**
+ * "large/large same, red/blue differs": the claim's and the image's size, colour and shape side by
+ * side, each judged, up to the first that differs.
+ */
+export function attributePairs(
+  claim: Pick<SceneObject, 'size' | 'color' | 'shape'>,
+  seen: Pick<SceneObject, 'size' | 'color' | 'shape'>,
+): string {
+  const out: string[] = [];
+  for (const key of ['size', 'color', 'shape'] as const) {
+    const same = claim[key] === seen[key];
+    out.push(`${claim[key]}/${seen[key]} ${same ? 'same' : 'differs'}`);
+    if (!same) break;
+  }
+  return out.join(', ');
 }
 /**
  * One attempt's output, `<think>…</think><answer>k</answer>`, and conclude for response k:
@@ -131,7 +161,9 @@ export function teacherOutput(view: TeacherView, right: boolean): string {
     ? [
         `In the image: ${describeScene(view.scene)}.`,
         ...([1, 2] as const).map((k) => {
-          const look = view.lookAtCell ? cellLookLine(k, claims[k], view.scene!) : undefined;
+          const look = view.lookAtCell
+            ? cellLookLine(k, claims[k], view.scene!, view.attributePairs === true)
+            : undefined;
           const restated =
             look ?? `Response ${k}: ${view.quotes ? view.quotes[k] : `${claimClause(claims[k])}.`}`;
           return `${restated} This ${k === choice ? 'matches' : 'does not match'} the image.`;

@@ -115,6 +115,11 @@ export function validateWorldConfig(config: SyntheticWorldConfig): void {
   }
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     fail('teacher.maxAttempts', `must be an integer ≥ 1, got ${maxAttempts}`);
+  if (config.teacher.attributePairs && !(config.teacher.lookAtCell && config.teacher.describeScene))
+    fail(
+      'teacher.attributePairs',
+      'compares on the looked-at cell: set teacher.lookAtCell and describeScene too',
+    );
 }
 
 /**

@@ -84,6 +84,7 @@ function r1Record(
               ...(teacher.describeScene ? { scene: s.scene } : {}),
               ...(teacher.quoteResponses ? { quotes: { 1: response1, 2: response2 } } : {}),
               ...(teacher.lookAtCell ? { lookAtCell: true } : {}),
+              ...(teacher.attributePairs ? { attributePairs: true } : {}),
             },
             true,
           ),
