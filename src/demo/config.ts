@@ -1,5 +1,6 @@
 // The demo's configuration: one typed object, and the three presets (tiny for tests, small as the
 // default `npm start`, large for a longer run). Every phase reads only its own part.
+import type { QuestionKind } from '../data/index.js';
 import type { PresetName } from '../model/config.js';
 
 /** The demo's whole configuration, one typed object (see {@link demoConfig} for the presets). */
@@ -8,8 +9,19 @@ export interface DemoConfig {
   outDir: string;
   preset: DemoPresetName;
   seed: number;
-  /** The synthetic world (src/data/synthetic): training samples, held-out benchmark pairs, image side. */
-  world: { trainSize: number; benchmarkSize: number; imageSize: number };
+  /**
+   * The synthetic world (src/data/synthetic): training samples, held-out benchmark pairs, image side;
+   * optionally the question kinds it trains on (default: the default world's) and how the teacher
+   * writes each response's line (TeacherConfig.lookAtCell, attributePairs).
+   */
+  world: {
+    trainSize: number;
+    benchmarkSize: number;
+    imageSize: number;
+    kinds?: QuestionKind[];
+    lookAtCell?: boolean;
+    attributePairs?: boolean;
+  };
   /** Byte-level BPE trained on the SFT traces and prompts. */
   vocabSize: number;
   /** Model preset of src/model/config.ts. */

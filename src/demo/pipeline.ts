@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_WORLD, writeSyntheticWorld } from '../data/index.js';
+import { DEFAULT_WORLD, onlyKinds, type SyntheticWorldConfig, writeSyntheticWorld } from '../data/index.js';
 import { engineInfo } from '../engine/index.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
@@ -99,6 +99,22 @@ function recordRun(config: DemoConfig, dir: string): void {
   saveRunRecord(dir, makeRunRecord('demo', config, config.seed, { libtorch: libtorchVersion() }));
 }
 
+/** The demo's synthetic world: the default world with the config's sizes, kinds and teacher lines. */
+export function demoWorld(config: DemoConfig): SyntheticWorldConfig {
+  const { kinds, lookAtCell, attributePairs, ...sizes } = config.world;
+  return {
+    ...DEFAULT_WORLD,
+    seed: config.seed,
+    ...sizes,
+    ...(kinds ? { kindWeights: onlyKinds(kinds) } : {}),
+    teacher: {
+      ...DEFAULT_WORLD.teacher,
+      ...(lookAtCell ? { lookAtCell } : {}),
+      ...(attributePairs ? { attributePairs } : {}),
+    },
+  };
+}
+
 /**
  * Runs the whole demo (data → tokenizer → caption pretraining → SFT → RL → evaluation →
  * report.html) into `config.outDir`, resuming what a previous run left; returns the summary.
@@ -144,7 +160,7 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
 
   await phase('data', join(paths.world, 'manifest.json'), async () => {
     // The generator writes atomically; a half-written world from a killed run is never there.
-    await writeSyntheticWorld(paths.world, { ...DEFAULT_WORLD, seed: config.seed, ...config.world });
+    await writeSyntheticWorld(paths.world, demoWorld(config));
   });
 
   await phase('tokenizer', paths.tokenizer, async () => {

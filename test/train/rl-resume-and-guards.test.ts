@@ -6,10 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PRE_CLIP } from '../../src/algo/index.js';
 import { engineAvailable, tensor } from '../../src/engine/index.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { presetConfig } from '../../src/model/config.js';
 import { Rng } from '../../src/model/random.js';
+import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 import { readJudgeItems, tokenizerCorpus } from '../../src/train/examples.js';
 import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
@@ -219,5 +221,49 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
       model.parameters().every((p) => p.grad === null),
       'the poisoned gradients were dropped',
     );
+  });
+
+  it('one update raises the log-probs of positive-advantage judgements and lowers the negative ones', () => {
+    const tokenizer = Tokenizer.train(['Response 1 is better <think>red blue</think><answer>1</answer>'], {
+      vocabSize: 280,
+    });
+    const { model } = createPolicy(presetConfig('tiny', tokenizer.vocabSize), tokenizer, 2);
+    const optimizer = makeOptimizer(model.parameters(), 0);
+    const prompt = tokenizer.encode('Response 1 is');
+    const responses = ['<think>red</think><answer>1</answer>', '<think>blue</think><answer>2</answer>'].map(
+      (r) => tokenizer.encode(r),
+    );
+    const batch = { prompts: [prompt, prompt], responses };
+    const width = Math.max(...responses.map((r) => r.length));
+    const pad = (rows: number[][]) => rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]);
+    const before = sequenceLogProbsNoGrad(model, batch);
+    const sign = [1, -1];
+    const update = () =>
+      ppoUpdate(
+        model,
+        optimizer,
+        {
+          batch,
+          mask: tensor(pad(responses.map((r) => r.map(() => 1))), { dtype: 'float32' }),
+          oldLogProbs: tensor(pad(before), { dtype: 'float32' }),
+          advantages: tensor(pad(responses.map((r, i) => r.map(() => sign[i]!))), { dtype: 'float32' }),
+        },
+        {
+          epochs: 1,
+          trainBatch: 2,
+          microBatch: 2,
+          clipEps: 0.2,
+          preClip: PRE_CLIP,
+          lr: 1e-3,
+          gradClip: 1,
+          rng: new Rng(0),
+        },
+      );
+    const stats = update();
+    assert.equal(stats.optimizerSteps, 1);
+    const after = sequenceLogProbsNoGrad(model, batch);
+    const total = (r: number[]) => r.reduce((a, b) => a + b, 0);
+    const delta = after.map((r, i) => total(r) - total(before[i]!));
+    assert.ok(delta[0]! > 0 && delta[1]! < 0, `Δ log p = [${delta}]`);
   });
 });
