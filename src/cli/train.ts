@@ -112,7 +112,7 @@ export function registerTrain(program: Command): void {
       "'r1-reward' (default: judging traces) or 'captions' (image descriptions, e.g. the world's captions.jsonl: perception pretraining)",
     )
     .option('--config <file>', 'JSON with any SftConfig fields')
-    .option('--preset <name>', 'model preset for a fresh model: tiny, cells, small, reference-lm')
+    .option('--preset <name>', 'model preset for a fresh model: tiny, cells, cells-mix, small, reference-lm')
     .option('--positions <kind>', "LM positions of a fresh model: 'learned' (default) or 'rope' (rotary)")
     .option('--init <dir>', 'continue from a checkpoint or run folder instead of a fresh model')
     .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')

@@ -41,9 +41,30 @@ describe('VisionLanguageModel', () => {
     );
   });
 
+  it('localMix adds zero-initialised mixing weights: the same function at init, a checked field', () => {
+    const plain = new VisionLanguageModel(config, { seed: 4, imageTokenId: 2 });
+    const mixed = new VisionLanguageModel({ ...config, localMix: 3 }, { seed: 4, imageTokenId: 2 });
+    const names = mixed.namedParameters().map(([n]) => n);
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('.mix.weight')),
+      ['lm.blocks.0.mix.weight', 'lm.blocks.1.mix.weight'],
+    );
+    const tokens = [[5, 6, 7, 8, 9]];
+    const a = plain.forward({ tokens }).toTypedArray() as Float32Array;
+    const b = mixed.forward({ tokens }).toTypedArray() as Float32Array;
+    assert.ok(maxAbsDiff(a, b) < 1e-6);
+    for (const m of [plain, mixed]) m.dispose();
+    assert.throws(
+      () => new VisionLanguageModel({ ...config, localMix: 1.5 }, { imageTokenId: 2 }),
+      /config.localMix must be an integer ≥ 0, got 1.5/,
+    );
+  });
+
   it('has exactly countParameters(config) parameters, with unique names, for every preset', () => {
     for (const [name, vocab] of [
       ['tiny', 300],
+      ['cells', 512],
+      ['cells-mix', 512],
       ['small', 1000],
       ['reference-lm', 263],
     ] as const) {
@@ -56,6 +77,8 @@ describe('VisionLanguageModel', () => {
         name,
       );
       assert.equal(new Set(named.map(([n]) => n)).size, named.length);
+      if (name === 'cells-mix')
+        assert.equal(countParameters(cfg), countParameters(presetConfig('cells', vocab)) + 2 * 4 * 128);
       model.dispose();
     }
   });
