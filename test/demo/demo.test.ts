@@ -7,8 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_WORLD, validateWorldConfig } from '../../src/data/index.js';
 import { demoConfig } from '../../src/demo/config.js';
-import { demoPaths, type PhaseName, runDemo } from '../../src/demo/pipeline.js';
+import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/demo/pipeline.js';
 import { type DemoSummary, pct } from '../../src/demo/report.js';
 import { engineAvailable } from '../../src/engine/index.js';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
@@ -160,5 +161,25 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
       runDemo(demoConfig('tiny', { outDir: join(root, 'run'), seed: 4 })),
       /another config.*same --preset and --seed/,
     );
+  });
+});
+
+describe('demo presets', () => {
+  it('small: a cell-question world whose teacher compares attribute pairs, judged by cells-mix', () => {
+    const config = demoConfig('small');
+    const world = demoWorld(config);
+    validateWorldConfig(world);
+    assert.deepEqual(
+      Object.entries(world.kindWeights).filter(([, w]) => w > 0),
+      [['cell', 1]],
+    );
+    assert.equal(world.teacher.lookAtCell, true);
+    assert.equal(world.teacher.attributePairs, true);
+    assert.equal(world.trainSize, 6000);
+    assert.equal(config.model, 'cells-mix');
+    // tiny keeps the default world (every kind, the plain teacher).
+    const tiny = demoWorld(demoConfig('tiny'));
+    assert.deepEqual(tiny.kindWeights, DEFAULT_WORLD.kindWeights);
+    assert.equal(tiny.teacher.attributePairs, undefined);
   });
 });
