@@ -33,12 +33,14 @@ export type ArmName = keyof typeof ARMS;
 
 /**
  * Settings, relative to the base RL config:
+ * - base: the base config itself (one PPO epoch, one optimiser step per rollout — on-policy, as the
+ *   paper trains): does an arm improve a judge that already judges?
  * - stress: several PPO epochs per rollout (4 optimiser steps each) and a 10× learning rate;
  * - mismatch: stress + the rollout/trainer mismatch (sampler 2 updates stale, its log-probs used as
  *   the old log-probs, plus N(0, 0.5²) noise on them);
  * - positive-control: a learning rate meant to break every arm (100×, 8 epochs).
  */
-export const SETTINGS = ['stress', 'mismatch', 'positive-control'] as const;
+export const SETTINGS = ['base', 'stress', 'mismatch', 'positive-control'] as const;
 /** A setting of {@link SETTINGS}. */
 export type SettingName = (typeof SETTINGS)[number];
 
@@ -46,6 +48,7 @@ export function settingOverrides(
   setting: SettingName,
   base: { lr: number; rolloutSize: number },
 ): Partial<RlConfig> {
+  if (setting === 'base') return {};
   const stress = { ppoEpochs: 4, lr: base.lr * 10, trainBatch: Math.max(1, base.rolloutSize / 4) };
   if (setting === 'stress') return stress;
   if (setting === 'mismatch')

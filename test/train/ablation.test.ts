@@ -81,6 +81,16 @@ describe('ablation experiment (smoke)', { skip }, () => {
     assert.ok(existsSync(join(planRuns(more)[1]!.dir, 'done.json')));
   });
 
+  it('the base setting is the base RL config itself; stress raises lr 10x with 4 epochs', () => {
+    const [base, stress] = planRuns({ ...config, arms: ['stable-reinforce'], settings: ['base', 'stress'] });
+    assert.equal(base!.config.lr, 1e-4);
+    assert.equal(base!.config.ppoEpochs, undefined);
+    assert.equal(base!.config.trainBatch, undefined);
+    assert.match(base!.dir, /runs\/base\/stable-reinforce\/seed-1$/);
+    assert.equal(stress!.config.lr, 1e-3);
+    assert.equal(stress!.config.ppoEpochs, 4);
+  });
+
   it('rebuilds the table from whatever finished', () => {
     rmSync(join(planRuns(config)[0]!.dir, 'done.json'));
     const table = buildTable(config);
