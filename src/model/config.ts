@@ -63,6 +63,17 @@ export const ROPE_BASE = 10_000;
  */
 export type PresetName = 'tiny' | 'cells' | 'cells-mix' | 'small' | 'reference-lm';
 
+/** The `cells` preset (also the base of `cells-mix`). */
+const CELLS: Omit<ModelConfig, 'vocabSize'> = {
+  maxSeqLen: 256,
+  dModel: 128,
+  nLayers: 2,
+  nHeads: 4,
+  mlpRatio: 4,
+  vision: { imageSize: 48, patchSize: 16, dModel: 64, nLayers: 1, nHeads: 2 },
+  dropout: 0,
+};
+
 /** Presets without the vocabulary size, which comes from the trained tokenizer. */
 export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
   // Fast tests: ~0.1 M parameters.
@@ -75,32 +86,15 @@ export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
     vision: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, nHeads: 2 },
     dropout: 0,
   },
-  // The default demo's judge (~0.5 M parameters): one 16×16 patch per cell of the synthetic world's
+  // The ablation's judge and the base of `cells-mix` (~0.6 M parameters): one 16×16 patch per cell of the synthetic world's
   // 3×3 grid at 48×48, and a 128-wide LM with 4 heads. Measured on the synthetic world: a 64-wide,
   // 2-head LM learnt where objects are but read colour, shape and size at chance (1,000 caption
   // steps), while this width read colours at 93 % after 750.
-  cells: {
-    maxSeqLen: 256,
-    dModel: 128,
-    nLayers: 2,
-    nHeads: 4,
-    mlpRatio: 4,
-    vision: { imageSize: 48, patchSize: 16, dModel: 64, nLayers: 1, nHeads: 2 },
-    dropout: 0,
-  },
+  cells: CELLS,
   // The default demo's judge: `cells` with local mixing over the 4 previous tokens (localMix). On
   // the cell world with attribute pairs (1,500 caption + 1,500 SFT steps) it judged 96.5 % of held-out
   // pairs, against 74.5 % without the mixing (docs/training.md).
-  'cells-mix': {
-    maxSeqLen: 256,
-    dModel: 128,
-    nLayers: 2,
-    nHeads: 4,
-    mlpRatio: 4,
-    localMix: 4,
-    vision: { imageSize: 48, patchSize: 16, dModel: 64, nLayers: 1, nHeads: 2 },
-    dropout: 0,
-  },
+  'cells-mix': { ...CELLS, localMix: 4 },
   // A longer demo: a few million parameters (spec compute budget: ~1,950 tokens/s of training on 2 cores).
   small: {
     maxSeqLen: 384,

@@ -654,14 +654,9 @@ export class VisionLanguageModel {
           const vCache = cache.values[layer]!;
           let a = nn.layerNorm(x, [C], p.ln1W, p.ln1B);
           if (p.mixW) {
-            // history [B, K, C] oldest first: position t−k is row K−k.
             const history = cache.mixHistory[layer]!;
-            const K = p.mixW.shape[0]!;
-            let mixed = a;
-            for (let k = 1; k <= K; k++)
-              mixed = mixed.add(history.select(1, K - k).mul(p.mixW.select(0, k - 1)));
-            history.copy_(cat([history.narrow(1, 1, K - 1), a.unsqueeze(1)], 1));
-            a = mixed;
+            const a1 = a.unsqueeze(1);
+            a = localMix(a1, cat([history, a1], 1), p.mixW, history).squeeze(1);
           }
           const qkv = nn.linear(a, p.qkvW, p.qkvB);
           let [q, k, v] = qkv.view([B, 3, H, 1, this.headDim]).unbind(1) as [Tensor, Tensor, Tensor];
@@ -746,16 +741,16 @@ interface BlockOptions {
  * Causal depthwise mixing (config.localMix = K): a + Σ_{k=1..K} w_k ⊙ a[t−k], zeros before each
  * row's first real token. The "Canon layer" of Allen-Zhu (2025), placed before attention: every
  * position sees its K predecessors directly, so comparing two nearby phrases needs no learned
- * relative-offset attention head.
+ * relative-offset attention head. `window` [B, K + T, C] holds the K positions before `a`'s T, then
+ * those T (pads zeroed); both paths build it — the whole sequence zero-padded in front, or a decode
+ * step's history and its new position — and `history`, when given, receives its last K rows.
  */
-function localMix(a: Tensor, mixW: Tensor, realMask: Tensor | undefined, history?: Tensor): Tensor {
+function localMix(a: Tensor, window: Tensor, mixW: Tensor, history?: Tensor): Tensor {
   const K = mixW.shape[0]!;
   const T = a.shape[1]!;
-  const padded = nn.pad(realMask ? a.mul(realMask) : a, [0, 0, K, 0]);
-  // Prefill: the last K positions (zeros where a row has fewer) seed the decode steps' history.
-  history?.copy_(padded.narrow(1, T, K));
+  history?.copy_(window.narrow(1, T, K));
   let out = a;
-  for (let k = 1; k <= K; k++) out = out.add(padded.narrow(1, K - k, T).mul(mixW.select(0, k - 1)));
+  for (let k = 1; k <= K; k++) out = out.add(window.narrow(1, K - k, T).mul(mixW.select(0, k - 1)));
   return out;
 }
 
@@ -765,7 +760,10 @@ function block(p: BlockParams, x: Tensor, nHeads: number, options: BlockOptions)
   return scope(() => {
     const [B, T, C] = x.shape as [number, number, number];
     let a = nn.layerNorm(x, [C], p.ln1W, p.ln1B);
-    if (p.mixW) a = localMix(a, p.mixW, options.realMask, options.cache?.mixHistory);
+    if (p.mixW) {
+      const window = nn.pad(options.realMask ? a.mul(options.realMask) : a, [0, 0, p.mixW.shape[0]!, 0]);
+      a = localMix(a, window, p.mixW, options.cache?.mixHistory);
+    }
     const qkv = nn.linear(a, p.qkvW, p.qkvB);
     // [B, T, 3, H, hd] → 3 × [B, H, T, hd]
     let [q, k, v] = qkv
