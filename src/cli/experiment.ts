@@ -7,10 +7,13 @@ import {
   type AblationConfig,
   ARMS,
   type ArmName,
+  checkShard,
+  inShard,
   planRuns,
   runAblation,
   SETTINGS,
   type SettingName,
+  type Shard,
 } from '../train/ablation.js';
 import { reportErrors } from './train.js';
 
@@ -31,6 +34,16 @@ const int = (flag: string) => (value: string) => {
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
   return n;
+};
+
+const shardOf = (value: string): Shard => {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  try {
+    if (!m) throw new RangeError('not of the form i/n');
+    return checkShard({ index: Number(m[1]), count: Number(m[2]) });
+  } catch {
+    throw new InvalidArgumentError(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${value}'`);
+  }
 };
 
 export function registerExperiment(program: Command): void {
@@ -61,6 +74,11 @@ export function registerExperiment(program: Command): void {
     .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
     .option('--threads <n>', 'libtorch threads', int('--threads'))
+    .option(
+      '--shard <i/n>',
+      'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes',
+      shardOf,
+    )
     .option('--dry-run', 'print the planned runs and exit')
     .action(
       (o: {
@@ -76,6 +94,7 @@ export function registerExperiment(program: Command): void {
         maxNewTokens: number;
         evalSize: number;
         threads?: number;
+        shard?: Shard;
         dryRun?: boolean;
       }) =>
         reportErrors(async () => {
@@ -87,6 +106,7 @@ export function registerExperiment(program: Command): void {
             heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
             ...(o.arms ? { arms: o.arms } : {}),
             ...(o.settings ? { settings: o.settings } : {}),
+            ...(o.shard ? { shard: o.shard } : {}),
             seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
             sft: {
               preset: o.preset,
@@ -106,7 +126,9 @@ export function registerExperiment(program: Command): void {
           };
           const plans = planRuns(config);
           if (o.dryRun) {
-            for (const p of plans) console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
+            for (const [i, p] of plans.entries())
+              if (!o.shard || inShard(i, o.shard))
+                console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
             console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
             return;
           }

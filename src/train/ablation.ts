@@ -72,6 +72,11 @@ export interface AblationConfig {
   sft?: Partial<SftConfig>;
   /** RL overrides shared by every run. */
   rl?: Partial<RlConfig>;
+  /**
+   * Run only every `count`-th planned run, starting at `index` (0-based), so that `count` processes
+   * (or machines sharing OUT) split one experiment; the shared SFT must be finished first.
+   */
+  shard?: Shard;
 }
 
 const slug = (s: string) => s.replace(/[^a-z0-9+]+/gi, '-').replace(/^-|-$/g, '');
@@ -129,6 +134,23 @@ export function planRuns(config: AblationConfig): RunPlan[] {
   return plans;
 }
 
+/** A shard of the plan: runs index, index + count, index + 2·count, … (0-based). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Validates a shard (none = the whole plan). */
+export function checkShard(shard: Shard = { index: 0, count: 1 }): Shard {
+  const { index, count } = shard;
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count)
+    throw new RangeError(`ablation shard ${index}/${count}: need integers with 0 ≤ index < count, e.g. 0/4`);
+  return shard;
+}
+
+/** Whether planned run `i` belongs to the shard; the shards of one count partition the plan. */
+export const inShard = (i: number, shard: Shard): boolean => i % shard.count === shard.index;
+
 /** Callbacks of {@link runAblation} around each run. */
 export interface AblationProgress {
   onRunStart?: (plan: RunPlan, index: number, total: number) => void;
@@ -141,6 +163,12 @@ export async function runAblation(
   progress: AblationProgress = {},
 ): Promise<AblationTable> {
   const sftDir = join(config.outDir, 'sft');
+  const shard = checkShard(config.shard);
+  if (shard.count > 1 && !existsSync(join(sftDir, 'done.json')))
+    throw new Error(
+      `ablation shard ${shard.index}/${shard.count}: the shared SFT in ${sftDir} is not finished; ` +
+        'run the experiment once without a shard (it trains the SFT first), then start the shards',
+    );
   if (!existsSync(join(sftDir, 'done.json'))) {
     const result = await trainSft({
       preset: 'tiny',
@@ -160,7 +188,7 @@ export async function runAblation(
   const plans = planRuns(config);
   let table = buildTable(config);
   for (const [i, plan] of plans.entries()) {
-    if (existsSync(join(plan.dir, 'done.json'))) continue;
+    if (!inShard(i, shard) || existsSync(join(plan.dir, 'done.json'))) continue;
     progress.onRunStart?.(plan, i, plans.length);
     const result = await trainRl({ ...plan.config, resume: existsSync(plan.dir) });
     writeJsonAtomic(join(plan.dir, 'done.json'), result);

@@ -12,6 +12,8 @@ import {
   ARMS,
   type ArmName,
   buildTable,
+  checkShard,
+  inShard,
   planRuns,
   runAblation,
   summarizeRun,
@@ -105,6 +107,33 @@ describe('ablation experiment (smoke)', { skip }, () => {
       !table.rows.some((r) => r.setting === 'mismatch' && r.arm === 'grpo'),
       'never run, never planned',
     );
+  });
+
+  it('a shard runs only its share of the plan, and only once the shared SFT has finished', async () => {
+    await assert.rejects(
+      runAblation({ ...config, outDir: join(dir, 'no-sft'), shard: { index: 1, count: 2 } }),
+      /shared SFT .* is not finished; run the experiment once without a shard/,
+    );
+    const two = {
+      ...config,
+      settings: ['base'] as AblationConfig['settings'],
+      arms: ['stable-reinforce', 'grpo'] as ArmName[],
+    };
+    const started: string[] = [];
+    await runAblation({ ...two, shard: { index: 1, count: 2 } }, { onRunStart: (p) => started.push(p.arm) });
+    assert.deepEqual(started, ['grpo']);
+  });
+});
+
+describe('ablation shards', () => {
+  it('the shards of one count partition the plan', () => {
+    const shards = [0, 1, 2].map((index) => ({ index, count: 3 }));
+    for (let i = 0; i < 10; i++) assert.equal(shards.filter((s) => inShard(i, s)).length, 1);
+  });
+  it('rejects a shard outside 0 ≤ index < count', () => {
+    assert.throws(() => checkShard({ index: 3, count: 3 }), /need integers with 0 ≤ index < count/);
+    assert.throws(() => checkShard({ index: 0, count: 0 }), /ablation shard 0\/0/);
+    assert.deepEqual(checkShard({ index: 2, count: 3 }), { index: 2, count: 3 });
   });
 });
 
