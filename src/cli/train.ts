@@ -183,6 +183,11 @@ export function registerTrain(program: Command): void {
       "mismatch knob: old log-probs from the 'trainer' or the 'rollout' sampler",
     )
     .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
+    .option(
+      '--select-hard <k>',
+      'RL data = the hard samples: judge each prompt k times with the starting policy first, keep those it misses',
+      num('--select-hard'),
+    )
     .action((o: Record<string, string | number | boolean | undefined>) =>
       reportErrors(async () => {
         const file = fileConfig(o['config'] as string | undefined);
@@ -212,6 +217,7 @@ export function registerTrain(program: Command): void {
             temperature: o['temperature'],
             maxNewTokens: o['maxNewTokens'],
             resampleFrozen: o['resampleFrozen'],
+            selectHard: o['selectHard'],
           }),
           ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
           ...runFields(o),

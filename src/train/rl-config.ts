@@ -59,6 +59,12 @@ export const RlConfigSchema = z.object({
       oldLogProbs: z.enum(['trainer', 'rollout']).default('trainer'),
     })
     .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer' }),
+  /**
+   * RL data = the hard samples (spec §5): before step 0, judge every RL prompt this many times with the
+   * starting policy (at the rollout temperature) and keep only those it does not always get right.
+   * 0 keeps every prompt. Saved to the run folder (hard-prompts.json) and reused on resume.
+   */
+  selectHard: z.number().int().min(0).default(0),
   /** A batch whose rewards all agree (zero spread) is "frozen"; resample it up to this many times. */
   resampleFrozen: z.number().int().min(0).default(0),
   evalEvery: z.number().int().min(0).default(20),

@@ -22,6 +22,7 @@ import { sequenceLogProbs } from '../model/scoring.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
 import { type EncodedItem, encodeItems, parseConfig, readJudgeItems } from './examples.js';
+import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import { createReferee } from './referees/index.js';
 import { scoreJudgements } from './rewards.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan, type RlResolved } from './rl-config.js';
@@ -108,6 +109,8 @@ export interface RlResult {
   runDir: string;
   checkpoint: string;
   steps: number;
+  /** RL prompts drawn from (after `selectHard`, when set). */
+  prompts: number;
   initialHeldOut: HeldOutResult | null;
   heldOut: HeldOutResult | null;
   stepsPerSecond: number;
@@ -187,11 +190,23 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
     withTrace: false,
     responseBudget: config.maxNewTokens,
   });
-  const prompts = encoded.items;
-  if (prompts.length === 0)
+  if (encoded.items.length === 0)
     throw new Error(
       `no RL prompt of ${config.data.file} fits maxSeqLen ${model.config.maxSeqLen} with maxNewTokens ${config.maxNewTokens}`,
     );
+  // RL data = the hard samples (spec §5): optionally keep only the prompts the starting policy misses.
+  const prompts =
+    config.selectHard > 0
+      ? (
+          await selectHardPrompts(model, tokenizer, encoded.items, {
+            samples: config.selectHard,
+            temperature: config.temperature,
+            maxNewTokens: config.maxNewTokens,
+            seed: config.seed + 3,
+            file: join(config.runDir, HARD_PROMPTS_FILE),
+          })
+        ).prompts
+      : encoded.items;
   const evalMaxNewTokens = config.evalMaxNewTokens ?? config.maxNewTokens;
   const heldOut = await loadHeldOut(
     config.heldOut,
@@ -471,6 +486,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
     runDir: config.runDir,
     checkpoint: lastCheckpoint,
     steps: config.steps,
+    prompts: prompts.length,
     initialHeldOut,
     heldOut: lastHeldOut,
     stepsPerSecond: (config.steps - start) / Math.max(1e-9, seconds),

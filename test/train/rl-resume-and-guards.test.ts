@@ -14,6 +14,7 @@ import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 import { readJudgeItems, tokenizerCorpus } from '../../src/train/examples.js';
+import { selectHardPrompts } from '../../src/train/hard-samples.js';
 import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
 import { trainSft } from '../../src/train/sft.js';
@@ -265,5 +266,47 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
     const total = (r: number[]) => r.reduce((a, b) => a + b, 0);
     const delta = after.map((r, i) => total(r) - total(before[i]!));
     assert.ok(delta[0]! > 0 && delta[1]! < 0, `Δ log p = [${delta}]`);
+  });
+
+  it('selectHard keeps the prompts the starting policy misses, records them, and refuses when none is hard', async () => {
+    const runDir = join(dir, 'hard');
+    const result = await trainRl({
+      ...base,
+      runDir,
+      steps: 1,
+      evalEvery: 0,
+      selectHard: 2,
+      mismatch: undefined,
+    });
+    const selection = JSON.parse(readFileSync(join(runDir, 'hard-prompts.json'), 'utf8')) as {
+      samples: number;
+      passRates: Record<string, number>;
+      kept: number;
+      total: number;
+    };
+    const rates = Object.values(selection.passRates);
+    assert.equal(selection.samples, 2);
+    assert.equal(rates.length, selection.total);
+    assert.ok(rates.every((r) => r === 0 || r === 0.5 || r === 1));
+    assert.equal(selection.kept, rates.filter((r) => r < 1).length);
+    assert.equal(result.prompts, selection.kept);
+    // Every prompt solved: nothing to learn from, said plainly (the saved selection is read, no model needed).
+    const file = join(dir, 'solved.json');
+    const ids = Object.keys(selection.passRates);
+    writeFileSync(
+      file,
+      JSON.stringify({ ...selection, passRates: Object.fromEntries(ids.map((id) => [id, 1])) }),
+    );
+    const prompts = ids.map((id) => ({ id, label: 1 as const, promptTokens: [], images: [] }));
+    await assert.rejects(
+      selectHardPrompts(undefined as never, undefined as never, prompts, {
+        samples: 2,
+        temperature: 1,
+        maxNewTokens: 8,
+        seed: 0,
+        file,
+      }),
+      /none is hard; use more RL data, more samples, or selectHard 0/,
+    );
   });
 });

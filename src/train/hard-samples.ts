@@ -1,0 +1,101 @@
+// RL data = the hard samples (spec §5). The paper measures difficulty by how many attempts the
+// teacher (GPT-4o) needed; in our own pipeline the starting policy stands in for the teacher: each
+// RL prompt is judged `samples` times at the rollout temperature, and only the prompts it does not
+// always get right are kept — the ones whose rollouts carry a learning signal.
+import { existsSync, readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { generate } from '../model/generate.js';
+import type { VisionLanguageModel } from '../model/model.js';
+import { Rng } from '../model/random.js';
+import type { Tokenizer } from '../model/tokenizer.js';
+import type { EncodedItem } from './examples.js';
+import { scoreJudgements } from './rewards.js';
+
+/** The run folder's record of the selection. */
+export const HARD_PROMPTS_FILE = 'hard-prompts.json';
+
+/** How the prompts were judged and which were kept: written once per run, read back on resume. */
+export interface HardSelection {
+  samples: number;
+  temperature: number;
+  /** Fraction of the `samples` judgements that chose the preferred response, by item id. */
+  passRates: Record<string, number>;
+  kept: number;
+  total: number;
+}
+
+export interface HardSelectionOptions {
+  samples: number;
+  temperature: number;
+  maxNewTokens: number;
+  seed: number;
+  /** Prompts generated together (each with `samples` samples). */
+  batchPrompts?: number;
+}
+
+/** Each prompt's pass rate: the fraction of `samples` sampled judgements whose choice is the label. */
+export async function passRates(
+  model: VisionLanguageModel,
+  tokenizer: Tokenizer,
+  prompts: readonly EncodedItem[],
+  options: HardSelectionOptions,
+): Promise<number[]> {
+  const { samples, batchPrompts = 16 } = options;
+  const rng = new Rng(options.seed);
+  const rates: number[] = [];
+  for (let i = 0; i < prompts.length; i += batchPrompts) {
+    const batch = prompts.slice(i, i + batchPrompts);
+    const generations = generate(
+      model,
+      tokenizer,
+      batch.map((p) => ({ tokens: p.promptTokens, images: p.images })),
+      { temperature: options.temperature, maxNewTokens: options.maxNewTokens, n: samples },
+      rng,
+    ).flat();
+    const labels = batch.flatMap((p) => new Array<1 | 2>(samples).fill(p.label));
+    const { scored } = await scoreJudgements(
+      generations.map((g) => g.text),
+      labels,
+      { referee: null },
+    );
+    for (let j = 0; j < batch.length; j++) {
+      const right = scored.slice(j * samples, (j + 1) * samples).filter((s) => s.result === 1).length;
+      rates.push(right / samples);
+    }
+  }
+  return rates;
+}
+
+/**
+ * The hard prompts (pass rate < 1), computed once and saved to `file` so that a resumed run trains
+ * on the same set. Throws when the policy solves every prompt: there is nothing left to learn from.
+ */
+export async function selectHardPrompts(
+  model: VisionLanguageModel,
+  tokenizer: Tokenizer,
+  prompts: readonly EncodedItem[],
+  options: HardSelectionOptions & { file: string },
+): Promise<{ prompts: EncodedItem[]; selection: HardSelection }> {
+  let selection: HardSelection;
+  if (existsSync(options.file)) {
+    selection = JSON.parse(readFileSync(options.file, 'utf8')) as HardSelection;
+  } else {
+    const rates = await passRates(model, tokenizer, prompts, options);
+    const passRatesById = Object.fromEntries(prompts.map((p, i) => [p.id, rates[i]!]));
+    selection = {
+      samples: options.samples,
+      temperature: options.temperature,
+      passRates: passRatesById,
+      kept: rates.filter((r) => r < 1).length,
+      total: prompts.length,
+    };
+    writeJsonAtomic(options.file, selection);
+  }
+  const hard = prompts.filter((p) => (selection.passRates[p.id] ?? 1) < 1);
+  if (hard.length === 0)
+    throw new Error(
+      `selectHard: the starting policy chose right in all ${options.samples} samples of each of the ` +
+        `${prompts.length} RL prompts, so none is hard; use more RL data, more samples, or selectHard 0`,
+    );
+  return { prompts: hard, selection };
+}
