@@ -183,6 +183,7 @@ export function registerTrain(program: Command): void {
       "mismatch knob: old log-probs from the 'trainer' or the 'rollout' sampler",
     )
     .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
+    .option('--both-orders', 'show every RL item in both response orders, a pair per rollout batch')
     .option(
       '--select-hard <k>',
       'RL data = the hard samples: judge each prompt k times with the starting policy first, keep those it misses',
@@ -218,6 +219,7 @@ export function registerTrain(program: Command): void {
             maxNewTokens: o['maxNewTokens'],
             resampleFrozen: o['resampleFrozen'],
             selectHard: o['selectHard'],
+            bothOrders: o['bothOrders'],
           }),
           ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
           ...runFields(o),

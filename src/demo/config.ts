@@ -36,6 +36,8 @@ export interface DemoConfig {
     lr: number;
     maxNewTokens: number;
     evalEvery: number;
+    /** RL data = the hard samples: judge each RL prompt this many times with the SFT judge first (0: all). */
+    selectHard?: number;
   };
   /** Greedy held-out accuracy inside training: pairs judged and tokens per judgement. */
   heldOut: { size: number; maxNewTokens: number };

@@ -34,6 +34,28 @@ export interface JudgeItem {
   trace?: string;
 }
 
+/** The id suffix of an item shown in the other response order ({@link withBothOrders}). */
+export const SWAPPED_SUFFIX = '#swapped';
+
+/**
+ * Every item followed by itself in the other response order (responses swapped, label flipped), so
+ * the preferred position is 1 and 2 equally often and a position preference earns no reward.
+ * @example withBothOrders([{ id: 'a', response1: 'x', response2: 'y', label: 1, … }]) // [a, { id: 'a#swapped', response1: 'y', response2: 'x', label: 2, … }]
+ */
+export function withBothOrders(items: readonly JudgeItem[]): JudgeItem[] {
+  return items.flatMap((item) => {
+    const { trace: _trace, ...rest } = item;
+    const swapped: JudgeItem = {
+      ...rest,
+      id: `${item.id}${SWAPPED_SUFFIX}`,
+      response1: item.response2,
+      response2: item.response1,
+      label: item.label === 1 ? 2 : 1,
+    };
+    return [item, swapped];
+  });
+}
+
 /** A split in a run config: R1-Reward JSONL by default. */
 export const DataSourceSchema = z.object({
   file: z.string().min(1),

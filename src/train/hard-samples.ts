@@ -33,6 +33,13 @@ export interface HardSelectionOptions {
   batchPrompts?: number;
 }
 
+export interface HardSelectOptions extends HardSelectionOptions {
+  /** Where the selection is saved (and read back on resume). */
+  file: string;
+  /** Prompts come as pairs (an item, then itself in the other order): a pair is kept whole if either is hard. */
+  pairs?: boolean;
+}
+
 /** Each prompt's pass rate: the fraction of `samples` sampled judgements whose choice is the label. */
 export async function passRates(
   model: VisionLanguageModel,
@@ -74,7 +81,7 @@ export async function selectHardPrompts(
   model: VisionLanguageModel,
   tokenizer: Tokenizer,
   prompts: readonly EncodedItem[],
-  options: HardSelectionOptions & { file: string },
+  options: HardSelectOptions,
 ): Promise<{ prompts: EncodedItem[]; selection: HardSelection }> {
   let selection: HardSelection;
   if (existsSync(options.file)) {
@@ -86,16 +93,26 @@ export async function selectHardPrompts(
       samples: options.samples,
       temperature: options.temperature,
       passRates: passRatesById,
-      kept: rates.filter((r) => r < 1).length,
+      kept: 0,
       total: prompts.length,
     };
+    selection.kept = keepHard(prompts, selection, options.pairs ?? false).length;
     writeJsonAtomic(options.file, selection);
   }
-  const hard = prompts.filter((p) => (selection.passRates[p.id] ?? 1) < 1);
+  const hard = keepHard(prompts, selection, options.pairs ?? false);
   if (hard.length === 0)
     throw new Error(
       `selectHard: the starting policy chose right in all ${options.samples} samples of each of the ` +
         `${prompts.length} RL prompts, so none is hard; use more RL data, more samples, or selectHard 0`,
     );
   return { prompts: hard, selection };
+}
+
+function keepHard(prompts: readonly EncodedItem[], selection: HardSelection, pairs: boolean): EncodedItem[] {
+  const hard = (p: EncodedItem) => (selection.passRates[p.id] ?? 1) < 1;
+  if (!pairs) return prompts.filter(hard);
+  const kept: EncodedItem[] = [];
+  for (let i = 0; i + 1 < prompts.length; i += 2)
+    if (hard(prompts[i]!) || hard(prompts[i + 1]!)) kept.push(prompts[i]!, prompts[i + 1]!);
+  return kept;
 }

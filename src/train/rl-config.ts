@@ -60,6 +60,12 @@ export const RlConfigSchema = z.object({
     })
     .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer' }),
   /**
+   * Show every RL item in both response orders (responses swapped, label flipped), a pair per batch:
+   * gold positions stay 1:1 (spec §5) even after selectHard, and a position preference earns nothing.
+   * rolloutBatch must be even.
+   */
+  bothOrders: z.boolean().default(false),
+  /**
    * RL data = the hard samples (spec §5): before step 0, judge every RL prompt this many times with the
    * starting policy (at the rollout temperature) and keep only those it does not always get right.
    * 0 keeps every prompt. Saved to the run folder (hard-prompts.json) and reused on resume.
@@ -107,6 +113,10 @@ export function planOf(config: RlResolved): RlPlan {
   if ((a === 'grpo' || a === 'rloo') && config.klCoef > 0)
     throw new RangeError(
       `klCoef > 0 is supported for the token-reward algorithms (stable-reinforce, reinforce++, ppo-clip), not ${a}`,
+    );
+  if (config.bothOrders && config.rolloutBatch % 2 !== 0)
+    throw new RangeError(
+      `bothOrders draws whole pairs: rolloutBatch must be even, got ${config.rolloutBatch}`,
     );
   const rolloutSize = config.rolloutBatch * samplesPerPrompt;
   const trainBatch = config.trainBatch ?? rolloutSize;

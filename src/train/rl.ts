@@ -21,7 +21,14 @@ import type { ScoringBatch } from '../model/scoring.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
-import { type EncodedItem, encodeItems, parseConfig, readJudgeItems } from './examples.js';
+import {
+  type EncodedItem,
+  encodeItems,
+  parseConfig,
+  readJudgeItems,
+  SWAPPED_SUFFIX,
+  withBothOrders,
+} from './examples.js';
 import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import { createReferee } from './referees/index.js';
 import { scoreJudgements } from './rewards.js';
@@ -185,11 +192,14 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
   if (config.mismatch.staleUpdates > 0 && staleHistory.length === 0) staleHistory.push(snapshot());
 
   // --- data ------------------------------------------------------------------------------------------
-  const items = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
+  const read = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
+  // Both orders: every item next to its swapped copy, drawn together (see rolloutPrompts).
+  const items = config.bothOrders ? withBothOrders(read) : read;
   const encoded = await encodeItems(items, tokenizer, model.config, {
     withTrace: false,
     responseBudget: config.maxNewTokens,
   });
+  if (config.bothOrders) encoded.items = wholePairs(encoded.items);
   if (encoded.items.length === 0)
     throw new Error(
       `no RL prompt of ${config.data.file} fits maxSeqLen ${model.config.maxSeqLen} with maxNewTokens ${config.maxNewTokens}`,
@@ -204,6 +214,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
             maxNewTokens: config.maxNewTokens,
             seed: config.seed + 3,
             file: join(config.runDir, HARD_PROMPTS_FILE),
+            pairs: config.bothOrders,
           })
         ).prompts
       : encoded.items;
@@ -257,8 +268,15 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
       config.keepCheckpoints,
     );
 
+  // With bothOrders a batch holds whole pairs (an item in both orders), so a position preference
+  // is right in one and wrong in the other and its advantage cancels within the batch.
   const rolloutPrompts = (draw: number, stream: number): EncodedItem[] =>
-    batchIndices(prompts.length, config.rolloutBatch, draw, config.seed + stream).map((i) => prompts[i]!);
+    config.bothOrders
+      ? batchIndices(prompts.length / 2, config.rolloutBatch / 2, draw, config.seed + stream).flatMap((i) => [
+          prompts[2 * i]!,
+          prompts[2 * i + 1]!,
+        ])
+      : batchIndices(prompts.length, config.rolloutBatch, draw, config.seed + stream).map((i) => prompts[i]!);
 
   let lastHeldOut: HeldOutResult | null = null;
   let lastCheckpoint = '';
@@ -520,6 +538,18 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
   function repeatLabels(batchPrompts: EncodedItem[]): (1 | 2)[] {
     return batchPrompts.flatMap((p) => new Array<1 | 2>(plan.samplesPerPrompt).fill(p.label));
   }
+}
+
+/** Consecutive (item, item#swapped) pairs only: a prompt whose partner was dropped goes too. */
+function wholePairs(prompts: readonly EncodedItem[]): EncodedItem[] {
+  const out: EncodedItem[] = [];
+  for (let i = 0; i + 1 < prompts.length; i++) {
+    if (prompts[i + 1]!.id === `${prompts[i]!.id}${SWAPPED_SUFFIX}`) {
+      out.push(prompts[i]!, prompts[i + 1]!);
+      i++;
+    }
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ import { presetConfig } from '../../src/model/config.js';
 import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
-import { readJudgeItems, tokenizerCorpus } from '../../src/train/examples.js';
+import { readJudgeItems, tokenizerCorpus, withBothOrders } from '../../src/train/examples.js';
 import { selectHardPrompts } from '../../src/train/hard-samples.js';
 import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
@@ -308,5 +308,58 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
       }),
       /none is hard; use more RL data, more samples, or selectHard 0/,
     );
+  });
+
+  it('bothOrders shows each item in both orders, selects hard pairs whole, and needs an even rollout batch', async () => {
+    const runDir = join(dir, 'both');
+    const result = await trainRl({
+      ...base,
+      runDir,
+      steps: 1,
+      evalEvery: 0,
+      selectHard: 2,
+      bothOrders: true,
+      mismatch: undefined,
+    });
+    const { passRates, kept, total } = JSON.parse(
+      readFileSync(join(runDir, 'hard-prompts.json'), 'utf8'),
+    ) as {
+      passRates: Record<string, number>;
+      kept: number;
+      total: number;
+    };
+    const ids = Object.keys(passRates);
+    assert.equal(total, 32); // 16 RL items, each in both orders
+    assert.equal(ids.filter((id) => id.endsWith('#swapped')).length, 16);
+    assert.equal(kept % 2, 0);
+    assert.equal(result.prompts, kept);
+    await assert.rejects(
+      trainRl({ ...base, runDir: join(dir, 'odd'), rolloutBatch: 3, bothOrders: true, mismatch: undefined }),
+      /bothOrders draws whole pairs: rolloutBatch must be even, got 3/,
+    );
+  });
+});
+
+describe('both response orders', () => {
+  it('each item is followed by itself with the responses swapped and the label flipped, without its trace', () => {
+    const item = {
+      id: 'a',
+      question: 'q',
+      response1: 'x',
+      response2: 'y',
+      label: 1 as const,
+      images: [],
+      trace: 't',
+    };
+    const [same, swapped] = withBothOrders([item]);
+    assert.deepEqual(same, item);
+    assert.deepEqual(swapped, {
+      id: 'a#swapped',
+      question: 'q',
+      response1: 'y',
+      response2: 'x',
+      label: 2,
+      images: [],
+    });
   });
 });
