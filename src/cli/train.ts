@@ -225,7 +225,13 @@ export function registerTrain(program: Command): void {
           ...runFields(o),
         } as RlConfig;
         const progress = progressLine('rl');
+        let lastSelectPrint = 0;
         const result = await trainRl(config, {
+          onSelectHard: (judged, total) => {
+            if (performance.now() - lastSelectPrint < 10_000 && judged < total) return;
+            lastSelectPrint = performance.now();
+            console.error(`select-hard: ${judged}/${total} RL prompts judged by the starting policy`);
+          },
           onStep: (m, total) =>
             progress.update(
               m.step,

@@ -51,7 +51,13 @@ export interface DemoHooks {
   /** A phase starts (skipped: its output already exists). */
   onPhase?: (phase: PhaseName, skipped: boolean) => void;
   /** Progress inside SFT / RL: step, total steps, a short text. */
-  onStep?: (phase: 'pretrain' | 'sft' | 'rl', step: number, total: number, text: string) => void;
+  /** Training progress; 'select-hard' counts RL prompts judged before RL's first step. */
+  onStep?: (
+    phase: 'pretrain' | 'sft' | 'select-hard' | 'rl',
+    step: number,
+    total: number,
+    text: string,
+  ) => void;
 }
 
 /** Where each phase writes (relative to the run folder). */
@@ -223,6 +229,8 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
       },
       {
         onStep: (m, total) => hooks.onStep?.('rl', m.step, total, `reward ${m.reward_mean.toFixed(3)}`),
+        onSelectHard: (judged, total) =>
+          hooks.onStep?.('select-hard', judged - 1, total, 'RL prompts judged by the SFT model'),
       },
     );
     writeJsonAtomic(join(paths.rl, 'done.json'), result satisfies RlResult);

@@ -31,6 +31,8 @@ export interface HardSelectionOptions {
   seed: number;
   /** Prompts generated together (each with `samples` samples). */
   batchPrompts?: number;
+  /** Called after each generated batch: prompts judged so far, of all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface HardSelectOptions extends HardSelectionOptions {
@@ -69,6 +71,7 @@ export async function passRates(
       const right = scored.slice(j * samples, (j + 1) * samples).filter((s) => s.result === 1).length;
       rates.push(right / samples);
     }
+    options.onProgress?.(rates.length, prompts.length);
   }
   return rates;
 }

@@ -144,7 +144,12 @@ const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs
  * R·(1 + 0.5·C) + 0.5·F, advantages, the Pre-CLIP PPO update; logs metrics.jsonl and checkpoints, and
  * resumes.
  */
-export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> = {}): Promise<RlResult> {
+/** {@link trainRl}'s callbacks: every step, and the hard-sample selection's progress before step 0. */
+export interface RlHooks extends TrainHooks<RlStepMetrics> {
+  onSelectHard?: (judged: number, total: number) => void;
+}
+
+export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlResult> {
   const config: RlResolved = parseConfig(RlConfigSchema, input, 'RL config');
   const plan: RlPlan = planOf(config);
   const run = openRunFolder(config.runDir, 'train rl', config, config.resume);
@@ -215,6 +220,7 @@ export async function trainRl(input: RlConfig, hooks: TrainHooks<RlStepMetrics> 
             seed: config.seed + 3,
             file: join(config.runDir, HARD_PROMPTS_FILE),
             pairs: config.bothOrders,
+            ...(hooks.onSelectHard ? { onProgress: hooks.onSelectHard } : {}),
           })
         ).prompts
       : encoded.items;
