@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/ScalarOps.h>
+#include <ATen/core/grad_mode.h>  // NoGradGuard, GradMode: ATen.h stopped including it in libtorch 2.x
 #include <ATen/Version.h>
 #include <napi.h>
 #include <torch/version.h>
