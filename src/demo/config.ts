@@ -38,6 +38,8 @@ export interface DemoConfig {
     evalEvery: number;
     /** RL data = the hard samples: judge each RL prompt this many times with the SFT judge first (0: all). */
     selectHard?: number;
+    /** Every RL item in both response orders, a pair per batch (docs/training.md, "RL data"). */
+    bothOrders?: boolean;
   };
   /** Greedy held-out accuracy inside training: pairs judged and tokens per judgement. */
   heldOut: { size: number; maxNewTokens: number };
@@ -86,7 +88,16 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
     model: 'cells-mix',
     pretrain: { steps: 1500, batchSize: 32, lr: 3e-3 },
     sft: { steps: 1000, batchSize: 16, microBatchSize: 16, lr: 2e-3, evalEvery: 500 },
-    rl: { steps: 100, rolloutBatch: 32, microBatch: 16, lr: 1e-4, maxNewTokens: 120, evalEvery: 25 },
+    rl: {
+      steps: 100,
+      rolloutBatch: 32,
+      microBatch: 16,
+      lr: 1e-4,
+      maxNewTokens: 120,
+      evalEvery: 25,
+      selectHard: 4,
+      bothOrders: true,
+    },
     heldOut: { size: 200, maxNewTokens: 120 },
     evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 120, concurrency: 16 },
   },

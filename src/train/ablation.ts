@@ -35,12 +35,15 @@ export type ArmName = keyof typeof ARMS;
  * Settings, relative to the base RL config:
  * - base: the base config itself (one PPO epoch, one optimiser step per rollout — on-policy, as the
  *   paper trains): does an arm improve a judge that already judges?
+ * - mild: 4 PPO epochs over each rollout (4 optimiser steps, epochs 2–4 off-policy — where Pre-CLIP
+ *   and the clip act) and a 3× learning rate: strained but not broken (one StableReinforce run from
+ *   the demo's judge: 98.5 → 77–80 %, with KL spikes);
  * - stress: several PPO epochs per rollout (4 optimiser steps each) and a 10× learning rate;
  * - mismatch: stress + the rollout/trainer mismatch (sampler 2 updates stale, its log-probs used as
  *   the old log-probs, plus N(0, 0.5²) noise on them);
  * - positive-control: a learning rate meant to break every arm (100×, 8 epochs).
  */
-export const SETTINGS = ['base', 'stress', 'mismatch', 'positive-control'] as const;
+export const SETTINGS = ['base', 'mild', 'stress', 'mismatch', 'positive-control'] as const;
 /** A setting of {@link SETTINGS}. */
 export type SettingName = (typeof SETTINGS)[number];
 
@@ -49,6 +52,7 @@ export function settingOverrides(
   base: { lr: number; rolloutSize: number },
 ): Partial<RlConfig> {
   if (setting === 'base') return {};
+  if (setting === 'mild') return { ppoEpochs: 4, lr: base.lr * 3 };
   const stress = { ppoEpochs: 4, lr: base.lr * 10, trainBatch: Math.max(1, base.rolloutSize / 4) };
   if (setting === 'stress') return stress;
   if (setting === 'mismatch')

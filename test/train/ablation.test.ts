@@ -83,8 +83,15 @@ describe('ablation experiment (smoke)', { skip }, () => {
     assert.ok(existsSync(join(planRuns(more)[1]!.dir, 'done.json')));
   });
 
-  it('the base setting is the base RL config itself; stress raises lr 10x with 4 epochs', () => {
-    const [base, stress] = planRuns({ ...config, arms: ['stable-reinforce'], settings: ['base', 'stress'] });
+  it('base is the base RL config itself; mild: 3x lr, 4 epochs; stress: 10x lr, 4 epochs of 4 minibatches', () => {
+    const [base, mild, stress] = planRuns({
+      ...config,
+      arms: ['stable-reinforce'],
+      settings: ['base', 'mild', 'stress'],
+    });
+    assert.ok(Math.abs(mild!.config.lr! - 3e-4) < 1e-12);
+    assert.equal(mild!.config.ppoEpochs, 4);
+    assert.equal(mild!.config.trainBatch, undefined); // the whole rollout: 4 optimiser steps
     assert.equal(base!.config.lr, 1e-4);
     assert.equal(base!.config.ppoEpochs, undefined);
     assert.equal(base!.config.trainBatch, undefined);
