@@ -54,7 +54,8 @@ describe('errors carry libtorch messages', { skip }, () => {
       assert.throws(() => randn([2], { dtype: 'int64' }), /"normal_kernel_cpu" not implemented for 'Long'/);
       assert.throws(
         () => nn.crossEntropy(randn([2, 3]), tensor([0, 1], { dtype: 'int32' })),
-        /expected scalar type Long but found Int/,
+        // libtorch 1.13's wording, then 2.x's
+        /expected scalar type Long but found Int|expected target dtype to be Long or Byte, but got Int/,
       );
       assert.throws(
         () => where(tensor([1.5, 0]), 1, 0),
@@ -89,7 +90,10 @@ describe('errors carry libtorch messages', { skip }, () => {
         () => tensor([0, 0], { dtype: 'float32' }).multinomial(1),
         /invalid multinomial distribution \(sum of probabilities <= 0\)/,
       );
-      assert.throws(() => zeros([-1]), /Trying to create tensor with negative dimension -1/);
+      assert.throws(
+        () => zeros([-1]),
+        /Trying to create tensor with negative dimension -1|Dimension size must be non-negative/,
+      );
       assert.throws(() => zeros([2 ** 45]), /can't allocate memory|DefaultCPUAllocator/);
       assert.throws(
         () => nn.dropout(randn([2]), 1.5, true),
