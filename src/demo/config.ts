@@ -101,16 +101,33 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
     heldOut: { size: 200, maxNewTokens: 120 },
     evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 120, concurrency: 16 },
   },
-  // A longer run with the demo-sized model (hours on 2 cores).
+  // The `small` recipe at twice the data and four times the steps (about an hour on 2 cores; not yet
+  // run end to end): a larger world and held-out split, longer pretraining / SFT / RL.
   large: {
-    world: { trainSize: 6000, benchmarkSize: 500, imageSize: 48 },
-    vocabSize: 1024,
-    model: 'small',
-    pretrain: { steps: 3000, batchSize: 32, lr: 2e-3 },
-    sft: { steps: 3000, batchSize: 16, microBatchSize: 8, lr: 1e-3, evalEvery: 500 },
-    rl: { steps: 200, rolloutBatch: 32, microBatch: 8, lr: 1e-5, maxNewTokens: 104, evalEvery: 25 },
-    heldOut: { size: 200, maxNewTokens: 104 },
-    evaluation: { items: 500, k: 5, temperature: 1, maxTokens: 104, concurrency: 16 },
+    world: {
+      trainSize: 12000,
+      benchmarkSize: 500,
+      imageSize: 48,
+      kinds: ['cell'],
+      lookAtCell: true,
+      attributePairs: true,
+    },
+    vocabSize: 512,
+    model: 'cells-mix',
+    pretrain: { steps: 3000, batchSize: 32, lr: 3e-3 },
+    sft: { steps: 3000, batchSize: 16, microBatchSize: 16, lr: 2e-3, evalEvery: 500 },
+    rl: {
+      steps: 400,
+      rolloutBatch: 32,
+      microBatch: 16,
+      lr: 1e-4,
+      maxNewTokens: 120,
+      evalEvery: 50,
+      selectHard: 4,
+      bothOrders: true,
+    },
+    heldOut: { size: 500, maxNewTokens: 120 },
+    evaluation: { items: 500, k: 5, temperature: 1, maxTokens: 120, concurrency: 16 },
   },
 };
 
