@@ -61,6 +61,12 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     assert.ok('gitCommit' in run);
     for (const file of [paths.tokenizer, join(paths.sft, 'done.json'), join(paths.rl, 'done.json')])
       assert.ok(existsSync(file), file);
+    // RL trained on the hard samples in both orders: the selection is recorded, pairs kept whole.
+    const hard = JSON.parse(readFileSync(join(paths.rl, 'hard-prompts.json'), 'utf8'));
+    assert.equal(hard.samples, 2);
+    assert.equal(hard.total % 2, 0);
+    assert.equal(hard.kept % 2, 0);
+    assert.ok(Object.keys(hard.passRates).some((id) => id.endsWith('#swapped')));
   });
 
   it('report.html shows the numbers of the logs and metrics files', () => {
@@ -177,6 +183,8 @@ describe('demo presets', () => {
     assert.equal(world.teacher.attributePairs, true);
     assert.equal(world.trainSize, 6000);
     assert.equal(config.model, 'cells-mix');
+    assert.equal(config.rl.selectHard, 4);
+    assert.equal(config.rl.bothOrders, true);
     // tiny keeps the default world (every kind, the plain teacher).
     const tiny = demoWorld(demoConfig('tiny'));
     assert.deepEqual(tiny.kindWeights, DEFAULT_WORLD.kindWeights);
