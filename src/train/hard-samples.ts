@@ -24,6 +24,7 @@ export interface HardSelection {
   total: number;
 }
 
+/** How {@link passRates} samples: judgements per prompt, temperature, length, seed, batch size. */
 export interface HardSelectionOptions {
   samples: number;
   temperature: number;
@@ -35,6 +36,7 @@ export interface HardSelectionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** {@link selectHardPrompts}' options: the sampling, the file that records the selection, and pairing. */
 export interface HardSelectOptions extends HardSelectionOptions {
   /** Where the selection is saved (and read back on resume). */
   file: string;

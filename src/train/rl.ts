@@ -139,16 +139,17 @@ const gaussian = (rng: Rng): number => {
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
+/** {@link trainRl}'s callbacks: every step, and the hard-sample selection's progress before step 0. */
+export interface RlHooks extends TrainHooks<RlStepMetrics> {
+  /** Called while `selectHard` judges the RL prompts: prompts judged so far, of all. */
+  onSelectHard?: (judged: number, total: number) => void;
+}
+
 /**
  * StableReinforce RL (or another algorithm of {@link ALGORITHMS}) from an SFT checkpoint: rollouts, rewards
  * R·(1 + 0.5·C) + 0.5·F, advantages, the Pre-CLIP PPO update; logs metrics.jsonl and checkpoints, and
  * resumes.
  */
-/** {@link trainRl}'s callbacks: every step, and the hard-sample selection's progress before step 0. */
-export interface RlHooks extends TrainHooks<RlStepMetrics> {
-  onSelectHard?: (judged: number, total: number) => void;
-}
-
 export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlResult> {
   const config: RlResolved = parseConfig(RlConfigSchema, input, 'RL config');
   const plan: RlPlan = planOf(config);
