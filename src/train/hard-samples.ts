@@ -88,23 +88,22 @@ export async function selectHardPrompts(
   prompts: readonly EncodedItem[],
   options: HardSelectOptions,
 ): Promise<{ prompts: EncodedItem[]; selection: HardSelection }> {
-  let selection: HardSelection;
-  if (existsSync(options.file)) {
-    selection = JSON.parse(readFileSync(options.file, 'utf8')) as HardSelection;
-  } else {
-    const rates = await passRates(model, tokenizer, prompts, options);
-    const passRatesById = Object.fromEntries(prompts.map((p, i) => [p.id, rates[i]!]));
-    selection = {
-      samples: options.samples,
-      temperature: options.temperature,
-      passRates: passRatesById,
-      kept: 0,
-      total: prompts.length,
-    };
-    selection.kept = keepHard(prompts, selection, options.pairs ?? false).length;
-    writeJsonAtomic(options.file, selection);
+  const saved = existsSync(options.file);
+  let rates: Record<string, number>;
+  if (saved) rates = (JSON.parse(readFileSync(options.file, 'utf8')) as HardSelection).passRates;
+  else {
+    const measured = await passRates(model, tokenizer, prompts, options);
+    rates = Object.fromEntries(prompts.map((p, i) => [p.id, measured[i]!]));
   }
-  const hard = keepHard(prompts, selection, options.pairs ?? false);
+  const hard = keepHard(prompts, rates, options.pairs ?? false);
+  const selection: HardSelection = {
+    samples: options.samples,
+    temperature: options.temperature,
+    passRates: rates,
+    kept: hard.length,
+    total: prompts.length,
+  };
+  if (!saved) writeJsonAtomic(options.file, selection);
   if (hard.length === 0)
     throw new Error(
       `selectHard: the starting policy chose right in all ${options.samples} samples of each of the ` +
@@ -113,8 +112,12 @@ export async function selectHardPrompts(
   return { prompts: hard, selection };
 }
 
-function keepHard(prompts: readonly EncodedItem[], selection: HardSelection, pairs: boolean): EncodedItem[] {
-  const hard = (p: EncodedItem) => (selection.passRates[p.id] ?? 1) < 1;
+function keepHard(
+  prompts: readonly EncodedItem[],
+  rates: Record<string, number>,
+  pairs: boolean,
+): EncodedItem[] {
+  const hard = (p: EncodedItem) => (rates[p.id] ?? 1) < 1;
   if (!pairs) return prompts.filter(hard);
   const kept: EncodedItem[] = [];
   for (let i = 0; i + 1 < prompts.length; i += 2)

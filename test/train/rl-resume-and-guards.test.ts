@@ -14,7 +14,7 @@ import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 import { readJudgeItems, tokenizerCorpus, withBothOrders } from '../../src/train/examples.js';
-import { selectHardPrompts } from '../../src/train/hard-samples.js';
+import { type HardSelection, selectHardPrompts } from '../../src/train/hard-samples.js';
 import { ppoUpdate, type RlConfig, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
 import { trainSft } from '../../src/train/sft.js';
@@ -60,6 +60,22 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
     };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // One RL step with selectHard 2, and the selection it recorded.
+  const runSelectingHard = async (name: string, extra: Partial<RlConfig>) => {
+    const runDir = join(dir, name);
+    const result = await trainRl({
+      ...base,
+      runDir,
+      steps: 1,
+      evalEvery: 0,
+      selectHard: 2,
+      mismatch: undefined,
+      ...extra,
+    });
+    const selection = JSON.parse(readFileSync(join(runDir, 'hard-prompts.json'), 'utf8')) as HardSelection;
+    return { result, selection };
+  };
 
   it('a run stopped after a checkpoint and resumed logs the same metrics as an uninterrupted run', async () => {
     await trainRl({ ...base, runDir: join(dir, 'whole') });
@@ -269,21 +285,7 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
   });
 
   it('selectHard keeps the prompts the starting policy misses, records them, and refuses when none is hard', async () => {
-    const runDir = join(dir, 'hard');
-    const result = await trainRl({
-      ...base,
-      runDir,
-      steps: 1,
-      evalEvery: 0,
-      selectHard: 2,
-      mismatch: undefined,
-    });
-    const selection = JSON.parse(readFileSync(join(runDir, 'hard-prompts.json'), 'utf8')) as {
-      samples: number;
-      passRates: Record<string, number>;
-      kept: number;
-      total: number;
-    };
+    const { result, selection } = await runSelectingHard('hard', {});
     const rates = Object.values(selection.passRates);
     assert.equal(selection.samples, 2);
     assert.equal(rates.length, selection.total);
@@ -311,23 +313,10 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
   });
 
   it('bothOrders shows each item in both orders, selects hard pairs whole, and needs an even rollout batch', async () => {
-    const runDir = join(dir, 'both');
-    const result = await trainRl({
-      ...base,
-      runDir,
-      steps: 1,
-      evalEvery: 0,
-      selectHard: 2,
-      bothOrders: true,
-      mismatch: undefined,
-    });
-    const { passRates, kept, total } = JSON.parse(
-      readFileSync(join(runDir, 'hard-prompts.json'), 'utf8'),
-    ) as {
-      passRates: Record<string, number>;
-      kept: number;
-      total: number;
-    };
+    const {
+      result,
+      selection: { passRates, kept, total },
+    } = await runSelectingHard('both', { bothOrders: true });
     const ids = Object.keys(passRates);
     assert.equal(total, 32); // 16 RL items, each in both orders
     assert.equal(ids.filter((id) => id.endsWith('#swapped')).length, 16);
