@@ -32,6 +32,15 @@ function parseKinds(value: string): QuestionKind[] {
   return kinds as QuestionKind[];
 }
 
+function parseTeacherError(value: string): [number, number, number] {
+  const ps = value.split(',').map((p) => Number(p.trim()));
+  if (ps.length !== 3 || !ps.every((p) => Number.isFinite(p) && p >= 0 && p <= 1))
+    throw new InvalidArgumentError(
+      `--teacher-error takes three probabilities in [0, 1] (hardness 0, 1, 2), e.g. 0.05,0.25,0.5; got '${value}'`,
+    );
+  return ps as [number, number, number];
+}
+
 export function registerData(program: Command): void {
   const data = program.command('data').description('synthetic preference world and benchmark files');
 
@@ -58,6 +67,11 @@ export function registerData(program: Command): void {
       '--attribute-pairs',
       'with --look-at-cell: compare attribute by attribute ("large/small differs") up to the first that differs',
     )
+    .option(
+      '--teacher-error <p0,p1,p2>',
+      `probability that one teacher attempt errs, by hardness 0, 1, 2 (default: ${DEFAULT_WORLD.teacher.errorByHardness.join(',')}); 1 = a blind spot: no traces, labels only`,
+      parseTeacherError,
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (options: {
@@ -69,6 +83,7 @@ export function registerData(program: Command): void {
         kinds?: QuestionKind[];
         lookAtCell?: boolean;
         attributePairs?: boolean;
+        teacherError?: [number, number, number];
         json?: boolean;
       }) => {
         const config = {
@@ -82,6 +97,7 @@ export function registerData(program: Command): void {
             ...DEFAULT_WORLD.teacher,
             lookAtCell: options.lookAtCell === true,
             attributePairs: options.attributePairs === true,
+            ...(options.teacherError ? { errorByHardness: options.teacherError } : {}),
           },
         };
         const summary = await writeSyntheticWorld(options.out, config);

@@ -21,6 +21,8 @@ export interface DemoConfig {
     kinds?: QuestionKind[];
     lookAtCell?: boolean;
     attributePairs?: boolean;
+    /** The teacher's error rate per attempt by hardness 0, 1, 2 (TeacherConfig.errorByHardness). */
+    teacherError?: [number, number, number];
   };
   /** Byte-level BPE trained on the SFT traces and prompts. */
   vocabSize: number;

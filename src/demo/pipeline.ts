@@ -107,7 +107,7 @@ function recordRun(config: DemoConfig, dir: string): void {
 
 /** The demo's synthetic world: the default world with the config's sizes, kinds and teacher lines. */
 export function demoWorld(config: DemoConfig): SyntheticWorldConfig {
-  const { kinds, lookAtCell, attributePairs, ...sizes } = config.world;
+  const { kinds, lookAtCell, attributePairs, teacherError, ...sizes } = config.world;
   return {
     ...DEFAULT_WORLD,
     seed: config.seed,
@@ -117,6 +117,7 @@ export function demoWorld(config: DemoConfig): SyntheticWorldConfig {
       ...DEFAULT_WORLD.teacher,
       ...(lookAtCell ? { lookAtCell } : {}),
       ...(attributePairs ? { attributePairs } : {}),
+      ...(teacherError ? { errorByHardness: teacherError } : {}),
     },
   };
 }

@@ -3,6 +3,10 @@
 // several items at once) are batched into one generate call by the same batcher `serve` uses.
 // The prompt text is tokenized as given, images first as image tokens: use the compact template
 // (src/model/judge-format.ts) the local model was trained on — the CLI picks it for --local.
+// Each request draws from its own generator, seeded from the backend's seed and the request itself
+// (text, images, k, and how many times the same request came before), so a benchmark run's samples
+// do not depend on which requests happened to share a batch.
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadCheckpoint } from '../model/index.js';
 import type { ImageSourcePolicy } from '../serve/image-input.js';
@@ -16,7 +20,7 @@ import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from '
 export interface LocalBackendConfig extends SamplingConfig {
   /** Checkpoint directory (saved by training). */
   checkpoint: string;
-  /** Seed of the sampler (default 0). Samples also depend on which requests share a batch. */
+  /** Seed of the sampler (default 0); with the request it seeds the request's own generator. */
   seed?: number;
   /** Where image URLs may come from: data URLs always; local files only under `allowedRoot`. */
   images?: ImageSourcePolicy;
@@ -34,6 +38,9 @@ export class LocalModelBackend implements JudgeBackend {
   readonly identity: string;
   private readonly local: LocalModel;
   private readonly sampling: SamplingConfig;
+  private readonly seed: number;
+  /** How many times each request (by its seed's hash) has been sampled: a repeat draws new samples. */
+  private readonly seen = new Map<string, number>();
 
   constructor(config: LocalBackendConfig) {
     const checkpoint = loadCheckpoint(resolve(config.checkpoint));
@@ -43,6 +50,7 @@ export class LocalModelBackend implements JudgeBackend {
       maxBatchPrompts: config.maxBatchPrompts ?? 16,
       images: config.images ?? {},
     });
+    this.seed = config.seed ?? 0;
     this.sampling = { temperature: config.temperature, topP: config.topP, maxTokens: config.maxTokens };
     // The model files' checksums name the model in cache keys, not its path nor when it was saved.
     this.identity = JSON.stringify({ backend: 'local', checkpoint: checkpoint.modelId, ...this.sampling });
@@ -68,10 +76,22 @@ export class LocalModelBackend implements JudgeBackend {
         topP: this.sampling.topP,
         maxTokens: Math.min(this.sampling.maxTokens, room),
         stop: [],
+        sampleSeed: this.sampleSeed(request, k),
       },
       options.signal,
     );
     return samples.map((g) => g.text);
+  }
+
+  /** The request's generator seed: 32 bits of sha256(backend seed, text, images, k, repeat index). */
+  private sampleSeed(request: JudgeRequest, k: number): number {
+    const hash = createHash('sha256').update(JSON.stringify([this.seed, request.text, k]));
+    for (const url of request.images) hash.update('\0').update(url);
+    const key = hash.digest('hex');
+    const repeat = this.seen.get(key) ?? 0;
+    this.seen.set(key, repeat + 1);
+    const digest = createHash('sha256').update(`${key}:${repeat}`).digest();
+    return digest.readUInt32BE(0);
   }
 
   async close(): Promise<void> {

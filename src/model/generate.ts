@@ -75,13 +75,15 @@ export type GenerationSteps = Generator<GenerationStep, Generation[][], Iterable
 /**
  * Samples `params.n` responses for every prompt; result[i][s] is sample s of prompt i.
  * Rows draw from `rng` in a fixed order (prompt-major, then sample), one draw per row and step.
+ * With one generator per prompt (`rng[i]`), prompt i's samples depend on its own generator only,
+ * not on the prompts it shares the batch with (up to the float round-off of batched math).
  */
 export function generate(
   model: VisionLanguageModel,
   tokenizer: Tokenizer,
   prompts: readonly Prompt[],
   params: GenerateParams,
-  rng: Rng,
+  rng: Rng | readonly Rng[],
 ): Generation[][] {
   const steps = generateSteps(model, tokenizer, prompts, params, rng);
   for (;;) {
@@ -96,9 +98,12 @@ export function* generateSteps(
   tokenizer: Tokenizer,
   prompts: readonly Prompt[],
   params: GenerateParams,
-  rng: Rng,
+  rng: Rng | readonly Rng[],
 ): GenerationSteps {
   checkSamplingParams(params);
+  if (Array.isArray(rng) && rng.length !== prompts.length)
+    throw new RangeError(`one generator per prompt: got ${rng.length} for ${prompts.length} prompts`);
+  const rngOf = (prompt: number): Rng => (Array.isArray(rng) ? rng[prompt]! : (rng as Rng));
   const n = params.n ?? 1;
   const { maxNewTokens } = params;
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be an integer ≥ 1, got ${n}`);
@@ -165,7 +170,7 @@ export function* generateSteps(
       const produced: StepToken[] = [];
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
-        const { token, logProb } = sampleToken(rows, b * V, V, params, rng);
+        const { token, logProb } = sampleToken(rows, b * V, V, params, rngOf(Math.floor(b / n)));
         const g = out[b]!;
         g.tokenIds.push(token);
         g.logProbs.push(logProb);

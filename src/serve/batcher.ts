@@ -6,7 +6,9 @@
 // their images when the window ends are waited for, up to maxWaitMs. Requests batch together when
 // they sample the same way (temperature, top_p, n, stop); max_tokens may differ: the batch runs to
 // the largest and each request's samples are cut to its own limit. A request with a seed runs alone
-// with its own generator, so its answer depends on nothing but the request.
+// with its own generator, so its answer depends on nothing but the request. A request with a
+// sampleSeed keeps batching but draws from its own generator, so its samples depend on the request
+// and that seed, not on timing (up to the float round-off of batched math).
 import {
   type FinishReason,
   type Generation,
@@ -28,7 +30,14 @@ export interface GenerationJob {
   topP: number;
   maxTokens: number;
   stop: readonly string[];
+  /** Run alone with a generator of this seed: the samples depend on the request only, exactly. */
   seed?: number | undefined;
+  /**
+   * Still batched, but with a generator of this seed for this job's rows: the samples do not depend
+   * on which requests share the batch or when they arrived (up to the float round-off of batched
+   * math). Without it, batch-mates share the batcher's generator in arrival order.
+   */
+  sampleSeed?: number | undefined;
 }
 
 /**
@@ -213,7 +222,10 @@ export class GenerationBatcher {
     const first = batch[0]!.job;
     const n = first.n;
     const maxTokens = Math.max(...batch.map((p) => p.job.maxTokens));
-    const rng = first.seed === undefined ? this.rng : new Rng(first.seed);
+    const rng =
+      first.seed !== undefined
+        ? new Rng(first.seed)
+        : batch.map((p) => (p.job.sampleSeed === undefined ? this.rng : new Rng(p.job.sampleSeed)));
     const started = performance.now();
     const steps = generateSteps(
       this.model,

@@ -405,6 +405,30 @@ describe('r1-reward data synth', () => {
     const badKind = synth('--out', join(dir, 'never'), '--kinds', 'cell,colour');
     assert.notEqual(badKind.status, 0);
     assert.match(badKind.stderr, /unknown question kind 'colour'; expected some of count, existence, .*cell/);
+    // A teacher blind to hardness 2: it fails every such sample, so none has a trace and all are RL data.
+    const blind = synth(
+      '--out',
+      join(dir, 'blind'),
+      '--n',
+      '60',
+      '--bench-n',
+      '4',
+      '--teacher-error',
+      '0,0,1',
+    );
+    assert.equal(blind.status, 0, blind.stderr);
+    const rows = (file: string) =>
+      readFileSync(join(dir, 'blind', file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { hardness: number; difficulty: number | string });
+    const hard = rows('samples.jsonl').filter((r) => r.hardness === 2).length;
+    assert.ok(hard > 0);
+    assert.equal(rows('sft.jsonl').filter((r) => r.hardness === 2).length, 0);
+    assert.equal(rows('rl.jsonl').length, hard);
+    const badError = synth('--out', join(dir, 'never'), '--teacher-error', '0.1,2');
+    assert.notEqual(badError.status, 0);
+    assert.match(badError.stderr, /--teacher-error takes three probabilities in \[0, 1\]/);
   });
 
   it('data check counts items per category, and skipped items with --skip-missing', () => {

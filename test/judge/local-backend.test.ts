@@ -101,6 +101,26 @@ describe('LocalModelBackend', () => {
     assert.equal(new Set(greedy).size, 1);
   });
 
+  it('gives a request the same samples alone or among concurrent ones, and new samples on a repeat', async () => {
+    const request = (q: string) => ({
+      images: [],
+      text: `Question: ${q}\nResponse 1: a\nResponse 2: b\nWhich response is better?\n`,
+    });
+    const alone = new LocalModelBackend({ checkpoint, ...sampling, seed: 2 });
+    const first = await alone.sample(request('q'), 3);
+    const again = await alone.sample(request('q'), 3);
+    const crowded = new LocalModelBackend({ checkpoint, ...sampling, seed: 2, batchWindowMs: 20 });
+    const [, , inBatch] = await Promise.all([
+      crowded.sample(request('other'), 2),
+      crowded.sample(request('third'), 3),
+      crowded.sample(request('q'), 3),
+    ]);
+    assert.deepEqual(inBatch, first);
+    assert.notDeepEqual(again, first, 'a repeat of the same request draws new samples');
+    assert.deepEqual(await crowded.sample(request('q'), 3), again);
+    await Promise.all([alone.close(), crowded.close()]);
+  });
+
   it('refuses a prompt longer than the model’s context, and remote image URLs, with clear errors', async () => {
     const backend = new LocalModelBackend({ checkpoint, ...sampling });
     await assert.rejects(backend.sample({ images: [], text: 'word '.repeat(400) }, 1), /context is 256/);

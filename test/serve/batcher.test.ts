@@ -83,6 +83,28 @@ describe('GenerationBatcher', () => {
     assert.equal(calls.length, 4, 'each seeded request ran alone');
   });
 
+  it('batches requests with a sampleSeed, each drawing as it would alone', async () => {
+    const { b, calls } = batcher();
+    const mine = (maxTokens: number) => job(JUDGE_TEXT, { sampleSeed: 5, n: 2, maxTokens });
+    const [alone] = await Promise.all([b.submit(mine(6))]);
+    const [other, crowded] = await Promise.all([
+      b.submit(job('Question: hi', { sampleSeed: 9, n: 2, maxTokens: 9 })),
+      b.submit(mine(6)),
+    ]);
+    assert.deepEqual(calls, [1, 2], 'the second pair shared one call');
+    assert.deepEqual(
+      crowded!.map((g) => g.tokenIds),
+      alone!.map((g) => g.tokenIds),
+    );
+    // A different seed draws other samples (for this prompt, with 2 × 6 draws: not all equal).
+    const [reseeded] = await Promise.all([b.submit(job(JUDGE_TEXT, { sampleSeed: 6, n: 2, maxTokens: 6 }))]);
+    assert.notDeepEqual(
+      reseeded!.map((g) => g.tokenIds),
+      alone!.map((g) => g.tokenIds),
+    );
+    assert.equal(other!.length, 2);
+  });
+
   it('waits for requests still being prepared, so they join the batch', async () => {
     const { b, calls } = batcher({ windowMs: 1, maxWaitMs: 5000 });
     const slow = b.prepare(async () => {
