@@ -26,6 +26,11 @@ export interface ModelResult {
   positionConsistency: number | null;
   unparseableRate: number | null;
   positionBias: PositionBias;
+  /**
+   * Per-sample accuracy (parsed samples, both orders) by the synthetic pair's hardness (0 = obvious,
+   * 2 = the subtlest error): where RL gains or loses.
+   */
+  byHardness: Record<string, { parsed: number; accuracy: number | null }>;
 }
 
 /** summary.json: every number of the demo's report (SFT-only and RL results, phase times, config). */
@@ -52,6 +57,28 @@ const lastWith = (rows: readonly MetricRow[], key: string): number | null => {
   return null;
 };
 
+/** Per-sample accuracy of parsed samples, grouped by each record's `meta.hardness`. */
+export function accuracyByHardness(records: readonly JudgedItemRecord[]): ModelResult['byHardness'] {
+  const tally = new Map<string, { correct: number; parsed: number }>();
+  for (const record of records) {
+    const hardness = record.meta?.['hardness'];
+    if (hardness === undefined) continue;
+    const t = tally.get(String(hardness)) ?? { correct: 0, parsed: 0 };
+    for (const j of record.judgements)
+      for (const sample of j.samples) {
+        if (sample.choice === null) continue;
+        t.parsed++;
+        if (sample.choice === j.firstAt) t.correct++;
+      }
+    tally.set(String(hardness), t);
+  }
+  return Object.fromEntries(
+    [...tally.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([h, t]) => [h, { parsed: t.parsed, accuracy: rate(t.correct, t.parsed) }]),
+  );
+}
+
 async function modelResult(trainDir: string, evalDir: string): Promise<ModelResult> {
   const { run, records } = await readRun(evalDir);
   const { benchmark, order, k, seed } = run.settings;
@@ -65,6 +92,7 @@ async function modelResult(trainDir: string, evalDir: string): Promise<ModelResu
     positionConsistency: metrics.positionConsistency?.rate ?? null,
     unparseableRate: metrics.unparseable.rate,
     positionBias: details.positionBias,
+    byHardness: accuracyByHardness(records),
   };
 }
 
@@ -103,6 +131,10 @@ const rate = (n: number, d: number) => (d > 0 ? n / d : null);
 export const sampleAccuracy = (b: PositionBias) =>
   rate(b.shownFirst.correct + b.shownSecond.correct, b.shownFirst.parsed + b.shownSecond.parsed);
 
+/** The hardness levels either evaluation saw, in order. */
+const hardnessLevels = (s: DemoSummary) =>
+  [...new Set([...Object.keys(s.sft.byHardness), ...Object.keys(s.rl.byHardness)])].sort();
+
 /** The printed summary table. */
 export function formatSummary(s: DemoSummary): string {
   const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(i === 0 ? 26 : 12)).join(' | ')} |`;
@@ -125,6 +157,14 @@ export function formatSummary(s: DemoSummary): string {
       pct(sampleAccuracy(s.rl.positionBias)),
       points(minus(sampleAccuracy(s.rl.positionBias), sampleAccuracy(s.sft.positionBias))),
     ]),
+    ...hardnessLevels(s).map((h) =>
+      row([
+        `  per sample, hardness ${h}`,
+        pct(s.sft.byHardness[h]?.accuracy),
+        pct(s.rl.byHardness[h]?.accuracy),
+        points(minus(s.rl.byHardness[h]?.accuracy ?? null, s.sft.byHardness[h]?.accuracy ?? null)),
+      ]),
+    ),
     row(['consistency (both orders)', pct(s.sft.positionConsistency), pct(s.rl.positionConsistency), '']),
     row(['unparseable samples', pct(s.sft.unparseableRate), pct(s.rl.unparseableRate), '']),
     '',
@@ -160,6 +200,15 @@ function accuracyTable(s: DemoSummary): string {
       pct(sampleAccuracy(s.sft.positionBias)),
       pct(sampleAccuracy(s.rl.positionBias)),
     ],
+    ...hardnessLevels(s).map(
+      (h) =>
+        [
+          `per-sample accuracy, hardness ${h}`,
+          `per-sample-h${h}`,
+          pct(s.sft.byHardness[h]?.accuracy),
+          pct(s.rl.byHardness[h]?.accuracy),
+        ] as [string, string, string, string],
+    ),
     ['position consistency', 'consistency', pct(s.sft.positionConsistency), pct(s.rl.positionConsistency)],
     ['unparseable samples', 'unparseable', pct(s.sft.unparseableRate), pct(s.rl.unparseableRate)],
   ];

@@ -85,14 +85,26 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
       // Per-sample accuracy, recounted from the raw judgements.
       let correct = 0;
       let parsed = 0;
-      for (const line of readFileSync(join(evalDir, 'judgements.jsonl'), 'utf8').trim().split('\n'))
-        for (const j of (JSON.parse(line) as JudgedItemRecord).judgements)
+      const byHardness = new Map<string, [number, number]>();
+      for (const line of readFileSync(join(evalDir, 'judgements.jsonl'), 'utf8').trim().split('\n')) {
+        const record = JSON.parse(line) as JudgedItemRecord;
+        const tally = byHardness.get(String(record.meta!['hardness'])) ?? [0, 0];
+        for (const j of record.judgements)
           for (const sample of j.samples)
             if (sample.choice !== null) {
               parsed++;
-              if (sample.choice === j.firstAt) correct++;
+              tally[1]++;
+              if (sample.choice === j.firstAt) {
+                correct++;
+                tally[0]++;
+              }
             }
+        byHardness.set(String(record.meta!['hardness']), tally);
+      }
       assert.equal(shown.get(`${model}.per-sample`), pct(correct / parsed));
+      assert.ok(byHardness.size > 0);
+      for (const [h, [c, n]] of byHardness)
+        assert.equal(shown.get(`${model}.per-sample-h${h}`), pct(n > 0 ? c / n : null));
       const trainDir = model === 'sft' ? paths.sft : paths.rl;
       assert.equal(shown.get(`${model}.greedy`), pct(lastHeldOut(join(trainDir, 'metrics.jsonl'))));
     }
@@ -171,7 +183,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
 });
 
 describe('demo presets', () => {
-  it('small: a cell-question world whose teacher compares attribute pairs, judged by cells-mix', () => {
+  it('small: a cell-question world whose teacher compares attribute pairs and misses size, judged by cells-mix', () => {
     const config = demoConfig('small');
     const world = demoWorld(config);
     validateWorldConfig(world);
@@ -183,11 +195,14 @@ describe('demo presets', () => {
     assert.equal(world.teacher.attributePairs, true);
     assert.equal(world.trainSize, 6000);
     assert.equal(config.model, 'cells-mix');
-    assert.equal(config.rl.selectHard, 4);
+    // The teacher errs on a size-only pair 97 % of the time: most of those are RL data, labels only.
+    assert.deepEqual(world.teacher.errorByHardness, [0.05, 0.25, 0.97]);
+    assert.equal(config.rl.selectHard, undefined);
     assert.equal(config.rl.bothOrders, true);
     // tiny keeps the default world (every kind, the plain teacher).
     const tiny = demoWorld(demoConfig('tiny'));
     assert.deepEqual(tiny.kindWeights, DEFAULT_WORLD.kindWeights);
     assert.equal(tiny.teacher.attributePairs, undefined);
+    assert.deepEqual(tiny.teacher.errorByHardness, DEFAULT_WORLD.teacher.errorByHardness);
   });
 });
