@@ -74,6 +74,7 @@ export function registerExperiment(program: Command): void {
     .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
     .option('--threads <n>', 'libtorch threads', int('--threads'))
+    .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
       '--shard <i/n>',
       'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes',
@@ -94,6 +95,7 @@ export function registerExperiment(program: Command): void {
         maxNewTokens: number;
         evalSize: number;
         threads?: number;
+        bothOrders?: boolean;
         shard?: Shard;
         dryRun?: boolean;
       }) =>
@@ -121,6 +123,7 @@ export function registerExperiment(program: Command): void {
               microBatch: o.rolloutBatch,
               maxNewTokens: o.maxNewTokens,
               evalSize: o.evalSize,
+              ...(o.bothOrders ? { bothOrders: true } : {}),
               ...threads,
             },
           };
