@@ -5,9 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JudgedItemRecord } from '../eval/record.js';
 import { readRun } from '../eval/runner.js';
-import { type PositionBias, scoreRecords } from '../eval/score.js';
+import { type PositionBias, positionBias, scoreRecords } from '../eval/score.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { readJsonLines } from '../judge/append-log.js';
+import type { OrderedJudgement } from '../judge/judge.js';
 import { lineChart, type MetricRow, readMetrics } from '../train/report.js';
 import type { DemoConfig } from './config.js';
 import type { demoPaths, PhaseTime } from './pipeline.js';
@@ -57,25 +58,26 @@ const lastWith = (rows: readonly MetricRow[], key: string): number | null => {
   return null;
 };
 
-/** Per-sample accuracy of parsed samples, grouped by each record's `meta.hardness`. */
+/**
+ * Per-sample accuracy of parsed samples, grouped by each record's `meta.hardness`: the overall
+ * per-sample number ({@link sampleAccuracy} of {@link positionBias}) computed on each group.
+ */
 export function accuracyByHardness(records: readonly JudgedItemRecord[]): ModelResult['byHardness'] {
-  const tally = new Map<string, { correct: number; parsed: number }>();
+  const groups = new Map<string, OrderedJudgement[]>();
   for (const record of records) {
     const hardness = record.meta?.['hardness'];
     if (hardness === undefined) continue;
-    const t = tally.get(String(hardness)) ?? { correct: 0, parsed: 0 };
-    for (const j of record.judgements)
-      for (const sample of j.samples) {
-        if (sample.choice === null) continue;
-        t.parsed++;
-        if (sample.choice === j.firstAt) t.correct++;
-      }
-    tally.set(String(hardness), t);
+    const group = groups.get(String(hardness)) ?? [];
+    group.push(...record.judgements);
+    groups.set(String(hardness), group);
   }
   return Object.fromEntries(
-    [...tally.entries()]
+    [...groups.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([h, t]) => [h, { parsed: t.parsed, accuracy: rate(t.correct, t.parsed) }]),
+      .map(([h, judgements]) => {
+        const bias = positionBias(judgements);
+        return [h, { parsed: bias.parsed, accuracy: sampleAccuracy(bias) }];
+      }),
   );
 }
 
