@@ -4,12 +4,14 @@
 //   OUT/sft/                                   the shared cold start (resumed if interrupted)
 //   OUT/runs/<setting>/<arm>/seed-<n>/         one RL run; done.json once finished
 //   OUT/ablation.md, OUT/ablation.json         the Table-6-like table, rebuilt from whatever finished
+//   OUT/ablation.html                          the table and per-arm curves per setting (ablation-report.ts)
 //
 // Re-running skips finished runs and resumes unfinished ones, so the experiment can span sessions.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
-import { readMetrics } from './report.js';
+import { renderAblationPage, type SettingRuns } from './ablation-report.js';
+import { type MetricRow, readMetrics } from './report.js';
 import type { RlStepMetrics } from './rl.js';
 import { type RlConfig, trainRl } from './rl.js';
 import { type SftConfig, trainSft } from './sft.js';
@@ -323,15 +325,19 @@ export function buildTable(config: AblationConfig): AblationTable {
     (x, y) => x - y,
   );
   const everyRun = planRuns({ ...config, arms: undefined, settings: undefined, seeds });
-  const groups = new Map<string, { plan: RunPlan; summaries: RunSummary[]; planned: number }>();
+  const groups = new Map<
+    string,
+    { plan: RunPlan; summaries: RunSummary[]; metrics: MetricRow[][]; planned: number }
+  >();
   for (const plan of everyRun) {
     const key = `${plan.setting}\u0000${plan.arm}`;
-    const group = groups.get(key) ?? { plan, summaries: [], planned: 0 };
+    const group = groups.get(key) ?? { plan, summaries: [], metrics: [], planned: 0 };
     if (planned.has(plan.dir)) group.planned++;
-    if (existsSync(join(plan.dir, 'done.json')))
-      group.summaries.push(
-        summarizeRun(readMetrics(plan.dir) as unknown as (RlStepMetrics & Record<string, unknown>)[]),
-      );
+    if (existsSync(join(plan.dir, 'done.json'))) {
+      const metrics = readMetrics(plan.dir);
+      group.metrics.push(metrics);
+      group.summaries.push(summarizeRun(metrics as unknown as (RlStepMetrics & Record<string, unknown>)[]));
+    }
     groups.set(key, group);
   }
   const shown = [...groups.values()].filter((g) => g.planned > 0 || g.summaries.length > 0);
@@ -357,6 +363,13 @@ export function buildTable(config: AblationConfig): AblationTable {
   const markdown = renderMarkdown(sftAccuracy, rows);
   writeFileAtomic(join(config.outDir, 'ablation.md'), markdown);
   writeJsonAtomic(join(config.outDir, 'ablation.json'), { sftAccuracy, rows });
+  const curves = new Map<string, SettingRuns>();
+  for (const { plan, metrics } of shown)
+    if (metrics.length > 0) {
+      const arms = curves.get(plan.setting) ?? new Map<string, MetricRow[][]>();
+      curves.set(plan.setting, arms.set(plan.arm, metrics));
+    }
+  writeFileAtomic(join(config.outDir, 'ablation.html'), renderAblationPage(markdown, curves));
   return { sftAccuracy, rows, markdown };
 }
 

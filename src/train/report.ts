@@ -25,7 +25,7 @@ export function readMetrics(runDir: string): MetricRow[] {
   return rows;
 }
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const fmt = (x: number) =>
@@ -35,6 +35,15 @@ const fmt = (x: number) =>
       ? x.toExponential(2)
       : Number(x.toPrecision(4)).toString();
 
+/** One named line of a chart: (x, y) points. */
+export interface Series {
+  name: string;
+  points: readonly [number, number][];
+}
+
+/** Line colours, one per series in order (the 8 arms of the ablation get 8 distinct ones). */
+const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7d8c', '#cf222e80', '#57606a'];
+
 /** One line chart as an SVG string; points whose value is not finite are dropped (and counted in the title). */
 export function lineChart(
   title: string,
@@ -42,31 +51,61 @@ export function lineChart(
   width = 420,
   height = 220,
 ): string {
-  const finite = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const dropped = points.length - finite.length;
-  const pad = { left: 56, right: 12, top: 26, bottom: 30 };
+  return seriesChart(title, [{ name: title, points }], width, height);
+}
+
+/**
+ * A chart of several lines on shared axes, with a legend when there is more than one; non-finite
+ * points are dropped and counted in the title.
+ */
+export function seriesChart(title: string, series: readonly Series[], width = 420, height = 220): string {
+  const lines = series.map((s) => ({
+    name: s.name,
+    finite: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+  }));
+  const all = lines.flatMap((l) => l.finite);
+  const dropped = series.reduce((n, s) => n + s.points.length, 0) - all.length;
+  const legend = series.length > 1 ? 14 * Math.ceil(series.length / 2) + 4 : 0;
+  const pad = { left: 56, right: 12, top: 26, bottom: 30 + legend };
   const w = width - pad.left - pad.right;
-  const h = height - pad.top - pad.bottom;
-  const xs = finite.map(([x]) => x);
-  const ys = finite.map(([, y]) => y);
+  const h = height + legend - pad.top - pad.bottom;
+  const xs = all.map(([x]) => x);
+  const ys = all.map(([, y]) => y);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const sx = (x: number) => pad.left + (x1 === x0 ? w / 2 : ((x - x0) / (x1 - x0)) * w);
   const sy = (y: number) => pad.top + h - ((y - y0) / (y1 - y0)) * h;
-  const path = finite.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
   const label = `${escapeHtml(title)}${dropped > 0 ? ` (${dropped} non-finite)` : ''}`;
+  const text = (x: number, y: number, body: string, anchor = 'start') =>
+    `<text x="${x}" y="${y}" font-size="10" text-anchor="${anchor}" font-family="sans-serif">${body}</text>`;
+  const plotted = lines.map(({ finite }, i) => {
+    const colour = COLOURS[i % COLOURS.length];
+    // Each later line dashed with its own period, so that identical runs drawn over each other still
+    // show every colour.
+    const dash = i === 0 ? '' : ` stroke-dasharray="${3 + i} ${2 + i}"`;
+    return finite.length > 1
+      ? `<polyline fill="none" stroke="${colour}" stroke-width="1.5"${dash} points="${finite.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`
+      : finite.map(([x, y]) => `<circle cx="${sx(x)}" cy="${sy(y)}" r="2.5" fill="${colour}"/>`).join('');
+  });
+  const legendItems =
+    series.length > 1
+      ? lines.map(({ name }, i) => {
+          const x = pad.left + (i % 2) * (w / 2);
+          const y = height + 6 + 14 * Math.floor(i / 2);
+          return `<rect x="${x}" y="${y - 8}" width="10" height="3" fill="${COLOURS[i % COLOURS.length]}"/>${text(x + 14, y, escapeHtml(name))}`;
+        })
+      : [];
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + legend}" viewBox="0 0 ${width} ${height + legend}" role="img" aria-label="${label}">`,
     `<text x="${pad.left}" y="16" font-size="13" font-family="sans-serif">${label}</text>`,
     `<rect x="${pad.left}" y="${pad.top}" width="${w}" height="${h}" fill="none" stroke="#ccc"/>`,
-    `<text x="${pad.left - 4}" y="${pad.top + 10}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(y1)}</text>`,
-    `<text x="${pad.left - 4}" y="${pad.top + h}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(y0)}</text>`,
-    `<text x="${pad.left}" y="${height - 10}" font-size="10" font-family="sans-serif">${finite.length ? fmt(x0) : ''}</text>`,
-    `<text x="${pad.left + w}" y="${height - 10}" font-size="10" text-anchor="end" font-family="sans-serif">${finite.length ? `step ${fmt(x1)}` : 'no data'}</text>`,
-    finite.length > 1
-      ? `<polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="${path}"/>`
-      : finite.map(([x, y]) => `<circle cx="${sx(x)}" cy="${sy(y)}" r="2.5" fill="#1f6feb"/>`).join(''),
+    text(pad.left - 4, pad.top + 10, fmt(y1), 'end'),
+    text(pad.left - 4, pad.top + h, fmt(y0), 'end'),
+    text(pad.left, pad.top + h + 20, all.length ? fmt(x0) : ''),
+    text(pad.left + w, pad.top + h + 20, all.length ? `step ${fmt(x1)}` : 'no data', 'end'),
+    ...plotted,
+    ...legendItems,
     '</svg>',
   ].join('');
 }

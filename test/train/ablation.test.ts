@@ -18,6 +18,7 @@ import {
   runAblation,
   summarizeRun,
 } from '../../src/train/ablation.js';
+import { escapeHtml } from '../../src/train/report.js';
 import type { RlStepMetrics } from '../../src/train/rl.js';
 import { writeTinyWorld } from './tiny-world.js';
 
@@ -62,6 +63,12 @@ describe('ablation experiment (smoke)', { skip }, () => {
       assert.equal(typeof row.accuracyMean, 'number', row.arm);
     }
     assert.match(readFileSync(join(config.outDir, 'ablation.md'), 'utf8'), /\| pre-clip lower only \|/);
+    // The curves: per setting a chart per quantity with a line (and a legend entry) per arm.
+    const page = readFileSync(join(config.outDir, 'ablation.html'), 'utf8');
+    assert.match(page, /<h2>stress<\/h2>/);
+    const reward = /<svg[^>]*aria-label="reward_mean"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
+    assert.equal((reward.match(/<polyline/g) ?? []).length, Object.keys(ARMS).length);
+    for (const arm of Object.keys(ARMS)) assert.ok(reward.includes(`${escapeHtml(arm)} (1)`), arm);
     const again: string[] = [];
     await runAblation(config, { onRunStart: (p) => again.push(p.arm) });
     assert.deepEqual(again, []);
