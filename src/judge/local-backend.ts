@@ -12,6 +12,7 @@ import { loadCheckpoint } from '../model/index.js';
 import type { ImageSourcePolicy } from '../serve/image-input.js';
 import { LocalModel } from '../serve/local-model.js';
 import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from './backend.js';
+import { RepeatCounter } from './repeat-counter.js';
 
 /**
  * Configuration of {@link LocalModelBackend}: the checkpoint, sampling settings, sampler seed, image policy
@@ -39,8 +40,11 @@ export class LocalModelBackend implements JudgeBackend {
   private readonly local: LocalModel;
   private readonly sampling: SamplingConfig;
   private readonly seed: number;
-  /** How many times each request (by its seed's hash) has been sampled: a repeat draws new samples. */
-  private readonly seen = new Map<string, number>();
+  /**
+   * How many times each request (by its seed's hash) has been sampled: a repeat draws new samples. Bounded
+   * (the least recently sampled 100,000 requests are remembered), so a long-lived server stays small.
+   */
+  private readonly seen = new RepeatCounter();
 
   constructor(config: LocalBackendConfig) {
     const checkpoint = loadCheckpoint(resolve(config.checkpoint));
@@ -88,8 +92,7 @@ export class LocalModelBackend implements JudgeBackend {
     const hash = createHash('sha256').update(JSON.stringify([this.seed, request.text, k]));
     for (const url of request.images) hash.update('\0').update(url);
     const key = hash.digest('hex');
-    const repeat = this.seen.get(key) ?? 0;
-    this.seen.set(key, repeat + 1);
+    const repeat = this.seen.next(key);
     const digest = createHash('sha256').update(`${key}:${repeat}`).digest();
     return digest.readUInt32BE(0);
   }
