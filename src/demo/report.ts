@@ -7,6 +7,7 @@ import type { JudgedItemRecord } from '../eval/record.js';
 import { readRun } from '../eval/runner.js';
 import { type PositionBias, positionBias, scoreRecords } from '../eval/score.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { escapeHtml } from '../io/html.js';
 import { readJsonLines } from '../judge/append-log.js';
 import type { OrderedJudgement } from '../judge/judge.js';
 import { lineChart, type MetricRow, readMetrics } from '../train/report.js';
@@ -177,9 +178,6 @@ export function formatSummary(s: DemoSummary): string {
   ];
   return lines.join('\n');
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** A table cell carrying its number's key, so a test can find each value. */
 const cell = (key: string, text: string) => `<td data-key="${key}">${escapeHtml(text)}</td>`;

@@ -1,5 +1,7 @@
 // report.md and a self-contained report.html (no scripts, no external files; the Voting@K curve is
 // inline SVG) from a run's metrics, with the paper's numbers beside ours.
+
+import { escapeHtml } from '../io/html.js';
 import { PAPER_RESULTS, type PaperRow } from './paper.js';
 import type { Metrics, ScoreDetails } from './score.js';
 
@@ -129,9 +131,6 @@ export function renderMarkdown(metrics: Metrics, details: ScoreDetails, context:
   }
   return out.join('\n');
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Voting@K and Any@K against K as an inline SVG line chart, with the paper's numbers as dashed lines. */
 export function votingCurveSvg(metrics: Metrics): string {

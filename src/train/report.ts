@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { escapeHtml } from '../io/html.js';
 
 export type MetricRow = Record<string, unknown> & { step: number };
 
@@ -24,9 +25,6 @@ export function readMetrics(runDir: string): MetricRow[] {
   }
   return rows;
 }
-
-export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const fmt = (x: number) =>
   x === 0

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { engineAvailable } from '../../src/engine/index.js';
+import { escapeHtml } from '../../src/io/html.js';
 import {
   type AblationConfig,
   ARMS,
@@ -18,7 +19,6 @@ import {
   runAblation,
   summarizeRun,
 } from '../../src/train/ablation.js';
-import { escapeHtml } from '../../src/train/report.js';
 import type { RlStepMetrics } from '../../src/train/rl.js';
 import { writeTinyWorld } from './tiny-world.js';
 
