@@ -1,7 +1,7 @@
 // `r1-reward report RUN_DIR`: one self-contained HTML page with an inline SVG line chart per logged
 // quantity of metrics.jsonl (and the run's config from run.json). Hand-written SVG: a polyline per
 // series with axis labels is ~40 lines, smaller than any charting dependency that renders in Node.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { escapeHtml } from '../io/html.js';
@@ -118,18 +118,24 @@ export function loggedQuantities(rows: readonly MetricRow[]): string[] {
   return names;
 }
 
+/** Every logged quantity's chart: [quantity, SVG], in first-logged order. */
+export function runCharts(rows: readonly MetricRow[]): [string, string][] {
+  return loggedQuantities(rows).map((name) => [
+    name,
+    lineChart(
+      name,
+      rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]),
+    ),
+  ]);
+}
+
 /** The HTML page for a run folder. */
 export function renderReport(runDir: string): string {
   const rows = readMetrics(runDir);
   const runJson = existsSync(join(runDir, 'run.json'))
     ? readFileSync(join(runDir, 'run.json'), 'utf8')
     : '{}';
-  const charts = loggedQuantities(rows).map((name) =>
-    lineChart(
-      name,
-      rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]),
-    ),
-  );
+  const charts = runCharts(rows).map(([, svg]) => svg);
   const last = rows[rows.length - 1];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward run ${escapeHtml(runDir)}</title>
@@ -146,4 +152,17 @@ pre{background:#f6f8fa;padding:12px;overflow:auto;max-height:320px}</style></hea
 export function writeReport(runDir: string, out = join(runDir, 'report.html')): string {
   writeFileAtomic(out, renderReport(runDir));
   return out;
+}
+
+/**
+ * Writes each chart of the run as its own SVG file, `DIR/<quantity>.svg` (for papers and slides), and
+ * returns the paths.
+ */
+export function writeChartFiles(runDir: string, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return runCharts(readMetrics(runDir)).map(([name, svg]) => {
+    const path = join(dir, `${name.replace(/[^\w.+-]+/g, '_')}.svg`);
+    writeFileAtomic(path, `${svg}\n`);
+    return path;
+  });
 }

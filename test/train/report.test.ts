@@ -1,10 +1,16 @@
 // The run report: one self-contained HTML page, an SVG curve per logged quantity.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lineChart, loggedQuantities, readMetrics, writeReport } from '../../src/train/report.js';
+import {
+  lineChart,
+  loggedQuantities,
+  readMetrics,
+  writeChartFiles,
+  writeReport,
+} from '../../src/train/report.js';
 
 describe('run report', () => {
   it('draws every logged quantity, skips a torn line and non-finite points', () => {
@@ -29,6 +35,19 @@ describe('run report', () => {
       ]);
       const html = readFileSync(writeReport(dir), 'utf8');
       assert.equal(html.match(/<svg /g)?.length, 4);
+      // --svg: the same charts, one file each, each a standalone SVG document.
+      const files = writeChartFiles(dir, join(dir, 'charts'));
+      assert.deepEqual(readdirSync(join(dir, 'charts')).sort(), [
+        'frozen.svg',
+        'held_out_accuracy.svg',
+        'loss.svg',
+        'reward_mean.svg',
+      ]);
+      for (const f of files)
+        assert.match(
+          readFileSync(f, 'utf8'),
+          /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/,
+        );
       assert.match(html, /reward_mean/);
       assert.match(
         html,
