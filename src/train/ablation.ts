@@ -210,6 +210,8 @@ export async function runAblation(
 
 export interface RunSummary {
   accuracy: number | null;
+  /** The last held-out strict-format rate: a collapsed judge can score ~50 % with no well-formed answer. */
+  formatRate: number | null;
   /** First step of collapse, or null: a non-finite loss, or responses at the maximum with reward falling. */
   collapseStep: number | null;
   frozenBatches: number;
@@ -243,6 +245,7 @@ export function summarizeRun(rows: readonly (RlStepMetrics & Record<string, unkn
   const tail = rows.slice(-10);
   return {
     accuracy: heldOut?.held_out_accuracy ?? null,
+    formatRate: typeof heldOut?.held_out_format_rate === 'number' ? heldOut.held_out_format_rate : null,
     collapseStep,
     frozenBatches: last?.zero_spread_batches ?? 0,
     finalLength: mean(tail.map((r) => r.response_length)),
@@ -272,6 +275,8 @@ export interface AblationRow {
   seedsPlanned: number;
   accuracyMean: number | null;
   accuracyStd: number | null;
+  /** Mean last held-out strict-format rate over the finished seeds. */
+  formatRate: number | null;
   collapsed: number;
   earliestCollapse: number | null;
   frozenBatches: number;
@@ -343,6 +348,7 @@ export function buildTable(config: AblationConfig): AblationTable {
   const shown = [...groups.values()].filter((g) => g.planned > 0 || g.summaries.length > 0);
   const rows: AblationRow[] = shown.map(({ plan, summaries, planned }) => {
     const acc = summaries.map((s) => s.accuracy).filter((a): a is number => a !== null);
+    const formats = summaries.map((s) => s.formatRate).filter((f): f is number => f !== null);
     const collapses = summaries.map((s) => s.collapseStep).filter((c): c is number => c !== null);
     return {
       setting: plan.setting,
@@ -351,6 +357,7 @@ export function buildTable(config: AblationConfig): AblationTable {
       seedsPlanned: Math.max(planned, summaries.length),
       accuracyMean: acc.length ? mean(acc) : null,
       accuracyStd: acc.length ? sd(acc) : null,
+      formatRate: formats.length ? mean(formats) : null,
       collapsed: collapses.length,
       earliestCollapse: collapses.length ? Math.min(...collapses) : null,
       frozenBatches: mean(summaries.map((s) => s.frozenBatches)),
@@ -385,8 +392,8 @@ function renderMarkdown(sftAccuracy: number | null, rows: readonly AblationRow[]
     if (mine.length === 0) continue;
     out.push(`## ${setting}`, '');
     out.push(
-      '| arm | held-out acc. (mean ± std) | seeds | collapsed (earliest step) | frozen batches | final length | inconsistency | ratio > 1e3 | ratio < 1e-3 |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| arm | held-out acc. (mean ± std) | seeds | held-out format | collapsed (earliest step) | frozen batches | final length | inconsistency | ratio > 1e3 | ratio < 1e-3 |',
+      '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const r of mine) {
       const acc = r.accuracyMean === null ? '–' : `${pct(r.accuracyMean)} ± ${pct(r.accuracyStd)}`;
@@ -397,7 +404,7 @@ function renderMarkdown(sftAccuracy: number | null, rows: readonly AblationRow[]
             ? 'no'
             : `${r.collapsed}/${r.seedsDone} (step ${r.earliestCollapse})`;
       out.push(
-        `| ${r.arm} | ${acc} | ${r.seedsDone}/${r.seedsPlanned} | ${collapse} | ${num(r.frozenBatches)} | ${num(r.finalLength)} | ${pct(r.inconsistencyRate)} | ${sci(r.ratioAbove)} | ${sci(r.ratioBelow)} |`,
+        `| ${r.arm} | ${acc} | ${r.seedsDone}/${r.seedsPlanned} | ${pct(r.formatRate)} | ${collapse} | ${num(r.frozenBatches)} | ${num(r.finalLength)} | ${pct(r.inconsistencyRate)} | ${sci(r.ratioAbove)} | ${sci(r.ratioBelow)} |`,
       );
     }
     out.push('');

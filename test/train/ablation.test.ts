@@ -172,4 +172,16 @@ describe('collapse rule', () => {
     const frozen = [0, 1, 2, 3, 4, 5].map((s) => row(s, 0, 0));
     assert.equal(summarizeRun(frozen as never).collapseStep, null);
   });
+  it('reports the last held-out accuracy with its strict-format rate (a constant answer scores ~50 %)', () => {
+    const rows = [
+      { ...row(0, 1, 0), held_out_accuracy: 0.9, held_out_format_rate: 1 },
+      row(1, 1, 0),
+      { ...row(2, 0.2, 1), held_out_accuracy: 0.5, held_out_format_rate: 0 },
+      row(3, 0.2, 1),
+    ];
+    const s = summarizeRun(rows as never);
+    assert.equal(s.accuracy, 0.5);
+    assert.equal(s.formatRate, 0);
+    assert.equal(summarizeRun([row(0, 1, 0)] as never).formatRate, null);
+  });
 });
