@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { escapeHtml } from '../io/html.js';
 import { readJsonLines } from '../judge/append-log.js';
 import type { OrderedJudgement } from '../judge/judge.js';
-import { lineChart, type MetricRow, readMetrics } from '../train/report.js';
+import { type MetricRow, quantityChart, readMetrics } from '../train/report.js';
 import type { DemoConfig } from './config.js';
 import type { demoPaths, PhaseTime } from './pipeline.js';
 
@@ -247,14 +247,7 @@ function curves(runDir: string, names: readonly string[]): string {
   const rows = readMetrics(runDir);
   return names
     .filter((name) => rows.some((r) => name in r))
-    .map((name) =>
-      lineChart(
-        name,
-        rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]),
-        360,
-        200,
-      ),
-    )
+    .map((name) => quantityChart(rows, name, 360, 200))
     .join('\n');
 }
 

@@ -40,7 +40,7 @@ export interface Series {
 }
 
 /** Line colours, one per series in order (the 8 arms of the ablation get 8 distinct ones). */
-const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7d8c', '#cf222e80', '#57606a'];
+const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7d8c', '#e16f24', '#57606a'];
 
 /** One line chart as an SVG string; points whose value is not finite are dropped (and counted in the title). */
 export function lineChart(
@@ -118,15 +118,20 @@ export function loggedQuantities(rows: readonly MetricRow[]): string[] {
   return names;
 }
 
+/** The chart of one logged quantity against the step, over the rows that logged it. */
+export function quantityChart(
+  rows: readonly MetricRow[],
+  name: string,
+  width?: number,
+  height?: number,
+): string {
+  const points = rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]);
+  return lineChart(name, points, width, height);
+}
+
 /** Every logged quantity's chart: [quantity, SVG], in first-logged order. */
 export function runCharts(rows: readonly MetricRow[]): [string, string][] {
-  return loggedQuantities(rows).map((name) => [
-    name,
-    lineChart(
-      name,
-      rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]),
-    ),
-  ]);
+  return loggedQuantities(rows).map((name) => [name, quantityChart(rows, name)]);
 }
 
 /** The HTML page for a run folder. */
