@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import type { Device } from '../engine/index.js';
 import type { PresetName } from '../model/config.js';
 import {
   type AblationConfig,
@@ -74,6 +75,7 @@ export function registerExperiment(program: Command): void {
     .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
     .option('--threads <n>', 'libtorch threads', int('--threads'))
+    .option('--device <name>', "'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch)")
     .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
       '--shard <i/n>',
@@ -95,12 +97,17 @@ export function registerExperiment(program: Command): void {
         maxNewTokens: number;
         evalSize: number;
         threads?: number;
+        device?: string;
         bothOrders?: boolean;
         shard?: Shard;
         dryRun?: boolean;
       }) =>
         reportErrors(async () => {
-          const threads = o.threads === undefined ? {} : { threads: o.threads };
+          // Passed to both trainers; the config schemas check the device name.
+          const runtime = {
+            ...(o.threads === undefined ? {} : { threads: o.threads }),
+            ...(o.device === undefined ? {} : { device: o.device as Device }),
+          };
           const config: AblationConfig = {
             outDir: o.out,
             sftData: join(o.world, 'sft.jsonl'),
@@ -115,7 +122,7 @@ export function registerExperiment(program: Command): void {
               steps: o.sftSteps,
               evalSize: o.evalSize,
               evalMaxNewTokens: o.maxNewTokens,
-              ...threads,
+              ...runtime,
             },
             rl: {
               steps: o.rlSteps,
@@ -124,7 +131,7 @@ export function registerExperiment(program: Command): void {
               maxNewTokens: o.maxNewTokens,
               evalSize: o.evalSize,
               ...(o.bothOrders ? { bothOrders: true } : {}),
-              ...threads,
+              ...runtime,
             },
           };
           const plans = planRuns(config);

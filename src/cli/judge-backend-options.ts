@@ -1,6 +1,7 @@
 // Options shared by `judge` and `bench run`: which judge backend to use and how to sample from it.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { R1_EVAL_MAX_PIXELS } from '../data/index.js';
+import { checkDevice } from '../engine/dtype.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import { LocalModelBackend } from '../judge/local-backend.js';
 import { OpenAICompatibleBackend } from '../judge/openai-backend.js';
@@ -12,6 +13,7 @@ export interface BackendOptions {
   endpoint: string[];
   model?: string;
   local?: string;
+  device?: string;
   apiKeyEnv: string;
   temperature: number;
   topP: number;
@@ -53,6 +55,7 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
       '--local <checkpoint>',
       'judge with the in-process model: a checkpoint directory trained here (compact template by default)',
     )
+    .option('--device <name>', "with --local: 'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch)")
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('-k, --k <k>', 'samples per item and order (Voting@K)', positiveInteger('-k'), 1)
     .addOption(
@@ -117,6 +120,7 @@ export function backendFromOptions(options: BackendOptions): JudgeBackend {
   if (options.local)
     return new LocalModelBackend({
       checkpoint: options.local,
+      device: checkDevice(options.device ?? 'cpu', '--device'),
       temperature: options.temperature,
       topP: options.topP,
       maxTokens: options.maxTokens,

@@ -1,6 +1,7 @@
 // `r1-reward serve --model CKPT`: the OpenAI-compatible server for a checkpoint trained here, wiring only.
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkDevice } from '../engine/dtype.js';
 
 interface ServeOptions {
   model: string;
@@ -17,6 +18,7 @@ interface ServeOptions {
   maxBatch: string;
   defaultMaxTokens: string;
   seed: string;
+  device: string;
   log?: boolean;
 }
 
@@ -45,6 +47,7 @@ export function registerServe(program: Command): void {
     .option('--max-batch <n>', 'most prompts in one batched generate call', '16')
     .option('--default-max-tokens <n>', 'max_tokens when a request sends none', '256')
     .option('--seed <n>', 'seed of the sampler for requests without a seed', '0')
+    .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch)", 'cpu')
     .option('--log', 'log every request (pino JSON on stdout)')
     .action(async (options: ServeOptions) => {
       try {
@@ -65,7 +68,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const port = wholeNumber('--port', options.port, 0);
   if (port > 65535) throw new RangeError(`--port must be at most 65535, got '${options.port}'`);
   const dir = resolve(options.model);
-  const checkpoint = loadCheckpoint(dir);
+  const checkpoint = loadCheckpoint(dir, { device: checkDevice(options.device, '--device') });
   const app = await buildChatServer({
     checkpoint,
     modelName: options.name ?? basename(dir),

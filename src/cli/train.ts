@@ -81,6 +81,7 @@ function withRunOptions(command: Command): Command {
     .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
     .option('--threads <n>', 'libtorch threads', num('--threads'))
+    .option('--device <name>', "'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch)")
     .option('--resume', 'continue the run in --out from its newest checkpoint');
 }
 
@@ -95,6 +96,7 @@ function runFields(o: Record<string, string | number | boolean | undefined>) {
       evalSize: o['evalSize'],
       checkpointEvery: o['checkpointEvery'],
       threads: o['threads'],
+      device: o['device'],
       resume: o['resume'] === true ? true : undefined,
     }),
     ...heldOutSource(o['heldOut'] as string | undefined, o['heldOutFormat'] as string | undefined),

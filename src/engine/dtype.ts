@@ -6,6 +6,15 @@ export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'float1
 /** 'cpu', 'cuda' (the current CUDA device) or 'cuda:N'. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/** The names of {@link Device}. */
+export const DEVICE_PATTERN = /^(cpu|cuda(:\d+)?)$/;
+
+/** `name` as a {@link Device}, or a RangeError that names `where` and what is accepted. */
+export function checkDevice(name: string, where: string): Device {
+  if (DEVICE_PATTERN.test(name)) return name as Device;
+  throw new RangeError(`${where}: unknown device '${name}': use 'cpu', 'cuda' or 'cuda:N'`);
+}
+
 /** Every {@link DType}, in the native addon's code order. */
 export const DTYPES: readonly DType[] = [
   'float32',

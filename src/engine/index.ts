@@ -37,7 +37,15 @@
  *
  * @module
  */
-export { BYTES_PER_ELEMENT, type Device, DTYPES, type DType, isFloating } from './dtype.js';
+export {
+  BYTES_PER_ELEMENT,
+  checkDevice,
+  DEVICE_PATTERN,
+  type Device,
+  DTYPES,
+  type DType,
+  isFloating,
+} from './dtype.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
 export { ADDON_PATH, EngineUnavailableError, engineAvailable } from './native.js';
 export * as nn from './nn.js';
@@ -51,6 +59,7 @@ export {
   getNumThreads,
   loadedBlas,
   manualSeed,
+  requireDevice,
   setNumThreads,
 } from './runtime.js';
 export {

@@ -1,5 +1,6 @@
 // Process-wide engine settings and facts: threads, seed, CUDA, versions and the BLAS in use.
 import { readFileSync, realpathSync } from 'node:fs';
+import type { Device } from './dtype.js';
 import { engine } from './native.js';
 
 /** Intra-op threads for CPU kernels (torch.set_num_threads). */
@@ -25,6 +26,25 @@ export function cudaIsAvailable(): boolean {
 /** The number of CUDA devices libtorch sees. */
 export function cudaDeviceCount(): number {
   return engine().cudaDeviceCount();
+}
+
+/**
+ * Throws a clear error unless libtorch can use `device`: any CUDA device needs a CUDA libtorch, and
+ * 'cuda:N' needs more than N devices. Called before a model or a run folder is made, so a wrong
+ * device leaves nothing behind.
+ */
+export function requireDevice(device: Device): void {
+  if (device === 'cpu') return;
+  const count = cudaIsAvailable() ? cudaDeviceCount() : 0;
+  if (count === 0)
+    throw new RangeError(
+      `device '${device}': this libtorch sees no CUDA device (Debian's libtorch-dev is CPU-only); build the addon against a CUDA libtorch (LIBTORCH=/path/to/libtorch npm run build:native, docs/engine.md) or use device 'cpu'`,
+    );
+  const index = device === 'cuda' ? 0 : Number(device.slice('cuda:'.length));
+  if (index >= count)
+    throw new RangeError(
+      `device '${device}': libtorch sees ${count} CUDA device(s), cuda:0 … cuda:${count - 1}`,
+    );
 }
 
 /** What {@link engineInfo} reports about the loaded libtorch. */

@@ -8,6 +8,7 @@
 // do not depend on which requests happened to share a batch.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { Device } from '../engine/dtype.js';
 import { loadCheckpoint } from '../model/index.js';
 import type { ImageSourcePolicy } from '../serve/image-input.js';
 import { LocalModel } from '../serve/local-model.js';
@@ -21,6 +22,8 @@ import { RepeatCounter } from './repeat-counter.js';
 export interface LocalBackendConfig extends SamplingConfig {
   /** Checkpoint directory (saved by training). */
   checkpoint: string;
+  /** Where the model runs: 'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch). */
+  device?: Device;
   /** Seed of the sampler (default 0); with the request it seeds the request's own generator. */
   seed?: number;
   /** Where image URLs may come from: data URLs always; local files only under `allowedRoot`. */
@@ -47,7 +50,7 @@ export class LocalModelBackend implements JudgeBackend {
   private readonly seen = new RepeatCounter();
 
   constructor(config: LocalBackendConfig) {
-    const checkpoint = loadCheckpoint(resolve(config.checkpoint));
+    const checkpoint = loadCheckpoint(resolve(config.checkpoint), { device: config.device ?? 'cpu' });
     this.local = new LocalModel(checkpoint, {
       seed: config.seed ?? 0,
       windowMs: config.batchWindowMs ?? 5,

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import {
   type AdamW,
+  type Device,
   type DType,
   loadSafetensors,
   noGrad,
@@ -228,7 +229,10 @@ function checkTensors(
  * Loads a checkpoint directory: verifies the manifest checksums, the config, the tokenizer and every
  * tensor's name, shape and dtype, and throws one CheckpointError listing every problem found.
  */
-export function loadCheckpoint<RunConfig = unknown>(dir: string): LoadedCheckpoint<RunConfig> {
+export function loadCheckpoint<RunConfig = unknown>(
+  dir: string,
+  options: { device?: Device } = {},
+): LoadedCheckpoint<RunConfig> {
   if (!existsSync(dir)) throw new CheckpointError(dir, ['the directory does not exist']);
   const problems: string[] = [];
   const manifest = readJson(dir, 'manifest.json', problems) as
@@ -276,6 +280,7 @@ export function loadCheckpoint<RunConfig = unknown>(dir: string): LoadedCheckpoi
 
   const model = new VisionLanguageModel(config, {
     imageTokenId: config.vision ? tokenizer.id('image') : null,
+    ...(options.device ? { device: options.device } : {}),
   });
   const named = model.namedParameters();
   const modelPath = join(dir, 'model.safetensors');

@@ -10,7 +10,18 @@
 // Two paths share the weights: `forward` (whole sequences, autograd, for training and scoring) and
 // the KV-cache path (`prefill` + `step`, no grad, for sampling). `step` is written for few native
 // calls per token: a preallocated cache written in place, q/k/v from one matmul and one unbind.
-import { cat, empty, nn, noGrad, scope, type Tensor, tensor, zeros } from '../engine/index.js';
+import {
+  cat,
+  type Device,
+  empty,
+  nn,
+  noGrad,
+  requireDevice,
+  scope,
+  type Tensor,
+  tensor,
+  zeros,
+} from '../engine/index.js';
 import {
   countParameters,
   type ModelConfig,
@@ -42,14 +53,20 @@ export interface ForwardInput {
 }
 
 /**
- * Options of the {@link VisionLanguageModel} constructor: seed of the initialisation and the image
- * placeholder token id.
+ * Options of the {@link VisionLanguageModel} constructor: seed of the initialisation, the image
+ * placeholder token id and the device.
  */
 export interface ModelOptions {
   /** Seed of the deterministic initialisation (ignored for weights loaded afterwards). */
   seed?: number;
   /** Id of the image placeholder token (tokenizer.id('image')); needed when the config has vision. */
   imageTokenId?: number | null;
+  /**
+   * Where the weights live and every computation runs: 'cpu' (default), 'cuda[:N]' with a CUDA
+   * libtorch. Off the CPU, decoding runs op by op (`stepUnfused`): the fused decode step is a CPU
+   * kernel.
+   */
+  device?: Device;
 }
 
 /** Keys and values of every LM layer, preallocated for `capacity` positions and written in place. */
@@ -126,10 +143,14 @@ const INIT_STD = 0.02;
 /** Builds named parameters in a fixed order; GPT-2's init: N(0, 0.02), residual outputs scaled down. */
 class ParameterBuilder {
   readonly named: [string, Tensor][] = [];
-  constructor(private readonly rng: Rng) {}
+  constructor(
+    private readonly rng: Rng,
+    private readonly device: Device,
+  ) {}
 
   private add(name: string, data: Float32Array, shape: number[]): Tensor {
-    const t = tensor(data, { shape }).requiresGrad_().keep();
+    // Drawn in JS on the host and copied over, so every device starts from the same weights.
+    const t = tensor(data, { shape, device: this.device }).requiresGrad_().keep();
     this.named.push([name, t]);
     return t;
   }
@@ -228,6 +249,7 @@ export function patchify(images: readonly ImagePixels[], vision: VisionConfig): 
 export class VisionLanguageModel {
   readonly config: ModelConfig;
   readonly imageTokenId: number | null;
+  readonly device: Device;
   private readonly named: [string, Tensor][];
   private readonly tok: Tensor;
   /** Learned LM positions; null with rotary positions. */
@@ -247,9 +269,11 @@ export class VisionLanguageModel {
     if (imageTokenId !== null && !(Number.isInteger(imageTokenId) && imageTokenId >= 0 && imageTokenId < V))
       throw new RangeError(`imageTokenId ${imageTokenId} is outside the vocabulary [0, ${V})`);
     this.imageTokenId = imageTokenId;
+    this.device = options.device ?? 'cpu';
+    requireDevice(this.device);
     this.headDim = d / config.nHeads;
 
-    const build = new ParameterBuilder(new Rng(options.seed ?? 0));
+    const build = new ParameterBuilder(new Rng(options.seed ?? 0), this.device);
     this.tok = build.normal('lm.tok.weight', [V, d]);
     this.pos = usesRope(config) ? null : build.normal('lm.pos.weight', [maxSeqLen, d], 0.01);
     const residualStd = INIT_STD / Math.sqrt(2 * nLayers);
@@ -313,7 +337,10 @@ export class VisionLanguageModel {
 
   /** An independent copy with the same weights (a frozen reference model, or a stale rollout policy). */
   clone(): VisionLanguageModel {
-    const copy = new VisionLanguageModel(this.config, { imageTokenId: this.imageTokenId });
+    const copy = new VisionLanguageModel(this.config, {
+      imageTokenId: this.imageTokenId,
+      device: this.device,
+    });
     copy.loadWeights(Object.fromEntries(this.named));
     return copy;
   }
@@ -334,7 +361,10 @@ export class VisionLanguageModel {
     // Pixels centred and scaled, (x − 0.5) / 0.25: the background becomes a large constant part of
     // every patch, so the LayerNorms keep how much of a patch an object covers (its size) instead of
     // normalising it away (caption pretraining: size read at 98 % after 1,000 steps, chance without).
-    const patches = tensor(patchify(images, vc), { shape: [images.length, n, 3 * vc.patchSize ** 2] })
+    const patches = tensor(patchify(images, vc), {
+      shape: [images.length, n, 3 * vc.patchSize ** 2],
+      device: this.device,
+    })
       .sub(PIXEL_MEAN)
       .div(PIXEL_STD);
     let x = nn.linear(patches, v.patchW, v.patchB).add(v.pos);
@@ -377,7 +407,8 @@ export class VisionLanguageModel {
     const padded = pad?.some((p) => p > 0) ?? false;
     const train = (input.train ?? false) && dropout > 0;
 
-    let x = nn.embedding(tensor(flat, { shape: [B, T] }), this.tok);
+    const device = this.device;
+    let x = nn.embedding(tensor(flat, { shape: [B, T], device }), this.tok);
     x = this.placeImages(x, tokens, input.images);
     // Positions count from each row's first real token (one shared row when nothing is padded).
     const positions = () =>
@@ -386,10 +417,10 @@ export class VisionLanguageModel {
       );
     let rope: Rotary | undefined;
     if (this.pos === null) {
-      rope = rotary(positions(), this.headDim);
+      rope = rotary(positions(), this.headDim, device);
     } else if (padded) {
       const ids = BigInt64Array.from(positions().flat(), BigInt);
-      x = x.add(nn.embedding(tensor(ids, { shape: [B, T] }), this.pos));
+      x = x.add(nn.embedding(tensor(ids, { shape: [B, T], device }), this.pos));
     } else {
       x = x.add(this.pos.narrow(0, 0, T));
     }
@@ -402,14 +433,14 @@ export class VisionLanguageModel {
     if (padded && this.config.localMix) {
       const real = new Float32Array(B * T);
       for (let b = 0; b < B; b++) real.fill(1, b * T + pad![b]!, (b + 1) * T);
-      realMask = tensor(real, { shape: [B, T, 1] });
+      realMask = tensor(real, { shape: [B, T, 1], device });
     }
     if (padded) {
       const allowed = new Uint8Array(B * T * T);
       for (let b = 0; b < B; b++)
         for (let i = 0; i < T; i++)
           for (let j = 0; j <= i; j++) allowed[(b * T + i) * T + j] = j >= pad![b]! || j === i ? 1 : 0;
-      mask = tensor(allowed, { shape: [B, 1, T, T], dtype: 'bool' });
+      mask = tensor(allowed, { shape: [B, 1, T, T], dtype: 'bool', device });
     }
     this.blocks.forEach((b, layer) => {
       const kv = cache
@@ -452,10 +483,10 @@ export class VisionLanguageModel {
       throw new RangeError(`forward: images has ${images.length} rows, tokens has ${B}`);
     if (all.length === 0) return x;
     const features = this.encodeImages(all).reshape([slots.length, C]);
-    const index = tensor(BigInt64Array.from(slots, BigInt), { shape: [slots.length, 1] }).expand([
-      slots.length,
-      C,
-    ]);
+    const index = tensor(BigInt64Array.from(slots, BigInt), {
+      shape: [slots.length, 1],
+      device: this.device,
+    }).expand([slots.length, C]);
     return x
       .reshape([B * T, C])
       .scatter(0, index, features)
@@ -470,16 +501,19 @@ export class VisionLanguageModel {
     if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= maxSeqLen))
       throw new RangeError(`cache capacity ${capacity} must be in [1, config.maxSeqLen = ${maxSeqLen}]`);
     const shape = [batch, nHeads, capacity, this.headDim];
+    const device = this.device;
     return {
       batch,
       capacity,
-      keys: Array.from({ length: nLayers }, () => empty(shape).keep()),
-      values: Array.from({ length: nLayers }, () => empty(shape).keep()),
+      keys: Array.from({ length: nLayers }, () => empty(shape, { device }).keep()),
+      values: Array.from({ length: nLayers }, () => empty(shape, { device }).keep()),
       length: 0,
       leftPadding: new Array<number>(batch).fill(0),
       keyMask: null,
-      packed: this.packDecodeWeights(),
-      mixHistory: this.blocks.flatMap((b) => (b.mixW ? [zeros([batch, b.mixW.shape[0]!, d]).keep()] : [])),
+      packed: this.fusedDecode ? this.packDecodeWeights() : [],
+      mixHistory: this.blocks.flatMap((b) =>
+        b.mixW ? [zeros([batch, b.mixW.shape[0]!, d], { device }).keep()] : [],
+      ),
     };
   }
 
@@ -544,6 +578,7 @@ export class VisionLanguageModel {
           cache.keyMask = tensor(allowed, {
             shape: [cache.batch, 1, 1, cache.capacity],
             dtype: 'bool',
+            device: this.device,
           }).keep();
         }
         const last = x.select(1, T - 1);
@@ -557,6 +592,7 @@ export class VisionLanguageModel {
     return noGrad(() => {
       const rows = tensor(
         BigInt64Array.from({ length: cache.batch * n }, (_, i) => BigInt(Math.floor(i / n))),
+        { device: this.device },
       );
       const pick = (t: Tensor) => t.indexSelect(0, rows).keep();
       const repeated: KVCache = {
@@ -583,13 +619,17 @@ export class VisionLanguageModel {
    */
   decodeThreads = 1;
 
+  /** The fused step is a CPU kernel without local mixing; otherwise decoding runs op by op. */
+  private get fusedDecode(): boolean {
+    return this.device === 'cpu' && !this.config.localMix;
+  }
+
   /**
    * Feeds one token per row at column cache.length and returns the next-token logits [B, vocab]:
    * the whole decoder in one native call (nn.decodeStep).
    */
   step(cache: KVCache, tokens: readonly number[]): Tensor {
-    // The fused native step has no local mixing; such a model decodes op by op.
-    if (this.config.localMix) return this.stepUnfused(cache, tokens);
+    if (!this.fusedDecode) return this.stepUnfused(cache, tokens);
     const { batch: B, length: t } = this.checkStep(cache, tokens);
     const V = this.config.vocabSize;
     const ids = new BigInt64Array(B);
@@ -634,7 +674,8 @@ export class VisionLanguageModel {
         const C = this.config.dModel;
         const ids = new BigInt64Array(B);
         for (let b = 0; b < B; b++) ids[b] = BigInt(tokens[b]!);
-        let x = nn.embedding(tensor(ids), this.tok); // [B, C]
+        const device = this.device;
+        let x = nn.embedding(tensor(ids, { device }), this.tok); // [B, C]
         const positions = Array.from({ length: B }, (_, b) => t - cache.leftPadding[b]!);
         // Rotary tables [B, 1, 1, headDim/2] for the new token's position in each row.
         const rope =
@@ -642,10 +683,11 @@ export class VisionLanguageModel {
             ? rotary(
                 positions.map((p) => [p]),
                 this.headDim,
+                device,
               )
             : undefined;
         if (this.pos !== null)
-          x = x.add(nn.embedding(tensor(BigInt64Array.from(positions, BigInt)), this.pos));
+          x = x.add(nn.embedding(tensor(BigInt64Array.from(positions, BigInt), { device }), this.pos));
         const mask = cache.keyMask?.narrow(3, 0, t + 1);
         const H = this.config.nHeads;
         for (let layer = 0; layer < this.blocks.length; layer++) {
@@ -696,7 +738,7 @@ interface Rotary {
  * θ_i = ROPE_BASE^(−2i/headDim), computed in double precision like the native decode step does, so
  * both paths rotate by the same float32 values.
  */
-function rotary(positions: readonly (readonly number[])[], headDim: number): Rotary {
+function rotary(positions: readonly (readonly number[])[], headDim: number, device: Device): Rotary {
   const half = headDim / 2;
   const rows = positions.length;
   const T = positions[0]!.length;
@@ -710,7 +752,7 @@ function rotary(positions: readonly (readonly number[])[], headDim: number): Rot
         sin[(r * T + t) * half + i] = Math.sin(angle);
       }
   const shape = [rows, 1, T, half];
-  return { cos: tensor(cos, { shape }), sin: tensor(sin, { shape }) };
+  return { cos: tensor(cos, { shape, device }), sin: tensor(sin, { shape, device }) };
 }
 
 /**

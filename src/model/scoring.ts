@@ -71,19 +71,20 @@ export function sequenceLogProbs(model: VisionLanguageModel, batch: ScoringBatch
     ...(batch.train ? { train: true } : {}),
   });
   const V = model.config.vocabSize;
+  const device = model.device;
   // Generation never samples the image placeholder (suppressImagePlaceholder): renormalise without it.
   let scored = logits.view([B * T, V]);
   if (model.imageTokenId !== null) {
     const banned = new Uint8Array(V);
     banned[model.imageTokenId] = 1;
-    scored = scored.maskedFill(tensor(banned, { dtype: 'bool' }), -Infinity);
+    scored = scored.maskedFill(tensor(banned, { dtype: 'bool', device }), -Infinity);
   }
   // −cross-entropy is the log-softmax at the target, fused in one native call; 0 where ignored.
   const tokenLogProbs = nn
-    .crossEntropy(scored, tensor(targets), { reduction: 'none', ignoreIndex: -100 })
+    .crossEntropy(scored, tensor(targets, { device }), { reduction: 'none', ignoreIndex: -100 })
     .neg();
-  const maskT = tensor(mask, { shape: [B, R] });
-  const picked = tokenLogProbs.indexSelect(0, tensor(where)).view([B, R]).mul(maskT);
+  const maskT = tensor(mask, { shape: [B, R], device });
+  const picked = tokenLogProbs.indexSelect(0, tensor(where, { device })).view([B, R]).mul(maskT);
   return { logProbs: picked, mask: maskT };
 }
 

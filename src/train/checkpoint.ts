@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdamW, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
+import { type AdamW, type Device, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
 import {
   CheckpointError,
   type LoadedCheckpoint,
@@ -110,8 +110,11 @@ export interface OpenedTrainingCheckpoint<Config> {
 }
 
 /** Loads a training checkpoint, verifying every file; a model-only checkpoint is refused with a clear message. */
-export function openTrainingCheckpoint<Config>(dir: string): OpenedTrainingCheckpoint<Config> {
-  const loaded = loadCheckpoint<TrainerExtras<Config>>(dir);
+export function openTrainingCheckpoint<Config>(
+  dir: string,
+  device: Device = 'cpu',
+): OpenedTrainingCheckpoint<Config> {
+  const loaded = loadCheckpoint<TrainerExtras<Config>>(dir, { device });
   const training = loaded.training;
   if (!training?.runConfig || typeof training.runConfig !== 'object' || !('kind' in training.runConfig)) {
     loaded.model.dispose();

@@ -8,6 +8,7 @@ import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
 import { readR1RewardData } from '../data/r1-reward-format.js';
 import type { BenchmarkName, ImageInput } from '../data/types.js';
+import { DEVICE_PATTERN, type Device } from '../engine/dtype.js';
 import type { VisionConfig } from '../model/config.js';
 import {
   encodeImagePrompt,
@@ -70,6 +71,19 @@ export const OPTIMISER_FIELDS = {
   minLrRatio: z.number().min(0).max(1).default(0.1),
   weightDecay: z.number().min(0).default(0),
   gradClip: z.number().positive().default(1),
+};
+
+/**
+ * Where both trainers run (model, rollouts, update) and the libtorch threads: 'cpu' (default),
+ * 'cuda[:N]' with a CUDA libtorch. Recorded in run.json with the rest of the config.
+ */
+export const RUNTIME_FIELDS = {
+  device: z
+    .string()
+    .regex(DEVICE_PATTERN, "unknown device: use 'cpu', 'cuda' or 'cuda:N'")
+    .default('cpu')
+    .transform((name) => name as Device),
+  threads: z.number().int().positive().optional(),
 };
 
 /** Parses a run config, turning zod's issues into one readable error that names each field. */

@@ -2,7 +2,7 @@
 // (spec §4 "Baselines") resolved into explicit switches that the loop reads.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
-import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS } from './examples.js';
+import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './examples.js';
 
 /** The RL algorithms: StableReinforce (the paper's), Reinforce++, PPO-clip, GRPO, RLOO. */
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;
@@ -79,7 +79,7 @@ export const RlConfigSchema = z.object({
   checkpointEvery: z.number().int().min(0).default(20),
   keepCheckpoints: z.number().int().positive().default(2),
   resume: z.boolean().default(false),
-  threads: z.number().int().positive().optional(),
+  ...RUNTIME_FIELDS,
 });
 
 /**

@@ -157,13 +157,13 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
   const resume = run.resumeFrom;
 
   // --- policy, reference, stale sampler, optimiser -------------------------------------------------
-  const { model, tokenizer } = resume ? resume.loaded : loadPolicy(config.init);
+  const { model, tokenizer } = resume ? resume.loaded : loadPolicy(config.init, config.device);
   const optimizer = makeOptimizer(model.parameters(), config.weightDecay);
-  const reference = config.klCoef > 0 ? loadPolicy(config.init).model : null;
+  const reference = config.klCoef > 0 ? loadPolicy(config.init, config.device).model : null;
   // The mismatch knob: the sampler holds the policy as it was `staleUpdates` RL steps (updates) ago.
   const staleHistory: Tensor[][] = [];
   const sampler: VisionLanguageModel =
-    config.mismatch.staleUpdates > 0 ? createPolicy(model.config, tokenizer, 0).model : model;
+    config.mismatch.staleUpdates > 0 ? createPolicy(model.config, tokenizer, 0, model.device).model : model;
   const snapshot = () => noGrad(() => model.parameters().map((p) => p.detach().clone().keep()));
 
   const rng = {
@@ -348,9 +348,10 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
     };
     const width = Math.max(...generations.map((g) => g.tokenIds.length));
     const experience = scope(() => {
+      const onDevice = { dtype: 'float32', device: model.device } as const;
       const mask = tensor(
         generations.map((g) => Array.from({ length: width }, (_, j) => (j < g.tokenIds.length ? 1 : 0))),
-        { dtype: 'float32' },
+        onDevice,
       );
       let oldLogProbs =
         config.mismatch.oldLogProbs === 'rollout'
@@ -359,19 +360,17 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
                 ...g.logProbs,
                 ...new Array<number>(width - g.logProbs.length).fill(0),
               ]),
-              { dtype: 'float32' },
+              onDevice,
             )
           : logProbsInMicroBatches(model, batch, config.microBatch, width);
       if (config.mismatch.oldLogProbNoise > 0) {
         const noise = generations.map(() => Array.from({ length: width }, () => gaussian(rng.noise)));
-        oldLogProbs = oldLogProbs.add(
-          tensor(noise, { dtype: 'float32' }).mul(config.mismatch.oldLogProbNoise),
-        );
+        oldLogProbs = oldLogProbs.add(tensor(noise, onDevice).mul(config.mismatch.oldLogProbNoise));
       }
       const refLogProbs = reference
         ? logProbsInMicroBatches(reference, batch, config.microBatch, width)
         : undefined;
-      const rewardT = tensor(rewards.rewards, { dtype: 'float32' });
+      const rewardT = tensor(rewards.rewards, onDevice);
       let advantages: Tensor;
       let stats = { mean: 0, std: 0, filteredTokens: 0, validTokens: 1 };
       if (plan.advantage === 'grpo') {
@@ -636,7 +635,7 @@ export function ppoUpdate(
             ...(exp.batch.images ? { images: rows(exp.batch.images) } : {}),
             train: true,
           });
-          const index = tensor(micro, { dtype: 'int64' });
+          const index = tensor(micro, { dtype: 'int64', device: model.device });
           const pick = (t: Tensor) => t.indexSelect(0, index).narrow(1, 0, logProbs.size(1));
           const mask = pick(exp.mask);
           const oldLogProbs = pick(exp.oldLogProbs);

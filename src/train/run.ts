@@ -6,8 +6,10 @@ import {
   AdamW,
   cat,
   clipGradNorm,
+  type Device,
   engineInfo,
   noGrad,
+  requireDevice,
   setNumThreads,
   type Tensor,
   zeros,
@@ -38,19 +40,17 @@ export interface RunFolder<Config> {
  * Opens a run folder. A new run needs an empty (or absent) folder; `resume` continues from the
  * newest checkpoint and drops logged steps after it, so the log continues exactly where it left off.
  */
-export function openRunFolder<Config extends { seed: number; threads?: number | undefined }>(
-  dir: string,
-  command: string,
-  config: Config,
-  resume: boolean,
-): RunFolder<Config> {
+export function openRunFolder<
+  Config extends { seed: number; threads?: number | undefined; device?: Device | undefined },
+>(dir: string, command: string, config: Config, resume: boolean): RunFolder<Config> {
   if (config.threads !== undefined) setNumThreads(config.threads);
+  if (config.device !== undefined) requireDevice(config.device);
   const checkpoints = join(dir, 'checkpoints');
   const metricsPath = join(dir, 'metrics.jsonl');
   let resumeFrom: OpenedTrainingCheckpoint<Config> | null = null;
   if (resume) {
     const latest = latestCheckpoint(checkpoints);
-    if (latest) resumeFrom = openTrainingCheckpoint<Config>(latest);
+    if (latest) resumeFrom = openTrainingCheckpoint<Config>(latest, config.device);
   } else if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new Error(
       `run folder ${dir} is not empty: pass resume (--resume) to continue it, or choose a new folder`,
@@ -88,14 +88,19 @@ export interface Policy {
   tokenizer: Tokenizer;
 }
 
-export function createPolicy(config: ModelConfig, tokenizer: Tokenizer, seed: number): Policy {
+export function createPolicy(
+  config: ModelConfig,
+  tokenizer: Tokenizer,
+  seed: number,
+  device: Device = 'cpu',
+): Policy {
   const imageTokenId = config.vision ? tokenizer.id('image') : null;
-  return { model: new VisionLanguageModel(config, { seed, imageTokenId }), tokenizer };
+  return { model: new VisionLanguageModel(config, { seed, imageTokenId, device }), tokenizer };
 }
 
-/** A policy from a checkpoint folder or a run folder (its newest checkpoint). */
-export function loadPolicy(path: string): Policy {
-  const { model, tokenizer } = loadCheckpoint(resolveCheckpoint(path));
+/** A policy from a checkpoint folder or a run folder (its newest checkpoint), on `device`. */
+export function loadPolicy(path: string, device: Device = 'cpu'): Policy {
+  const { model, tokenizer } = loadCheckpoint(resolveCheckpoint(path), { device });
   return { model, tokenizer };
 }
 
@@ -121,7 +126,11 @@ export function logProbsInMicroBatches(
         ...(batch.images ? { images: pick(batch.images) } : {}),
       });
       const missing = width - logProbs.size(1);
-      parts.push(missing > 0 ? cat([logProbs, zeros([logProbs.size(0), missing])], 1) : logProbs);
+      parts.push(
+        missing > 0
+          ? cat([logProbs, zeros([logProbs.size(0), missing], { device: model.device })], 1)
+          : logProbs,
+      );
     }
     return cat(parts, 0);
   });

@@ -19,6 +19,7 @@ import {
   HeldOutSchema,
   OPTIMISER_FIELDS,
   parseConfig,
+  RUNTIME_FIELDS,
   readCaptionItems,
   readJudgeItems,
   tokenizerCorpus,
@@ -61,7 +62,7 @@ export const SftConfigSchema = z.object({
   checkpointEvery: z.number().int().min(0).default(50),
   keepCheckpoints: z.number().int().positive().default(2),
   resume: z.boolean().default(false),
-  threads: z.number().int().positive().optional(),
+  ...RUNTIME_FIELDS,
 });
 
 /**
@@ -127,13 +128,13 @@ function epochOrder(n: number, seed: number, epoch: number): number[] {
 }
 
 async function initialPolicy(config: Resolved, corpus: () => string[]): Promise<Policy> {
-  if (config.init) return loadPolicy(config.init);
+  if (config.init) return loadPolicy(config.init, config.device);
   const tokenizer = config.tokenizer
     ? new Tokenizer(JSON.parse(readFileSync(config.tokenizer, 'utf8')) as TokenizerJson)
     : Tokenizer.train(corpus(), { vocabSize: config.vocabSize });
   const model = presetConfig(config.preset, tokenizer.vocabSize);
   if (config.positions) model.positions = config.positions;
-  return createPolicy(model, tokenizer, config.seed);
+  return createPolicy(model, tokenizer, config.seed, config.device);
 }
 
 /** Encodes the held-out split for greedy judging (shared with RL). */

@@ -18,7 +18,7 @@ import {
   PRE_CLIP,
   type PreClip,
 } from '../algo/index.js';
-import { arange, noGrad, stack, type Tensor, where } from '../engine/index.js';
+import { arange, type Device, noGrad, stack, type Tensor, where } from '../engine/index.js';
 
 const VARIANCE_FLOOR = 1e-8;
 const RELEASED_ABS_LIMIT = 10;
@@ -41,7 +41,7 @@ export function klPerTokenT(logProbs: Tensor, refLogProbs: Tensor, estimator: Kl
 /** One-hot [B, T] of each row's last valid token (where the sequence reward lands). */
 export function lastTokenMask(mask: Tensor): Tensor {
   const t = mask.size(1);
-  const positions = arange(t, undefined, 1, { dtype: 'int64' });
+  const positions = arange(t, undefined, 1, { dtype: 'int64', device: mask.device as Device });
   const last = where(validOf(mask), positions, -1).amax(1, true);
   return positions.unsqueeze(0).eq(last);
 }
