@@ -184,6 +184,10 @@ export function registerTrain(program: Command): void {
       '--old-logprobs <from>',
       "mismatch knob: old log-probs from the 'trainer' or the 'rollout' sampler",
     )
+    .option(
+      '--sampler-precision <dtype>',
+      "mismatch knob: sample with the weights rounded to 'bfloat16' or 'float16' (default 'float32')",
+    )
     .option('--resample-frozen <n>', 'resample a zero-spread batch up to n times', num('--resample-frozen'))
     .option('--both-orders', 'show every RL item in both response orders, a pair per rollout batch')
     .option(
@@ -199,6 +203,7 @@ export function registerTrain(program: Command): void {
           staleUpdates: o['staleUpdates'],
           oldLogProbNoise: o['oldLogprobNoise'],
           oldLogProbs: o['oldLogprobs'],
+          samplerPrecision: o['samplerPrecision'],
         });
         const config = {
           ...file,

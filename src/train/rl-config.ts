@@ -57,8 +57,13 @@ export const RlConfigSchema = z.object({
       oldLogProbNoise: z.number().min(0).default(0),
       /** Old log-probs from the trainer's forward pass (default) or from the sampler, as an inference engine reports them. */
       oldLogProbs: z.enum(['trainer', 'rollout']).default('trainer'),
+      /**
+       * Sample with the policy's weights rounded to this precision (compute stays float32): the weight
+       * part of a bf16 inference engine serving an fp32 trainer's policy.
+       */
+      samplerPrecision: z.enum(['float32', 'bfloat16', 'float16']).default('float32'),
     })
-    .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer' }),
+    .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer', samplerPrecision: 'float32' }),
   /**
    * Show every RL item in both response orders (responses swapped, label flipped), a pair per batch:
    * gold positions stay 1:1 (spec §5) even after selectHard, and a position preference earns nothing.

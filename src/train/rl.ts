@@ -162,8 +162,12 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
   const reference = config.klCoef > 0 ? loadPolicy(config.init, config.device).model : null;
   // The mismatch knob: the sampler holds the policy as it was `staleUpdates` RL steps (updates) ago.
   const staleHistory: Tensor[][] = [];
+  // and/or with its weights rounded to a lower precision; otherwise the policy samples itself.
+  const { staleUpdates, samplerPrecision } = config.mismatch;
   const sampler: VisionLanguageModel =
-    config.mismatch.staleUpdates > 0 ? createPolicy(model.config, tokenizer, 0, model.device).model : model;
+    staleUpdates > 0 || samplerPrecision !== 'float32'
+      ? createPolicy(model.config, tokenizer, 0, model.device).model
+      : model;
   const snapshot = () => noGrad(() => model.parameters().map((p) => p.detach().clone().keep()));
 
   const rng = {
@@ -195,7 +199,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
       }
     }
   }
-  if (config.mismatch.staleUpdates > 0 && staleHistory.length === 0) staleHistory.push(snapshot());
+  if (staleUpdates > 0 && staleHistory.length === 0) staleHistory.push(snapshot());
 
   // --- data ------------------------------------------------------------------------------------------
   const read = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
@@ -301,11 +305,15 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
 
     // 1. Rollout ------------------------------------------------------------------------------------
     let t = performance.now();
-    if (staleHistory.length > 0) {
-      const stale = staleHistory[0]!;
-      noGrad(() => {
-        for (const [i, p] of sampler.parameters().entries()) p.copy_(stale[i]!);
-      });
+    if (sampler !== model) {
+      const source = staleHistory[0] ?? model.parameters();
+      // copy_ from a bfloat16/float16 copy rounds each weight to that precision and back.
+      noGrad(() =>
+        scope(() => {
+          for (const [i, p] of sampler.parameters().entries())
+            p.copy_(samplerPrecision === 'float32' ? source[i]! : source[i]!.to(samplerPrecision));
+        }),
+      );
     }
     let batchPrompts = rolloutPrompts(step, 0);
     let generations = rollout(sampler, batchPrompts);
@@ -432,10 +440,9 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
     counters.skipped_updates += update.skippedUpdates;
     for (const tensorOf of [experience.exp.mask, experience.exp.oldLogProbs, experience.exp.advantages])
       tensorOf.dispose();
-    if (config.mismatch.staleUpdates > 0) {
+    if (staleUpdates > 0) {
       staleHistory.push(snapshot()); // one policy per RL step: the sampler lags `staleUpdates` updates
-      while (staleHistory.length > config.mismatch.staleUpdates + 1)
-        for (const w of staleHistory.shift()!) w.dispose();
+      while (staleHistory.length > staleUpdates + 1) for (const w of staleHistory.shift()!) w.dispose();
     }
     const updateSeconds = (performance.now() - t) / 1000;
 

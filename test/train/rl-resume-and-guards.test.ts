@@ -137,6 +137,31 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
     }
   });
 
+  it('the sampler-precision knob: bfloat16-rounded sampling weights move the first ratio off 1, float32 does not', async () => {
+    const firstRatio = async (samplerPrecision: 'float32' | 'bfloat16') => {
+      const steps: { ratio_max: number; ratio_mean: number }[] = [];
+      await trainRl(
+        {
+          ...base,
+          runDir: join(dir, `precision-${samplerPrecision}`),
+          steps: 1,
+          ppoEpochs: 1,
+          trainBatch: 4, // the whole rollout: one optimiser step, every ratio measured before it
+          evalEvery: 0,
+          checkpointEvery: 0,
+          mismatch: { oldLogProbs: 'rollout', samplerPrecision },
+        },
+        { onStep: (m) => steps.push(m) },
+      );
+      return steps[0]!;
+    };
+    const exact = await firstRatio('float32');
+    const rounded = await firstRatio('bfloat16');
+    assert.ok(exact.ratio_max - 1 < 1e-4, `float32 sampler: ratio_max ${exact.ratio_max}`);
+    // Measured: 1 + 4.8e-7 (the fused decode step against the trainer's forward) and 1 + 8.7e-4.
+    assert.ok(rounded.ratio_max - 1 > 1e-4, `bfloat16 sampler: ratio_max ${rounded.ratio_max}`);
+  });
+
   it('SFT resumes exactly too', async () => {
     const sft = (runDir: string, resume = false) => ({
       runDir: join(dir, runDir),
