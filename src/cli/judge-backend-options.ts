@@ -127,6 +127,8 @@ export function backendFromOptions(options: BackendOptions): JudgeBackend {
       seed: options.seed,
       maxBatchPrompts: options.concurrency,
     });
+  if (options.device !== undefined)
+    throw new Error('--device places the in-process model: use it with --local (an endpoint places its own)');
   if (options.endpoint.length === 0)
     throw new Error('give --endpoint URL (an OpenAI-compatible server, e.g. vLLM) and --model NAME');
   if (!options.model) throw new Error('give --model NAME, the model name the server lists at /v1/models');

@@ -188,6 +188,18 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.match(noEndpoint.stderr, /^error: give --endpoint URL/m);
     const local = await run([...base, '--local', 'ckpt']);
     assert.match(local.stderr, /checkpoint .*ckpt cannot be loaded:\n {2}- the directory does not exist/);
+    const device = await run([
+      ...base,
+      '--device',
+      'cuda',
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--model',
+      'm',
+    ]);
+    assert.match(device.stderr, /^error: --device places the in-process model: use it with --local/m);
+    const badDevice = await run([...base, '--local', 'ckpt', '--device', 'gpu']);
+    assert.match(badDevice.stderr, /--device: unknown device 'gpu': use 'cpu', 'cuda' or 'cuda:N'/);
     writeFileSync(join(root, 'bad-template.txt'), 'Q {question} only');
     const template = await run([
       ...base,
