@@ -60,7 +60,7 @@ export function registerSelfCheck(program: Command): void {
       if (engine.loads) {
         console.log(`  engine: loads (libtorch ${engine.libtorch}, ${engine.threads} threads)`);
         console.log(
-          `  cuda: ${engine.cuda ? `available, ${engine.cudaDevices} device(s)` : 'not available'}`,
+          `  cuda: ${engine.cuda ? `available, ${engine.cudaDevices} device(s): --device cuda[:N] trains and judges there` : 'not available (train and judge with --device cpu)'}`,
         );
         console.log(`  blas loaded: ${engine.blasLoaded?.join(', ') || 'none found in /proc/self/maps'}`);
       } else {
