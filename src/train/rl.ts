@@ -160,9 +160,9 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
   const { model, tokenizer } = resume ? resume.loaded : loadPolicy(config.init, config.device);
   const optimizer = makeOptimizer(model.parameters(), config.weightDecay);
   const reference = config.klCoef > 0 ? loadPolicy(config.init, config.device).model : null;
-  // The mismatch knob: the sampler holds the policy as it was `staleUpdates` RL steps (updates) ago.
-  const staleHistory: Tensor[][] = [];
+  // The mismatch knob: the sampler holds the policy as it was `staleUpdates` RL steps (updates) ago,
   // and/or with its weights rounded to a lower precision; otherwise the policy samples itself.
+  const staleHistory: Tensor[][] = [];
   const { staleUpdates, samplerPrecision } = config.mismatch;
   const sampler: VisionLanguageModel =
     staleUpdates > 0 || samplerPrecision !== 'float32'
