@@ -33,14 +33,7 @@ import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import { createReferee } from './referees/index.js';
 import { scoreJudgements } from './rewards.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan, type RlResolved } from './rl-config.js';
-import {
-  createPolicy,
-  guardedStep,
-  loadPolicy,
-  logProbsInMicroBatches,
-  makeOptimizer,
-  openRunFolder,
-} from './run.js';
+import { guardedStep, loadPolicy, logProbsInMicroBatches, makeOptimizer, openRunFolder } from './run.js';
 import { learningRate } from './schedule.js';
 import { batchIndices, loadHeldOut, type TrainHooks } from './sft.js';
 import {
@@ -165,9 +158,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
   const staleHistory: Tensor[][] = [];
   const { staleUpdates, samplerPrecision } = config.mismatch;
   const sampler: VisionLanguageModel =
-    staleUpdates > 0 || samplerPrecision !== 'float32'
-      ? createPolicy(model.config, tokenizer, 0, model.device).model
-      : model;
+    staleUpdates > 0 || samplerPrecision !== 'float32' ? model.clone() : model;
   const snapshot = () => noGrad(() => model.parameters().map((p) => p.detach().clone().keep()));
 
   const rng = {
