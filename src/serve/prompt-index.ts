@@ -95,7 +95,10 @@ export interface PromptKeyedReader<T> {
  * prompt field; blank lines are skipped; a prompt listed twice with different values is an error
  * naming both lines; a file with no prompt is an error.
  */
-export async function readPromptKeyedFile<T>(path: string, reader: PromptKeyedReader<T>): Promise<PromptIndex<T>> {
+export async function readPromptKeyedFile<T>(
+  path: string,
+  reader: PromptKeyedReader<T>,
+): Promise<PromptIndex<T>> {
   const { promptKey, noun } = reader;
   const values = new Map<string, T>();
   const lineOf = new Map<string, number>();
