@@ -10,6 +10,7 @@ import { registerJudge } from './judge.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
+import { registerServePolicyReward } from './serve-policy-reward.js';
 import { registerServeReward } from './serve-reward.js';
 import { registerTrain } from './train.js';
 
@@ -23,6 +24,7 @@ registerSelfCheck(program);
 registerData(program);
 registerServe(program);
 registerServeReward(program);
+registerServePolicyReward(program);
 registerJudge(program);
 registerBench(program);
 registerTrain(program);

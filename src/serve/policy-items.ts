@@ -147,13 +147,15 @@ export function readPolicyItems(
 
 /**
  * A label as an item: a JSON object (or its JSON string) with `question`, `images`, `reference`,
- * `id` — its fields override `base` (the prompt's item in --data), and without a base it needs a
- * question; any other non-empty string is the reference answer. Returns `base` for an empty label.
+ * `id` — its fields override `base` (the prompt's item in --data); without a base, a missing
+ * question and images come from the prompt as a --data line's would. Any other non-empty string
+ * is the reference answer. Returns `base` for an empty label.
  */
 export function itemFromLabel(
   label: unknown,
   base: PolicyItemSpec | undefined,
   imagesRoot: string,
+  prompt?: string | null,
 ): PolicyItemSpec | undefined {
   if (label === undefined || label === null || label === '') return base;
   let fields: unknown = label;

@@ -87,7 +87,7 @@ export function readRollouts(request: PolicyRewardRequest, lookup: RolloutLookup
     const found = fileItem(prompt, lookup);
     let spec: PolicyItemSpec | undefined;
     try {
-      spec = itemFromLabel(label, found?.spec, lookup.imagesRoot);
+      spec = itemFromLabel(label, found?.spec, lookup.imagesRoot, prompt);
     } catch (error) {
       if (!(error instanceof ItemFieldError)) throw error;
       const field = `labels/${i}${error.field ? `/${error.field}` : ''}`;

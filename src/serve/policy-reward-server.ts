@@ -227,7 +227,12 @@ export async function buildPolicyRewardServer(options: PolicyRewardServerOptions
     status: 'ok',
     mode,
     items: options.items ? { source: options.items.source, prompts: options.items.size } : null,
-    groups: { open: groups.openGroups, held: groups.heldRollouts, ranking: groups.rankingGroups },
+    groups: {
+      open: groups.openGroups,
+      held: groups.heldRollouts,
+      ranking: groups.rankingGroups,
+      orphaned: groups.orphanedRollouts,
+    },
   }));
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);

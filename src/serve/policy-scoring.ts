@@ -9,6 +9,8 @@ import type { CloseReason, MemberOutcome } from './rollout-groups.js';
 export interface JudgedGroup {
   /** Per response, in the order given: its win rate in [0, 1]. */
   scores: number[];
+  /** Per response: Bradley–Terry strength (geometric mean 1 over the group; the reference = 1). */
+  strengths: number[];
   /** Per response: the comparisons it took part in. */
   comparisons: number[];
   /** Judge calls the group cost (samples not found in the cache). */
@@ -21,6 +23,7 @@ export interface JudgedGroup {
 export interface RolloutScore {
   reward: number;
   score: number;
+  strength: number;
   comparisons: number;
   /** The group's judge calls divided among its members. */
   judgeCalls: number;
@@ -35,6 +38,7 @@ export function groupScores(judged: JudgedGroup): RolloutScore[] {
   return judged.scores.map((score, i) => ({
     reward: score - mean,
     score,
+    strength: judged.strengths[i] ?? 1,
     comparisons: judged.comparisons[i] ?? 0,
     judgeCalls: judged.judgeCalls / Math.max(1, n),
     consistency: judged.consistency,
@@ -48,6 +52,7 @@ export function referenceScore(judged: JudgedGroup): RolloutScore {
   return {
     reward: score - 0.5,
     score,
+    strength: judged.strengths[0] ?? 1,
     comparisons: judged.comparisons[0] ?? 0,
     judgeCalls: judged.judgeCalls,
     consistency: judged.consistency,
@@ -57,7 +62,7 @@ export function referenceScore(judged: JudgedGroup): RolloutScore {
 
 /** The neutral outcome of a rollout whose judging failed. */
 export function failedScore(): RolloutScore {
-  return { reward: 0, score: 0.5, comparisons: 0, judgeCalls: 0, consistency: null, failed: true };
+  return { reward: 0, score: 0.5, strength: 1, comparisons: 0, judgeCalls: 0, consistency: null, failed: true };
 }
 
 /** A judged rollout with where it came from, for extra_logs. */
@@ -79,6 +84,7 @@ export function policyExtraLogs(rollouts: readonly ScoredRollout[]): Record<stri
   const column = (f: (r: ScoredRollout) => number) => rollouts.map(f);
   return {
     win_rate: column((r) => round(r.outcome.result.score)),
+    bt_strength: column((r) => round(r.outcome.result.strength)),
     group_size: column((r) => r.outcome.groupSize),
     group_complete: column((r) => reasonIs(r.outcome.reason, 'full')),
     group_timed_out: column((r) => reasonIs(r.outcome.reason, 'timeout')),

@@ -107,6 +107,11 @@ export class RolloutGroups<I, R> {
     return this.ranking.size;
   }
 
+  /** Results of rollouts whose client went away while their group was ranked, kept for a retry. */
+  get orphanedRollouts(): number {
+    return this.orphans.size;
+  }
+
   /** Rollouts held in open groups now. */
   get heldRollouts(): number {
     let n = 0;
@@ -184,14 +189,13 @@ export class RolloutGroups<I, R> {
       .then((results) => {
         if (results.length !== members.length)
           throw new Error(`ranking returned ${results.length} results for ${members.length} rollouts`);
-        members.forEach((m, i) =>
+        for (const [i, m] of members.entries())
           m.resolve({
             result: results[i]!,
             groupSize: members.length,
             reason,
             heldMs: closedAt - m.joinedAt,
-          }),
-        );
+          });
       })
       .catch((error: unknown) => {
         for (const m of members) m.reject(error);
