@@ -27,7 +27,8 @@ const TEMPLATES: readonly TemplateFamily[] = ['auto', 'chatml', 'llama3', 'plain
 /** A positive integer option, or a RangeError naming the option. */
 export function positiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`${name} must be a positive integer, got '${value}'`);
   return n;
 }
 

@@ -47,11 +47,19 @@ export function registerServePolicyReward(program: Command): void {
     .option('--images-root <dir>', 'folder image paths are relative to (default: the folder of --data)')
     .option('--nearest', 'use the most similar known prompt when a prompt is not in --data')
     .addOption(
-      new Option('--mode <mode>', 'group: rank each prompt’s rollouts together; reference: each against the reference')
+      new Option(
+        '--mode <mode>',
+        'group: rank each prompt’s rollouts together; reference: each against the reference',
+      )
         .choices(['group', 'reference'])
         .default('group'),
     )
-    .option('--group-size <n>', 'rollouts per prompt (the trainer’s samples per prompt)', positiveInteger('--group-size'), 8)
+    .option(
+      '--group-size <n>',
+      'rollouts per prompt (the trainer’s samples per prompt)',
+      positiveInteger('--group-size'),
+      8,
+    )
     .option(
       '--group-timeout <seconds>',
       'rank a group with what has arrived this long after its first rollout',
@@ -64,15 +72,29 @@ export function registerServePolicyReward(program: Command): void {
       positiveInteger('--judge-deadline'),
       100,
     )
-    .option('--max-open-groups <n>', 'groups waiting at once; beyond it, 503', positiveInteger('--max-open-groups'), 4096)
+    .option(
+      '--max-open-groups <n>',
+      'groups waiting at once; beyond it, 503',
+      positiveInteger('--max-open-groups'),
+      4096,
+    )
     .addOption(
       new Option('--scheme <scheme>', 'how a group’s rollouts meet')
         .choices(['round-robin', 'knockout', 'swiss', 'sort'])
         .default('round-robin'),
     )
     .option('--rounds <n>', 'swiss rounds', positiveInteger('--rounds'))
-    .option('--cache-entries <n>', 'judge requests kept in the in-memory cache', positiveInteger('--cache-entries'), 100_000)
-    .option('--chat-template <family>', 'chat template of the queries: auto, chatml, llama3 or plain', 'auto');
+    .option(
+      '--cache-entries <n>',
+      'judge requests kept in the in-memory cache',
+      positiveInteger('--cache-entries'),
+      100_000,
+    )
+    .option(
+      '--chat-template <family>',
+      'chat template of the queries: auto, chatml, llama3 or plain',
+      'auto',
+    );
   addRewardServerOptions(addBackendOptions(command, { concurrency: 64, order: 'both' })).action(
     async (options: ServePolicyRewardOptions) => {
       try {

@@ -42,14 +42,14 @@ export function registerServeReward(program: Command): void {
       '120000',
     );
   addRewardServerOptions(command).action(async (options: ServeRewardOptions) => {
-      try {
-        await serveReward(options);
-      } catch (error) {
-        // Bad options or a bad labels file: one clear line, no stack trace.
-        console.error(`serve-reward: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 2;
-      }
-    });
+    try {
+      await serveReward(options);
+    } catch (error) {
+      // Bad options or a bad labels file: one clear line, no stack trace.
+      console.error(`serve-reward: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 2;
+    }
+  });
 }
 
 async function serveReward(options: ServeRewardOptions): Promise<void> {

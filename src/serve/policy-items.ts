@@ -177,21 +177,26 @@ export function itemFromLabel(
   for (const key of ['question', 'reference', 'id'] as const)
     if (f[key] !== undefined && typeof f[key] !== 'string')
       throw new ItemFieldError(`${key} must be a string`, key);
-  const question = (f['question'] as string | undefined) ?? base?.question;
-  if (question === undefined)
+  const chat = base || typeof prompt !== 'string' ? null : fromChat(prompt);
+  const question = (f['question'] as string | undefined) ?? base?.question ?? chat?.question ?? prompt;
+  if (typeof question !== 'string')
     throw new ItemFieldError(
-      'has no question and its prompt is not in --data; put "question" (and "images") in the label',
+      'has no question, and no prompt was sent to take it from; put "question" (and "images") in the label',
       'question',
     );
   const reference = (f['reference'] as string | undefined) ?? base?.reference;
+  const images = f['images'] ?? f['image'];
+  const id =
+    (f['id'] as string | undefined) ??
+    base?.id ??
+    (typeof label === 'string' ? label : JSON.stringify(label));
   return {
-    id:
-      (f['id'] as string | undefined) ??
-      base?.id ??
-      (typeof label === 'string' ? label : JSON.stringify(label)),
+    id,
     question,
     imageRefs:
-      f['images'] === undefined ? (base?.imageRefs ?? []) : imageRefs(f['images'], imagesRoot, 'images'),
+      images !== undefined
+        ? imageRefs(images, imagesRoot, 'images')
+        : (base?.imageRefs ?? imageRefs(chat?.images ?? [], imagesRoot, 'images')),
     ...(reference === undefined ? {} : { reference }),
   };
 }

@@ -5,6 +5,7 @@
 // ranks them together. Every held request is answered before the trainer's 180 s timeout:
 // group timeout + judging deadline stay below it, and judging that fails or runs late gives the
 // neutral reward (counted in extra_logs.judge_failed).
+import { setMaxListeners } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ImageError, PathEscapeError } from '../data/errors.js';
 import type { TemplateFamily } from './chat-template.js';
@@ -81,6 +82,8 @@ async function beforeDeadline(
   onFailure: (error: unknown) => void,
 ): Promise<JudgedGroup | null> {
   const controller = new AbortController();
+  // Every judge request of a group listens to this one signal (a round robin of 8 makes 56).
+  setMaxListeners(0, controller.signal);
   let cancel = () => {};
   const late = new Promise<null>((resolve) => {
     cancel = timers.after(deadlineMs, () => {

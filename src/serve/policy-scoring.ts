@@ -62,7 +62,15 @@ export function referenceScore(judged: JudgedGroup): RolloutScore {
 
 /** The neutral outcome of a rollout whose judging failed. */
 export function failedScore(): RolloutScore {
-  return { reward: 0, score: 0.5, strength: 1, comparisons: 0, judgeCalls: 0, consistency: null, failed: true };
+  return {
+    reward: 0,
+    score: 0.5,
+    strength: 1,
+    comparisons: 0,
+    judgeCalls: 0,
+    consistency: null,
+    failed: true,
+  };
 }
 
 /** A judged rollout with where it came from, for extra_logs. */

@@ -215,7 +215,9 @@ describe('policy reward server: group mode', () => {
     gone.abort();
     assert.ok((await dropped) instanceof Error);
     await until(s.url, (h) => h.groups.held === 0);
-    const answers = await Promise.all(['GOOD m', 'plain n', 'plain o', 'GOOD p'].map((r) => rollout(s.url, 1, r)));
+    const answers = await Promise.all(
+      ['GOOD m', 'plain n', 'plain o', 'GOOD p'].map((r) => rollout(s.url, 1, r)),
+    );
     assert.deepEqual(
       answers.map((a) => a.body.extra_logs.group_size[0]),
       [4, 4, 4, 4],
@@ -258,11 +260,23 @@ describe('policy reward server: group mode', () => {
 
   it('bad input is a 400 naming the field', async () => {
     const cases: [unknown, RegExp, string][] = [
-      [{ query: ['x'], prompts: ['nope'] }, /prompts\/0 is not in .*prompts\.jsonl \(3 prompts\)/, 'body/prompts/0'],
+      [
+        { query: ['x'], prompts: ['nope'] },
+        /prompts\/0 is not in .*prompts\.jsonl \(3 prompts\)/,
+        'body/prompts/0',
+      ],
       [{ query: ['x', 'y'], prompts: [prompt(1)] }, /prompts has 1 items but query has 2/, 'body/prompts'],
-      [{ query: ['x'], labels: ['{"question": 1}'] }, /labels\/0 question must be a string/, 'body/labels/0/question'],
+      [
+        { query: ['x'], labels: ['{"question": 1}'] },
+        /labels\/0 question must be a string/,
+        'body/labels/0/question',
+      ],
       [{ query: ['x'], labels: ['{oops'] }, /labels\/0 is not valid JSON/, 'body/labels/0'],
-      [{ query: ['x'], labels: [{ question: 'q', images: ['../x.png'] }] }, /not a path inside/, 'body/labels/0/images/0'],
+      [
+        { query: ['x'], labels: [{ question: 'q', images: ['../x.png'] }] },
+        /not a path inside/,
+        'body/labels/0/images/0',
+      ],
       [{ query: [1] }, /must be string/, 'body/query/0'],
     ];
     for (const [body, message, field] of cases) {
@@ -279,7 +293,10 @@ describe('policy reward server: group mode', () => {
     await until(own.url, (h) => h.groups.held === 1);
     await own.app.close();
     const r = await pending;
-    assert.deepEqual([r.status, r.body.extra_logs.group_flushed, r.body.extra_logs.group_size], [200, [1], [1]]);
+    assert.deepEqual(
+      [r.status, r.body.extra_logs.group_flushed, r.body.extra_logs.group_size],
+      [200, [1], [1]],
+    );
     assert.deepEqual([r.body.scores, r.body.rewards], [[0.5], [0]]);
   });
 });
