@@ -375,7 +375,7 @@ describe('reward server: bad input gets a clear 4xx', { skip }, () => {
       json({ query: [q], prompts: [P1], labels: ['3'] }),
       400,
       /labels\/0 must be 1, 2/,
-      'labels/0',
+      'body/labels/0',
     ],
     ['an empty batch', json({ query: [], prompts: [] }), 400, /fewer than 1 items/, 'body/query'],
     [
