@@ -217,45 +217,57 @@ export interface ItemImagesOptions extends DataUrlOptions {
   maxCachedBytes?: number;
 }
 
-/** Loads items' images as data URLs, each path once (byte-bounded LRU). */
+interface CachedImages {
+  urls: Promise<readonly string[]>;
+  bytes: number;
+}
+
+/**
+ * Loads items' images as data URLs: each list of paths is read and encoded once and kept in a
+ * byte-bounded LRU, and the same list object is handed out again, so the judge's request keys
+ * hash its images once (see requestKey).
+ */
 export class ItemImages {
-  private readonly cache = new Map<string, { url: Promise<string>; bytes: number }>();
+  private readonly cache = new Map<string, CachedImages>();
   private cachedBytes = 0;
 
   constructor(private readonly options: ItemImagesOptions) {}
 
   /** The item with its images as data URLs. */
   async load(spec: PolicyItemSpec): Promise<PolicyItem> {
-    const images =
-      spec.imageRefs.length === 0 ? [] : await Promise.all(spec.imageRefs.map((r) => this.url(r)));
     return {
       id: spec.id,
-      images,
+      images: await this.urls(spec.imageRefs),
       question: spec.question,
       ...(spec.reference === undefined ? {} : { reference: spec.reference }),
     };
   }
 
-  private url(ref: string): Promise<string> {
-    if (isDataUrl(ref)) return Promise.resolve(ref);
-    const hit = this.cache.get(ref);
+  private urls(refs: readonly string[]): Promise<readonly string[]> {
+    if (refs.every(isDataUrl)) return Promise.resolve(refs);
+    const key = refs.join('\n');
+    const hit = this.cache.get(key);
     if (hit) {
-      this.cache.delete(ref);
-      this.cache.set(ref, hit);
-      return hit.url;
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.urls;
     }
-    const entry = { url: this.encode(ref), bytes: 0 };
-    this.cache.set(ref, entry);
-    entry.url.then(
-      (url) => {
-        if (this.cache.get(ref) !== entry) return;
-        entry.bytes = url.length;
-        this.cachedBytes += url.length;
+    const entry: CachedImages = {
+      urls: Promise.all(refs.map((ref) => (isDataUrl(ref) ? ref : this.encode(ref)))),
+      bytes: 0,
+    };
+    this.cache.set(key, entry);
+    entry.urls.then(
+      (urls) => {
+        if (this.cache.get(key) !== entry) return;
+        entry.bytes = urls.reduce((sum, url) => sum + url.length, 0);
+        this.cachedBytes += entry.bytes;
         this.evict();
       },
-      () => this.cache.get(ref) === entry && this.cache.delete(ref),
+      // A failed load is not kept: the next request tries again (the file may have been fixed).
+      () => this.cache.get(key) === entry && this.cache.delete(key),
     );
-    return entry.url;
+    return entry.urls;
   }
 
   private async encode(path: string): Promise<string> {
@@ -265,9 +277,9 @@ export class ItemImages {
 
   private evict(): void {
     const budget = this.options.maxCachedBytes ?? 512 * 1024 * 1024;
-    for (const [ref, entry] of this.cache) {
+    for (const [key, entry] of this.cache) {
       if (this.cachedBytes <= budget || this.cache.size <= 1) break;
-      this.cache.delete(ref);
+      this.cache.delete(key);
       this.cachedBytes -= entry.bytes;
     }
   }
