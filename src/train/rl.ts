@@ -48,7 +48,7 @@ import {
 
 export type { RlConfig } from './rl-config.js';
 
-/** One step's log line; names follow the paper and the issue. */
+/** One step's log line; names follow the paper. */
 export interface RlStepMetrics {
   step: number;
   lr: number;
