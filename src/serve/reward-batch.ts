@@ -8,7 +8,7 @@ import {
   type Referee,
   type RefereeVerdict,
   refereeInputFromJudgement,
-} from '../train/referees/index.js';
+} from '../reward/referees/index.js';
 import { cutResponse, type TemplateFamily } from './chat-template.js';
 import { type Label, type LabelIndex, labelFromValue } from './reward-labels.js';
 
