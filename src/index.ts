@@ -9,14 +9,23 @@ export type { Color, ObjectRef, Shape, Size } from './data/synthetic/scene.js';
 export type { TeacherRun, TeacherView } from './data/synthetic/teacher.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
 export * as engine from './engine/index.js';
+// Errors: one base class with a stable `code` per kind (docs/errors.md).
+export { EngineUnavailableError } from './engine/native.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export { SafetensorsError } from './engine/safetensors.js';
+export { ConfigError, R1RewardError, type R1RewardErrorCode } from './errors.js';
 export * from './eval/index.js';
 export type { ReportContext } from './eval/report.js';
 export type { SampleCount } from './eval/score.js';
 // The ablation and the end-to-end demo pipeline (r1-reward demo): runDemo(demoConfig('small')).
 export * from './experiments/index.js';
 export type { SampledToken as BatcherToken } from './inference/batcher.js';
-export { type BatcherOptions, GenerationBatcher, type GenerationJob } from './inference/batcher.js';
+export {
+  type BatcherOptions,
+  GenerationBatcher,
+  type GenerationJob,
+  JobCancelledError,
+} from './inference/batcher.js';
 export { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './inference/image-input.js';
 export type { LocalModelOptions } from './inference/local-model.js';
 export { LocalModel } from './inference/local-model.js';
@@ -30,6 +39,7 @@ export { Rng } from './model/index.js';
 // Rewards and consistency referees.
 export * from './reward/index.js';
 export type { ChatLimits } from './serve/chat-request.js';
+export { ChatInputError } from './serve/chat-request.js';
 export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
 export type { RewardBatchOptions } from './serve/reward-batch.js';

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { DEVICE_PATTERN, type Device } from '../engine/dtype.js';
+import { ConfigError } from '../errors.js';
 
 /** A split in a run config: R1-Reward JSONL by default. */
 export const DataSourceSchema = z.object({
@@ -33,10 +34,10 @@ export const RUNTIME_FIELDS = {
   threads: z.number().int().positive().optional(),
 };
 
-/** Parses a run config, turning zod's issues into one readable error that names each field. */
+/** Parses a run config, turning zod's issues into one {@link ConfigError} that names each field. */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new RangeError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
