@@ -14,14 +14,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_WORLD, onlyKinds, type SyntheticWorldConfig, writeSyntheticWorld } from '../data/index.js';
-import { engineInfo } from '../engine/index.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
-import { Tokenizer } from '../model/tokenizer.js';
-import { readJudgeItems, tokenizerCorpus } from '../train/examples.js';
-import { type RlResult, trainRl } from '../train/rl.js';
-import { type SftResult, trainSft } from '../train/sft.js';
+import {
+  DEFAULT_WORLD,
+  onlyKinds,
+  type SyntheticWorldConfig,
+  writeSyntheticWorld,
+} from '../../data/index.js';
+import { engineInfo } from '../../engine/index.js';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
+import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
+import { Tokenizer } from '../../model/tokenizer.js';
+import { readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
+import { type RlResult, trainRl } from '../../train/rl.js';
+import { type SftResult, trainSft } from '../../train/sft.js';
 import type { DemoConfig } from './config.js';
 import { evaluateCheckpoint } from './evaluate.js';
 import { type DemoSummary, summarize, writeDemoReport } from './report.js';
@@ -41,7 +46,7 @@ export const PHASES = [
 export type PhaseName = (typeof PHASES)[number];
 
 export interface PhaseTime {
-  /** Seconds spent in the phase, summed over every session that worked on it. */
+  /** Seconds spent in the phase, summed over every invocation that worked on it. */
   seconds: number;
   done: boolean;
 }
@@ -88,7 +93,7 @@ function libtorchVersion(): string | undefined {
   }
 }
 
-/** Writes run.json on the first session; a rerun must use the same config (it continues that run). */
+/** Writes run.json on the first invocation; a rerun must use the same config (it continues that run). */
 function recordRun(config: DemoConfig, dir: string): void {
   const path = join(dir, 'run.json');
   if (existsSync(path)) {
