@@ -2,6 +2,7 @@
 // server that runs for days keeps its memory flat while retries and repeats still hit it.
 import type { JudgementCache } from '../judge/cache.js';
 
+/** An in-memory {@link JudgementCache} holding at most `maxEntries` requests (least recently used dropped first). */
 export class BoundedJudgementCache implements JudgementCache {
   private readonly entries = new Map<string, readonly string[]>();
 
