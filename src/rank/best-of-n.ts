@@ -19,7 +19,9 @@ import type { BestOfNItem } from './best-of-n-data.js';
 import { DEFAULT_SWISS_ROUNDS, rankCandidates } from './rank.js';
 import type { Contestant, JudgeCalls, RankConsistency, Ranking, RankOptions } from './types.js';
 
+/** One row per ranked item, appended as each finishes. */
 export const RANKINGS_FILE = 'rankings.jsonl';
+/** The pooled summary, written atomically at the end of every session. */
 export const SUMMARY_FILE = 'summary.json';
 const ERRORS_FILE = 'errors.jsonl';
 const CACHE_FILE = 'cache.jsonl';
@@ -122,7 +124,7 @@ export interface BestOfNSummary {
 }
 
 /** A ranking as a row: scores and strengths as arrays, comparisons without sample texts. */
-export function toRow(ranking: Ranking, ms: number): BestOfNRow {
+export function rankingRow(ranking: Ranking, ms: number): BestOfNRow {
   return {
     id: ranking.itemId,
     best: ranking.best,
@@ -244,7 +246,7 @@ export async function runBestOfN(
         backend,
         { ...options.rank, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
       );
-      rows.append(toRow(ranking, Math.round(performance.now() - started)));
+      rows.append(rankingRow(ranking, Math.round(performance.now() - started)));
       progress.ranked++;
       progress.done++;
       progress.sent += ranking.calls.sent;
@@ -281,7 +283,7 @@ export async function runBestOfN(
     await errors.close();
     await cache?.close();
   }
-  const summary = await summarizeRun(outDir, settings);
+  const summary = await summarizeBestOfN(outDir, settings);
   writeJsonAtomic(join(outDir, SUMMARY_FILE), summary);
   return {
     ...progress,
@@ -292,7 +294,7 @@ export async function runBestOfN(
 }
 
 /** Pools every row of RUN_DIR/rankings.jsonl (the last row of an id wins) into a {@link BestOfNSummary}. */
-export async function summarizeRun(outDir: string, settings: BestOfNSettings): Promise<BestOfNSummary> {
+export async function summarizeBestOfN(outDir: string, settings: BestOfNSettings): Promise<BestOfNSummary> {
   const byId = new Map<string, BestOfNRow>();
   await readJsonLines<BestOfNRow>(join(outDir, RANKINGS_FILE), (row) => byId.set(row.id, row));
   const rows = [...byId.values()];

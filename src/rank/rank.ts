@@ -85,7 +85,7 @@ function playScheme(judging: Judging, options: RankOptions): Promise<SchemeResul
 }
 
 /** Scores, strengths, order, calls and consistency from the comparisons a scheme played. */
-export function summarize(
+function summarize(
   item: RankItem,
   n: number,
   played: SchemeResult,
