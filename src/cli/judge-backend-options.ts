@@ -77,7 +77,7 @@ export function addBackendOptions(
     )
     .option(
       '--temperature <t>',
-      'sampling temperature (spec §6: 1.0 for Voting@K)',
+      'sampling temperature (docs/spec.md §6: 1.0 for Voting@K)',
       nonNegative('--temperature'),
       1,
     )
