@@ -134,7 +134,7 @@ export function registerBestOfN(program: Command): void {
             temperature: options.temperature,
             topP: options.topP,
             maxTokens: options.maxTokens,
-            template: options.template ? resolve(options.template) : 'r1-reward (spec §2)',
+            template: options.template ? resolve(options.template) : 'r1-reward (docs/spec.md §2)',
             maxPixels: options.maxPixels,
             concurrency: options.concurrency,
           },

@@ -1,5 +1,6 @@
-// Ranking N candidate answers to one item with a pairwise judge: play the scheme's comparisons, then
-// score each candidate (win rate, ties ½), fit Bradley–Terry strengths and order them best first.
+// Ranking N candidate answers to one item with a pairwise judge (docs/spec.md §9): play the scheme's
+// comparisons, then score each candidate (win rate, ties ½), fit Bradley–Terry strengths and order
+// them best first.
 import type { JudgeBackend } from '../judge/backend.js';
 import { DEFAULT_BT_PRIOR, fitBradleyTerry } from './bradley-terry.js';
 import { MemoryJudgementCache } from './cache.js';
