@@ -2,15 +2,7 @@
 // test process, which decides by the rule judge's rules (the higher `q=` wins).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,16 +46,36 @@ function cli(args: string[]): { child: ChildProcess; done: Promise<Done> } {
 }
 const run = (args: string[]) => cli(args).done;
 
-/** A scripted judge that answers by the rule judge's rules (higher quality wins). */
-async function ruleServer(latencyMs = 0): Promise<ScriptedJudge> {
+/**
+ * A scripted judge that answers by the rule judge's rules (higher quality wins); `onRequest` sees each
+ * request's prompt before it is answered (to interrupt a run at a known point, without timers).
+ */
+async function ruleServer(onRequest?: (prompt: string) => void): Promise<ScriptedJudge> {
   const server = await startScriptedJudge({
-    latencyMs,
-    script: (body) => ({
-      texts: Array.from({ length: body.n ?? 1 }, (_, s) => ruleSample(promptText(body), s)),
-    }),
+    script: (body) => {
+      onRequest?.(promptText(body));
+      return { texts: Array.from({ length: body.n ?? 1 }, (_, s) => ruleSample(promptText(body), s)) };
+    },
   });
   servers.push(server);
   return server;
+}
+
+/** Sends `signal` to a CLI run as soon as the judge sees the first request about `question`. */
+function interruptAt(question: string, signal: NodeJS.Signals) {
+  let child: ChildProcess | undefined;
+  let sent = false;
+  return {
+    attach: (c: ChildProcess) => {
+      child = c;
+    },
+    onRequest: (prompt: string) => {
+      if (!sent && child && prompt.includes(question)) {
+        sent = true;
+        child.kill(signal);
+      }
+    },
+  };
 }
 
 let png: string;
@@ -162,26 +174,20 @@ const readRows = (out: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as BestOfNRow);
 
-async function rowsAtLeast(file: string, n: number): Promise<void> {
-  for (;;) {
-    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= n) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('r1-reward best-of-n', () => {
   it('ranks every item, resumes after a kill, repairs a torn line, and summarises', async () => {
-    const server = await ruleServer(40);
+    // Killed when item 6 starts: with 2 items in flight, the other five of items 0–5 are on disk.
+    const interrupt = interruptAt('Question 6?', 'SIGKILL');
+    const server = await ruleServer(interrupt.onRequest);
     const { data, images } = dataset('resume', 12);
     const out = join(root, 'resume-run');
     const args = ['best-of-n', '--data', data, '--images', images, '--out', out, '--scheme', 'knockout'];
     args.push('-k', '1', '--concurrency', '2', ...judgeArgs(server));
     const first = cli(args);
-    await rowsAtLeast(join(out, 'rankings.jsonl'), 3);
-    first.child.kill('SIGKILL');
+    interrupt.attach(first.child);
     assert.equal((await first.done).code, null, 'killed, not finished');
     const before = readRows(out).length;
-    assert.ok(before >= 3 && before < 12, `${before} ranked before the kill`);
+    assert.ok(before >= 5 && before <= 6, `${before} ranked before the kill`);
 
     const second = await run(args);
     assert.equal(second.code, 0, second.stderr);
@@ -218,6 +224,25 @@ describe('r1-reward best-of-n', () => {
     assert.match(third.stderr, /12\/12 items ranked \(1 now, 11 from earlier runs\)/);
     assert.equal(server.log.length, requests, 'the re-ranked item came from the cache');
     assert.equal(readRows(out).length, 12);
+  });
+
+  it('stops cleanly on Ctrl-C (SIGINT) with every line whole, and the rerun finishes', async () => {
+    const interrupt = interruptAt('Question 4?', 'SIGINT');
+    const server = await ruleServer(interrupt.onRequest);
+    const { data, images } = dataset('sigint', 10);
+    const out = join(root, 'sigint-run');
+    const args = ['best-of-n', '--data', data, '--images', images, '--out', out, '--scheme', 'swiss'];
+    args.push('-k', '2', '--concurrency', '2', ...judgeArgs(server));
+    const first = cli(args);
+    interrupt.attach(first.child);
+    const stopped = await first.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, /stopped; rerun the same command to resume/);
+    assert.ok(readFileSync(join(out, 'rankings.jsonl'), 'utf8').endsWith('\n'));
+    const second = await run(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(new Set(readRows(out).map((r) => r.id)).size, 10);
+    assert.equal(readRows(out).length, 10);
   });
 
   it('refuses to resume with other settings', async () => {
