@@ -19,19 +19,19 @@ import type { VisionLanguageModel } from '../model/model.js';
 import { Rng, type RngState } from '../model/random.js';
 import type { ScoringBatch } from '../model/scoring.js';
 import { sequenceLogProbs } from '../model/scoring.js';
+import { createReferee } from '../reward/referees/index.js';
+import { scoreJudgements } from '../reward/rewards.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
+import { parseConfig } from './config-fields.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
+import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import {
   type EncodedItem,
   encodeItems,
-  parseConfig,
   readJudgeItems,
   SWAPPED_SUFFIX,
   withBothOrders,
-} from './examples.js';
-import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
-import { createReferee } from './referees/index.js';
-import { scoreJudgements } from './rewards.js';
+} from './judge-items.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan, type RlResolved } from './rl-config.js';
 import { guardedStep, loadPolicy, logProbsInMicroBatches, makeOptimizer, openRunFolder } from './run.js';
 import { learningRate } from './schedule.js';
