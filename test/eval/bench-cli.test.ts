@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
-import { type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
+import { type ChatBody, promptText, type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-bench-cli-'));
@@ -81,16 +81,20 @@ function readRecords(dir: string): JudgedItemRecord[] {
     .map((l) => JSON.parse(l) as JudgedItemRecord);
 }
 
+/** Waits until `file` has `n` lines: the child writes them, so it is polled (a condition, not a deadline). */
 async function linesAtLeast(file: string, n: number): Promise<void> {
-  for (;;) {
-    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= n) return;
+  while (!existsSync(file) || readFileSync(file, 'utf8').split('\n').filter(Boolean).length < n)
     await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
-/** Starts `bench run` on a fixture against a slow judge and interrupts it once `lines` items are written. */
+/**
+ * Starts `bench run` on a fixture against a judge that answers the first `lines` pictures and holds
+ * every later request, then interrupts it once those `lines` items are written: exactly `lines`
+ * items are done when the signal arrives, whatever the machine's speed.
+ */
 async function interruptedRun(name: string, count: number, k: string, signal: NodeJS.Signals, lines: number) {
-  const server = await startScriptedJudge({ latencyMs: 60 });
+  const picture = (body: ChatBody) => Number(/picture (\d+)\?/.exec(promptText(body))?.[1]);
+  const server = await startScriptedJudge({ hold: (body) => picture(body) >= lines });
   servers.push(server);
   const { data, images } = fixture(name, count);
   const out = join(root, `${name}-run`);
@@ -98,8 +102,11 @@ async function interruptedRun(name: string, count: number, k: string, signal: No
   args.push('--endpoint', server.url, '--model', 'scripted', '-k', k, '--concurrency', '3', '--out', out);
   const first = cli(args);
   await linesAtLeast(join(out, 'judgements.jsonl'), lines);
+  await server.whenHeld(1);
   first.child.kill(signal);
-  return { out, args, interrupted: await first.done };
+  const interrupted = await first.done;
+  server.open();
+  return { out, args, interrupted };
 }
 
 describe('r1-reward bench run / score (CLI)', () => {
@@ -107,7 +114,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     const { out, args, interrupted: killed } = await interruptedRun('kill', 40, '1', 'SIGKILL', 6);
     assert.equal(killed.code, null, 'killed, not finished');
     const before = readRecords(out).length;
-    assert.ok(before >= 6 && before < 40, `${before} judged before the kill`);
+    assert.equal(before, 6, 'the six answered items, no more');
 
     const second = await run(args);
     assert.equal(second.code, 0, second.stderr);
@@ -125,6 +132,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     const { out, args, interrupted: stopped } = await interruptedRun('sigint', 30, '2', 'SIGINT', 4);
     assert.equal(stopped.code, 130);
     assert.match(stopped.stderr, /stopped; rerun the same command to resume/);
+    assert.equal(readRecords(out).length, 4, 'the four answered items, no more');
     const text = readFileSync(join(out, 'judgements.jsonl'), 'utf8');
     assert.ok(text.endsWith('\n'));
     const run1 = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
