@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
-import { type ChatBody, promptText, type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
+import {
+  type ChatBody,
+  promptText,
+  type ScriptedJudge,
+  startScriptedJudge,
+} from '../judge/scripted-judge.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-bench-cli-'));

@@ -9,7 +9,12 @@ import { type RunOptions, runBenchmark } from '../../src/eval/runner.js';
 import { scoreRun } from '../../src/eval/score-run.js';
 import { OpenAICompatibleBackend } from '../../src/judge/openai-backend.js';
 import { positionsFor } from '../../src/judge/order.js';
-import { type ChatBody, promptText, type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
+import {
+  type ChatBody,
+  promptText,
+  type ScriptedJudge,
+  startScriptedJudge,
+} from '../judge/scripted-judge.js';
 
 const root = mkdtempSync(join(tmpdir(), 'r1-runner-'));
 const servers: ScriptedJudge[] = [];
