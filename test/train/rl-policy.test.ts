@@ -98,7 +98,7 @@ describe('the RL loop trains a non-judge policy through a reward source', { skip
     const steps: RlMetrics<{ stopped_rate: number }>[] = [];
     const reward = containsLetter('e');
     await runRl(config('rises'), { prompts: questions, reward }, { onStep: (m) => steps.push(m) });
-    const mean = (xs: RlMetrics[]) => xs.reduce((s, m) => s + m.reward_mean, 0) / xs.length;
+    const mean = (xs: readonly { reward_mean: number }[]) => xs.reduce((s, m) => s + m.reward_mean, 0) / xs.length;
     const first = mean(steps.slice(0, 3));
     const last = mean(steps.slice(-3));
     // Seed 1: 0.17 over the first three steps, 1.0 over the last three.
