@@ -74,7 +74,7 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
     )
     .option(
       '--temperature <t>',
-      'sampling temperature (spec §6: 1.0 for Voting@K)',
+      'sampling temperature (docs/spec.md §6: 1.0 for Voting@K)',
       nonNegative('--temperature'),
       1,
     )

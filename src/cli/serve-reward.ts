@@ -1,4 +1,4 @@
-// `r1-reward serve-reward`: the OpenRLHF / verl reward server (spec §8), wiring only.
+// `r1-reward serve-reward`: the OpenRLHF / verl reward server (docs/spec.md §8), wiring only.
 import type { Command } from 'commander';
 
 interface ServeRewardOptions {
