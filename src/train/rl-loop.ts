@@ -24,7 +24,14 @@ import type {
   ScoredRollouts,
 } from '../reward/reward-source.js';
 import { type OpenedTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
-import { planOf, type RlLoopResolved, type RlPlan } from './rl-config.js';
+import { parseConfig } from './examples.js';
+import {
+  planOf,
+  type RlLoopConfig,
+  RlLoopConfigSchema,
+  type RlLoopResolved,
+  type RlPlan,
+} from './rl-config.js';
 import { collectExperience, disposeExperience } from './rl-experience.js';
 import { type RlCounters, type RlMetrics, stepMetrics } from './rl-metrics.js';
 import { RolloutSampler } from './rl-sampler.js';
@@ -91,12 +98,19 @@ interface Trainer {
  * algorithm of ALGORITHMS); logs metrics.jsonl, checkpoints, and resumes exactly.
  */
 export async function runRl<
-  C extends RlLoopResolved & { bothOrders?: boolean },
   P extends RlPrompt,
   D extends RewardDiagnostics,
   E = unknown,
   H extends Record<string, number> = Record<string, number>,
->(config: C, task: RlTask<P, D, E, H>, hooks: TrainHooks<RlMetrics<D, H>> = {}): Promise<RlRunResult<E>> {
+>(
+  input: RlLoopConfig,
+  task: RlTask<P, D, E, H>,
+  hooks: TrainHooks<RlMetrics<D, H>> = {},
+): Promise<RlRunResult<E>> {
+  // Loose: a task's own fields (the judge's data, referee, bothOrders, …) go with the run's record.
+  const config = parseConfig(RlLoopConfigSchema.loose(), input, 'RL config') as RlLoopResolved & {
+    bothOrders?: boolean;
+  };
   const plan = planOf(config);
   const run = openRunFolder(config.runDir, task.command ?? 'train rl', config, config.resume);
   const trainer = openTrainer(config, plan, run.resumeFrom, task.reward);

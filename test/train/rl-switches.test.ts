@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { engineAvailable } from '../../src/engine/index.js';
 import type { RewardSource } from '../../src/reward/reward-source.js';
-import { encodeItems, parseConfig, readJudgeItems } from '../../src/train/examples.js';
+import { encodeItems, readJudgeItems } from '../../src/train/examples.js';
 import { judgeReward } from '../../src/train/judge-reward.js';
 import { createReferee } from '../../src/train/referees/index.js';
-import { type RlLoopConfig, RlLoopConfigSchema } from '../../src/train/rl-config.js';
+import type { RlLoopConfig } from '../../src/train/rl-config.js';
 import { runRl } from '../../src/train/rl-loop.js';
 import type { RlMetrics } from '../../src/train/rl-metrics.js';
 import type { Policy } from '../../src/train/run.js';
@@ -55,23 +55,19 @@ describe('RL switches from a trained SFT judge, on batches with non-zero advanta
     const cached = runs.get(name);
     if (cached) return cached;
     const rows: RlMetrics[] = [];
-    const config = parseConfig(
-      RlLoopConfigSchema,
-      {
-        runDir: join(dir, name),
-        init: paths.sft,
-        seed: 3,
-        steps,
-        rolloutBatch: 16,
-        microBatch: 16,
-        lr: 1e-3,
-        maxNewTokens: 16,
-        evalEvery: 0,
-        checkpointEvery: 0,
-        ...overrides,
-      },
-      'test RL config',
-    );
+    const config: RlLoopConfig = {
+      runDir: join(dir, name),
+      init: paths.sft,
+      seed: 3,
+      steps,
+      rolloutBatch: 16,
+      microBatch: 16,
+      lr: 1e-3,
+      maxNewTokens: 16,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      ...overrides,
+    };
     const done = runRl(
       config,
       { prompts: judgePrompts, reward: shortestWins },
