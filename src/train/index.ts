@@ -61,6 +61,7 @@ export {
 export { type Evaluation, type PromptSet, type RlRunResult, type RlTask, runRl } from './rl-loop.js';
 export type { RlCounters, RlLoopMetrics, RlMetrics } from './rl-metrics.js';
 export { RolloutSampler, type SamplerOptions, type SamplerState } from './rl-sampler.js';
+export type { Policy } from './run.js';
 export { learningRate } from './schedule.js';
 export { type SftConfig, SftConfigSchema, type SftResult, type SftStepMetrics, trainSft } from './sft.js';
 export * from './stable-reinforce-tensors.js';

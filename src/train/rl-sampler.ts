@@ -37,7 +37,7 @@ const gaussian = (rng: Rng): number => {
 
 /** The RL loop's rollout sampler; see the file comment. */
 export class RolloutSampler {
-  /** Sampled responses cut at an image placeholder token (see {@link cutAtImagePlaceholder}). */
+  /** Sampled responses cut at an image placeholder token, which no image stands behind. */
   imageTokenCuts = 0;
   private readonly model: VisionLanguageModel;
   /** The policy itself, or a separate copy whose weights are set before every rollout. */
