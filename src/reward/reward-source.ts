@@ -1,6 +1,6 @@
 // What the RL loop (src/train/rl-loop.ts) asks of a reward: scores for a batch of sampled responses.
 // The loop knows nothing about judging: the R1 reward of a judgement against its label
-// (src/train/judge-reward.ts) is one source, a truth checker or a judge ranking a group of a
+// (src/reward/judge-reward.ts) is one source, a truth checker or a judge ranking a group of a
 // policy's answers is another. A source sees each response with the prompt it answers, so its
 // prompt type carries whatever the reward needs (a label, a reference answer, the question).
 import type { Generation } from '../model/generate.js';

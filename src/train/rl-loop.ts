@@ -24,7 +24,7 @@ import type {
   ScoredRollouts,
 } from '../reward/reward-source.js';
 import { type OpenedTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
-import { parseConfig } from './examples.js';
+import { parseConfig } from './config-fields.js';
 import {
   planOf,
   type RlLoopConfig,

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRE_CLIP } from '../../src/algo/index.js';
-import { type ArmName, planRuns } from '../../src/train/ablation.js';
-import { parseConfig } from '../../src/train/examples.js';
+import { type ArmName, planRuns } from '../../src/experiments/ablation.js';
+import { parseConfig } from '../../src/train/config-fields.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan } from '../../src/train/rl-config.js';
 
 const resolve = (config: Partial<RlConfig>) =>
