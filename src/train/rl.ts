@@ -1,11 +1,15 @@
 // The judge's RL (docs/spec.md §4–5): StableReinforce from the SFT judge on the RL split. One task for
 // the RL loop (rl-loop.ts): the judging prompts (optionally in both orders and only the hard ones),
-// the R1 reward against their labels with the consistency referee (judge-reward.ts), and greedy
+// the R1 reward against their labels with the consistency referee (src/reward/judge-reward.ts), and greedy
 // held-out judging as the evaluation.
 
 import { join } from 'node:path';
+import { type JudgeRewardDiagnostics, judgeReward } from '../reward/judge-reward.js';
+import { createReferee } from '../reward/referees/index.js';
+import { parseConfig } from './config-fields.js';
 import type { HeldOutResult } from './evaluate.js';
 import { heldOutAccuracy } from './evaluate.js';
+import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import {
   type EncodedItem,
   encodeItems,
@@ -13,10 +17,6 @@ import {
   SWAPPED_SUFFIX,
   withBothOrders,
 } from './judge-items.js';
-import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
-import { parseConfig } from './config-fields.js';
-import { type JudgeRewardDiagnostics, judgeReward } from '../reward/judge-reward.js';
-import { createReferee } from '../reward/referees/index.js';
 import type { RlConfig, RlResolved } from './rl-config.js';
 import { RlConfigSchema } from './rl-config.js';
 import { type Evaluation, type PromptSet, type RlRunResult, runRl } from './rl-loop.js';
