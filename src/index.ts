@@ -78,7 +78,8 @@ export type { OpenedTrainingCheckpoint, TrainerExtras, TrainingCheckpoint } from
 // SFT, StableReinforce RL and run reports (trainSft / trainRl take one typed config).
 export * from './train/index.js';
 export type { EncodedItem } from './train/judge-items.js';
-export type { Experience, UpdateOptions, UpdateStats } from './train/rl.js';
+export type { Experience, ExperienceStats } from './train/rl-experience.js';
+export type { UpdateOptions, UpdateStats } from './train/rl-update.js';
 export type { LrSchedule } from './train/schedule.js';
 export type { TrainHooks } from './train/sft.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

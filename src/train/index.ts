@@ -1,4 +1,5 @@
-// Training: SFT cold start, StableReinforce RL, hard-sample selection, training checkpoints, run reports.
+// Training: SFT cold start, the RL loop over any prompts and reward source, the judge's RL,
+// hard-sample selection, training checkpoints, run reports.
 export {
   latestCheckpoint,
   listCheckpoints,
@@ -22,8 +23,29 @@ export {
   withBothOrders,
 } from './judge-items.js';
 export { renderReport, writeReport } from './report.js';
-export { ppoUpdate, type RlHooks, type RlResult, type RlStepMetrics, TIMING_FIELDS, trainRl } from './rl.js';
-export { ALGORITHMS, type Algorithm, type RlConfig, RlConfigSchema } from './rl-config.js';
+export {
+  type HeldOutMetrics,
+  ppoUpdate,
+  type RlHooks,
+  type RlResult,
+  type RlStepMetrics,
+  TIMING_FIELDS,
+  trainRl,
+} from './rl.js';
+export {
+  ALGORITHMS,
+  type Algorithm,
+  planOf,
+  type RlConfig,
+  RlConfigSchema,
+  type RlLoopConfig,
+  RlLoopConfigSchema,
+  type RlPlan,
+} from './rl-config.js';
+export { type Evaluation, type PromptSet, type RlRunResult, type RlTask, runRl } from './rl-loop.js';
+export type { RlCounters, RlLoopMetrics, RlMetrics } from './rl-metrics.js';
+export { RolloutSampler, type SamplerOptions, type SamplerState } from './rl-sampler.js';
+export type { Policy } from './run.js';
 export { learningRate } from './schedule.js';
 export { type SftConfig, SftConfigSchema, type SftResult, type SftStepMetrics, trainSft } from './sft.js';
 export * from './stable-reinforce-tensors.js';

@@ -83,6 +83,7 @@ function engineVersion(): string | undefined {
   }
 }
 
+/** A policy: the vision-language model and its tokenizer. */
 export interface Policy {
   model: VisionLanguageModel;
   tokenizer: Tokenizer;

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { r1RewardAnswer, r1RewardMessage } from '../../src/data/r1-reward-format.js';
 import { Rng } from '../../src/model/random.js';
+import { trainSft } from '../../src/train/sft.js';
 
 // Four-letter words and one question: every prompt has the same length, so a tiny model can learn
 // the rule by position within a few dozen steps.
@@ -54,4 +55,28 @@ export function writeTinyWorld(dir: string, sizes = { sft: 256, rl: 64, heldOut:
   writeFileSync(join(dir, 'sft.jsonl'), `${r1Lines('sft', sizes.sft, true)}\n`);
   writeFileSync(join(dir, 'rl.jsonl'), `${r1Lines('rl', sizes.rl, false)}\n`);
   writeFileSync(join(dir, 'heldout.jsonl'), `${r1Lines('heldout', sizes.heldOut, false)}\n`);
+}
+
+/**
+ * A tiny world and a judge trained on it for a few seconds (30 SFT steps): an RL starting point that
+ * already writes judgements, so rollouts differ in reward and updates have a gradient.
+ */
+export async function trainTinyJudge(dir: string): Promise<{ world: string; sft: string }> {
+  const world = join(dir, 'world');
+  writeTinyWorld(world, { sft: 32, rl: 16, heldOut: 8 });
+  const sft = join(dir, 'sft');
+  await trainSft({
+    runDir: sft,
+    data: { file: join(world, 'sft.jsonl') },
+    preset: 'tiny',
+    vocabSize: 320,
+    seed: 1,
+    steps: 30,
+    batchSize: 8,
+    microBatchSize: 8,
+    lr: 3e-3,
+    evalEvery: 0,
+    checkpointEvery: 0,
+  });
+  return { world, sft };
 }
