@@ -13,6 +13,7 @@ export {
   type ParsedJudgement,
   parseJudgement,
 } from './algo/judgement.js';
+export { Rng, type RngState } from './algo/random.js';
 export { type RewardParts, type RewardWeights, r1Reward } from './algo/reward.js';
 export {
   ADVANTAGE_FILTER_LIMIT,
@@ -33,7 +34,6 @@ export {
 } from './algo/stable-reinforce.js';
 export { broadcastToTokens, type Matrix } from './algo/validate.js';
 export { anyCorrect, countVotes, type TieRule, type VoteCounts, vote } from './algo/voting.js';
-
 // Data: benchmarks, R1-Reward JSONL, images, the synthetic preference world.
 export { BENCHMARK_NAMES, readBenchmark } from './data/benchmarks.js';
 export { DataFormatError, ImageError, PathEscapeError } from './data/errors.js';
@@ -69,7 +69,6 @@ export {
 } from './data/synthetic/world.js';
 export { formatSynthSummary, type SynthSummary, writeSyntheticWorld } from './data/synthetic/write.js';
 export type { BenchmarkName, ImageInput, PreferencePair } from './data/types.js';
-
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
 export * as engine from './engine/index.js';
 export { EngineUnavailableError } from './engine/native.js';
@@ -187,7 +186,6 @@ export {
   type ModelOptions,
   VisionLanguageModel,
 } from './model/model.js';
-export { Rng, type RngState } from './model/random.js';
 export { Tokenizer, type TokenizerJson } from './model/tokenizer.js';
 // Rewards for a judge's rollouts and the consistency referees.
 export { createReferee } from './reward/referees/index.js';

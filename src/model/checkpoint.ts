@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { RngState } from '../algo/random.js';
 import {
   type AdamW,
   type Device,
@@ -30,7 +31,6 @@ import { R1RewardError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { type ModelConfig, validateConfig } from './config.js';
 import { VisionLanguageModel } from './model.js';
-import type { RngState } from './random.js';
 import { Tokenizer, type TokenizerJson } from './tokenizer.js';
 
 export const CHECKPOINT_FORMAT = 'r1-reward-checkpoint';

@@ -12,11 +12,12 @@
 // the rollout/trainer mismatch) is a field of RlConfig; the tensor math is stable-reinforce-tensors.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng, type RngState } from '../algo/random.js';
+import { mean } from '../algo/stats.js';
 import { noGrad, scope, type Tensor, tensor, where } from '../engine/index.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { type Generation, generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import { Rng, type RngState } from '../model/random.js';
 import type { ScoringBatch } from '../model/scoring.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import { createReferee } from '../reward/referees/index.js';
@@ -129,7 +130,6 @@ const gaussian = (rng: Rng): number => {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 };
 
-const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
 /** {@link trainRl}'s callbacks: every step, and the hard-sample selection's progress before step 0. */
@@ -193,7 +193,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
   if (staleUpdates > 0 && staleHistory.length === 0) staleHistory.push(snapshot());
 
   // --- data ------------------------------------------------------------------------------------------
-  const read = await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
+  const read = await readJudgeItems(config.data, config.seed);
   // Both orders: every item next to its swapped copy, drawn together (see rolloutPrompts).
   const items = config.bothOrders ? withBothOrders(read) : read;
   const encoded = await encodeItems(items, tokenizer, model.config, {
@@ -615,11 +615,7 @@ export function ppoUpdate(
   let skippedUpdates = 0;
   const tail = { aboveMaxPosA: 0, aboveMaxNegA: 0, belowMinPosA: 0, belowMinNegA: 0 };
   for (let epoch = 0; epoch < options.epochs; epoch++) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = options.rng.int(i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    const order = options.rng.shuffle(Array.from({ length: n }, (_, i) => i));
     for (let m = 0; m < n; m += options.trainBatch) {
       const mini = order.slice(m, m + options.trainBatch);
       let miniLoss = 0;
