@@ -187,6 +187,38 @@ export {
   VisionLanguageModel,
 } from './model/model.js';
 export { Tokenizer, type TokenizerJson } from './model/tokenizer.js';
+// Ranking N candidates with the pairwise judge, and the resumable best-of-n runner.
+export {
+  type BestOfNOptions,
+  type BestOfNProgress,
+  type BestOfNResult,
+  type BestOfNSettings,
+  type BestOfNSummary,
+  runBestOfN,
+} from './rank/best-of-n.js';
+export { type BestOfNItem, type BestOfNReadOptions, readBestOfNItems } from './rank/best-of-n-data.js';
+export {
+  type BradleyTerryFit,
+  type BradleyTerryGame,
+  type BradleyTerryOptions,
+  fitBradleyTerry,
+} from './rank/bradley-terry.js';
+export { rankCandidates } from './rank/rank.js';
+export {
+  type CandidateResult,
+  type Comparison,
+  type Contestant,
+  type JudgeCalls,
+  type OrderVerdict,
+  RANK_ORDERS,
+  RANK_SCHEMES,
+  type RankConsistency,
+  type RankItem,
+  type Ranking,
+  type RankOptions,
+  type RankOrder,
+  type RankScheme,
+} from './rank/types.js';
 // Rewards for a judge's rollouts and the consistency referees.
 export { createReferee } from './reward/referees/index.js';
 export { createOpenAIReferee, type OpenAIRefereeOptions } from './reward/referees/openai-referee.js';
@@ -204,13 +236,34 @@ export {
   type ScoredJudgement,
   scoreJudgements,
 } from './reward/rewards.js';
+export { BoundedJudgementCache } from './serve/bounded-cache.js';
 // Servers: the OpenAI-compatible chat server and the OpenRLHF / verl reward server, as fastify instances.
 export { ChatInputError, type ChatLimits } from './serve/chat-request.js';
 export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export type { TemplateFamily } from './serve/chat-template.js';
+export {
+  ItemFieldError,
+  ItemImages,
+  type ItemImagesOptions,
+  type PolicyDataOptions,
+  type PolicyItem,
+  type PolicyItemSpec,
+  readPolicyItems,
+} from './serve/policy-items.js';
+export { createPolicyJudge, type PolicyJudgeSettings } from './serve/policy-judge.js';
+export {
+  buildPolicyRewardServer,
+  type JudgeResponses,
+  type PolicyRewardMode,
+  type PolicyRewardServerOptions,
+} from './serve/policy-reward-server.js';
+export type { JudgedGroup } from './serve/policy-scoring.js';
+export type { NearestPrompt, PromptIndex } from './serve/prompt-index.js';
 export { RewardInputError } from './serve/reward-batch.js';
 export { type Label, type LabelIndex, type NearestMatch, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+export { TooManyGroupsError } from './serve/rollout-groups.js';
+export { systemTimers, type Timers } from './serve/timers.js';
 // Training: SFT cold start and StableReinforce RL, each from one typed config; run reports.
 export { latestCheckpoint } from './train/checkpoint.js';
 export type { HeldOutResult } from './train/evaluate.js';

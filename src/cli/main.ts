@@ -3,13 +3,16 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBench } from './bench.js';
+import { registerBestOfN } from './best-of-n.js';
 import { registerData } from './data.js';
 import { registerDemo } from './demo.js';
 import { registerExperiment } from './experiment.js';
 import { registerJudge } from './judge.js';
+import { registerRank } from './rank.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
+import { registerServePolicyReward } from './serve-policy-reward.js';
 import { registerServeReward } from './serve-reward.js';
 import { registerTrain } from './train.js';
 
@@ -23,8 +26,11 @@ registerSelfCheck(program);
 registerData(program);
 registerServe(program);
 registerServeReward(program);
+registerServePolicyReward(program);
 registerJudge(program);
 registerBench(program);
+registerRank(program);
+registerBestOfN(program);
 registerTrain(program);
 registerReport(program);
 registerExperiment(program);

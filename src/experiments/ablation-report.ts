@@ -1,5 +1,5 @@
-// OUT/ablation.html: the ablation's table and its curves (issue 7: "a table like the paper's Table 6 …
-// plus the curves"). Per setting, one chart per quantity with a line per arm: the mean over that arm's
+// OUT/ablation.html: the ablation's table and its curves (a table like the paper's Table 6,
+// plus the curves). Per setting, one chart per quantity with a line per arm: the mean over that arm's
 // finished seeds at each step the seeds share. Rebuilt with ablation.md after every finished run.
 import { escapeHtml } from '../io/html.js';
 import { type MetricRow, type Series, seriesChart } from '../train/report.js';

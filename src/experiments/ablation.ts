@@ -1,4 +1,4 @@
-// The ablation (issue 7): does StableReinforce do what the paper says, and when? One SFT cold start,
+// The ablation: does StableReinforce do what the paper says, and when? One SFT cold start,
 // then RL from it with every arm × setting × seed, each in its own folder:
 //
 //   OUT/sft/                                   the shared cold start (resumed if interrupted)
@@ -6,7 +6,7 @@
 //   OUT/ablation.md, OUT/ablation.json         the Table-6-like table, rebuilt from whatever finished
 //   OUT/ablation.html                          the table and per-arm curves per setting (ablation-report.ts)
 //
-// Re-running skips finished runs and resumes unfinished ones, so the experiment can span sessions.
+// Re-running skips finished runs and resumes unfinished ones, so the experiment can span several invocations.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mean } from '../algo/stats.js';

@@ -1,4 +1,4 @@
-// The RL reward of a batch of judgements (spec §3): format F, result R, consistency C from a
+// The RL reward of a batch of judgements (docs/spec.md §3): format F, result R, consistency C from a
 // referee, and R × (1 + 0.5·C) + 0.5·F. A referee failure is C = 0 and counted, never a crash;
 // a judgement whose choice needed the released last-digit fallback, or none could be read, is counted.
 import { isStrictFormat, parseJudgement, r1Reward } from '../algo/index.js';

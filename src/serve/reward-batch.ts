@@ -1,4 +1,4 @@
-// One batch of R1-Reward rewards (spec §3), independent of HTTP: cut each response out of its
+// One batch of R1-Reward rewards (docs/spec.md §3), independent of HTTP: cut each response out of its
 // query, find its label, parse it, ask the referee about the whole batch at once, and combine
 // R × (1 + 0.5·C) + 0.5·F with the algorithm's own functions.
 

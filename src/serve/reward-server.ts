@@ -1,4 +1,4 @@
-// The OpenRLHF / verl reward server (spec §8): POST /get_reward (and the released path
+// The OpenRLHF / verl reward server (docs/spec.md §8): POST /get_reward (and the released path
 // /get_reward_mllm). Legacy body {query, prompts} → {rewards}; current body {query, prompts,
 // labels} → {rewards, scores, extra_logs}. Every well-formed request is answered before its
 // deadline: when the referee is slow or down, its unfinished calls become C = 0 (counted), because
@@ -100,7 +100,7 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
     metrics,
     mapError: (error) =>
       error instanceof RewardInputError
-        ? { status: 400, message: error.message, field: error.field }
+        ? { status: 400, message: error.message, field: `body/${error.field}` }
         : undefined,
   });
 

@@ -17,7 +17,7 @@ export const DataSourceSchema = z.object({
   imagesRoot: z.string().optional(),
 });
 
-/** The optimiser and schedule fields both trainers share (spec §4.6); `lr` is each trainer's own. */
+/** The optimiser and schedule fields both trainers share (docs/spec.md §4.6); `lr` is each trainer's own. */
 export const OPTIMISER_FIELDS = {
   warmupRatio: z.number().min(0).max(1).default(0.03),
   minLrRatio: z.number().min(0).max(1).default(0.1),

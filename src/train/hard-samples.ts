@@ -1,4 +1,4 @@
-// RL data = the hard samples (spec §5). The paper measures difficulty by how many attempts the
+// RL data = the hard samples (docs/spec.md §5). The paper measures difficulty by how many attempts the
 // teacher (GPT-4o) needed; in our own pipeline the starting policy stands in for the teacher: each
 // RL prompt is judged `samples` times at the rollout temperature, and only the prompts it does not
 // always get right are kept — the ones whose rollouts carry a learning signal.

@@ -1,4 +1,4 @@
-// StableReinforce RL (spec §4), one file, read top to bottom like CleanRL's ppo.py:
+// StableReinforce RL (docs/spec.md §4), one file, read top to bottom like CleanRL's ppo.py:
 //
 //   for each step:
 //     1. rollout      sample n judgements per prompt of the RL split (temperature 1.0)
@@ -49,7 +49,7 @@ import {
 
 export type { RlConfig } from './rl-config.js';
 
-/** One step's log line; names follow the paper and the issue. */
+/** One step's log line; names follow the paper. */
 export interface RlStepMetrics {
   step: number;
   lr: number;
@@ -205,7 +205,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
     throw new Error(
       `no RL prompt of ${config.data.file} fits maxSeqLen ${model.config.maxSeqLen} with maxNewTokens ${config.maxNewTokens}`,
     );
-  // RL data = the hard samples (spec §5): optionally keep only the prompts the starting policy misses.
+  // RL data = the hard samples (docs/spec.md §5): optionally keep only the prompts the starting policy misses.
   const prompts =
     config.selectHard > 0
       ? (

@@ -1,4 +1,4 @@
-// Long-CoT SFT cold start (spec §5): teach the policy the teacher's judgements. Loss only on the
+// Long-CoT SFT cold start (docs/spec.md §5): teach the policy the teacher's judgements. Loss only on the
 // assistant part (analysis + answer + end of sequence), AdamW (0.9, 0.95) with warmup + cosine,
 // gradient-norm clipping, periodic held-out accuracy by greedy judging, atomic checkpoints, resume.
 import { readFileSync } from 'node:fs';

@@ -65,8 +65,8 @@ type PresetFields = Omit<DemoConfig, 'outDir' | 'preset' | 'seed' | 'threads'>;
 // pairs and a judge with local mixing: the combination whose verdicts a small model learns
 // (docs/training.md). The teacher misses size differences (0.97 per attempt), so most size-only
 // pairs reach RL with their labels only, as the paper's hard samples do: SFT judges 90.5 % of
-// held-out pairs (seed 1), RL in both orders 95.0 % (size-only pairs 75 → 87 % per sample) — README,
-// "The demo"; docs/training.md, "When RL adds to SFT".
+// held-out pairs (seed 1), RL in both orders 95.0 % (size-only pairs 75 → 87 % per sample) —
+// docs/results.md, "The demo"; docs/training.md, "When RL adds to SFT".
 const SMALL: PresetFields = {
   world: {
     trainSize: 6000,

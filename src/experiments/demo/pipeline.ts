@@ -46,7 +46,7 @@ export const PHASES = [
 export type PhaseName = (typeof PHASES)[number];
 
 export interface PhaseTime {
-  /** Seconds spent in the phase, summed over every session that worked on it. */
+  /** Seconds spent in the phase, summed over every invocation that worked on it. */
   seconds: number;
   done: boolean;
 }
@@ -93,7 +93,7 @@ function libtorchVersion(): string | undefined {
   }
 }
 
-/** Writes run.json on the first session; a rerun must use the same config (it continues that run). */
+/** Writes run.json on the first invocation; a rerun must use the same config (it continues that run). */
 function recordRun(config: DemoConfig, dir: string): void {
   const path = join(dir, 'run.json');
   if (existsSync(path)) {

@@ -1,4 +1,4 @@
-// Referees for the consistency reward C (spec §3): `rule` (local, deterministic) and `openai`
+// Referees for the consistency reward C (docs/spec.md §3): `rule` (local, deterministic) and `openai`
 // (any OpenAI-compatible endpoint with the released prompt).
 import { createOpenAIReferee, type OpenAIRefereeOptions } from './openai-referee.js';
 import type { Referee } from './referee.js';

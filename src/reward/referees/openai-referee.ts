@@ -1,6 +1,6 @@
 // `openai`: the released referee — any OpenAI-compatible chat endpoint (vLLM, SGLang, llama.cpp, …)
 // asked with the released prompt whether the analysis's last lines match the final answer.
-// Released settings (spec §3): the last 3 lines of the analysis joined by ';', the answer rendered
+// Released settings (docs/spec.md §3): the last 3 lines of the analysis joined by ';', the answer rendered
 // "response N is better", temperature 0.1, max_tokens 4096, up to 3 attempts; a reply is mapped by
 // `consistencyFromReferee`, and after 3 failed attempts C = 0. Unlike the released server, an HTTP
 // or network error is one failed attempt (not a crash), every attempt has a timeout, and all calls

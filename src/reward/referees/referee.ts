@@ -1,4 +1,4 @@
-// The consistency referee (spec §3): does the judgement's analysis support its final choice?
+// The consistency referee (docs/spec.md §3): does the judgement's analysis support its final choice?
 // A referee returns C ∈ {−1, 0, +1}; it never throws into the caller — a failure is C = 0 with a
 // reason, so an RL step (or a reward server request) survives a referee that is down.
 import { setMaxListeners } from 'node:events';
@@ -14,7 +14,7 @@ export interface RefereeInput {
    * (so a `<think>` tag may still be in it). Without an answer tag it is the whole judgement.
    */
   analysis: string;
-  /** The judgement's final choice (parsed as in spec §2), or null when unparseable. */
+  /** The judgement's final choice (parsed as in docs/spec.md §2), or null when unparseable. */
   choice: Choice | null;
   /** The trimmed content of the first `<answer>…</answer>`, or null when there is no answer tag. */
   answer: string | null;
@@ -44,7 +44,7 @@ export interface RefereeVerdict {
 }
 
 /**
- * The consistency referee (spec §3): does a judgement's analysis support its final choice? It never throws
+ * The consistency referee (docs/spec.md §3): does a judgement's analysis support its final choice? It never throws
  * into the caller: a failure is C = 0 with a reason.
  */
 export interface Referee {
