@@ -14,7 +14,9 @@ export type R1RewardErrorCode =
   | 'image_input'
   | 'job_cancelled'
   | 'chat_input'
-  | 'reward_input';
+  | 'reward_input'
+  | 'item_field'
+  | 'too_many_groups';
 
 /**
  * Base class of r1-reward's errors: `code` says which kind it is, the message says what is wrong, where

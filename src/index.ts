@@ -1,50 +1,257 @@
-// The public API of r1-reward.
-export * from './algo/index.js';
-export * from './data/index.js';
-// Types that public signatures mention, exported so that callers can name them (and the API reference
-// can link them). Where two modules use one name, the second is exported under a clearer one.
-export type { JsonLine } from './data/json-lines.js';
-export { Rng as WorldRng } from './data/synthetic/random.js';
-export type { Color, ObjectRef, Shape, Size } from './data/synthetic/scene.js';
-export type { TeacherRun, TeacherView } from './data/synthetic/teacher.js';
+// The public API of r1-reward: what a user of the library calls, and the types those calls name.
+// Everything else is internal (tests and tools import it by path). Grouped by folder.
+
+// The paper's math on plain arrays: parsing, the R1 reward, StableReinforce, baselines, voting (spec §2–§4, §7).
+export {
+  groupAdvantages,
+  rlooAdvantages,
+} from './algo/baselines.js';
+export {
+  type Choice,
+  consistencyFromReferee,
+  isStrictFormat,
+  type ParsedJudgement,
+  parseJudgement,
+} from './algo/judgement.js';
+export { Rng, type RngState } from './algo/random.js';
+export { type RewardParts, type RewardWeights, r1Reward } from './algo/reward.js';
+export {
+  ADVANTAGE_FILTER_LIMIT,
+  type AdvantageFilter,
+  cumulativeReturns,
+  type KlEstimator,
+  klPerToken,
+  type NormalizedAdvantages,
+  normalizeAdvantages,
+  normalizeAdvantagesDetailed,
+  type PolicyLoss,
+  type PolicyLossInput,
+  PRE_CLIP,
+  type PreClip,
+  policyLoss,
+  type TokenRewardsInput,
+  tokenRewards,
+} from './algo/stable-reinforce.js';
+export { broadcastToTokens, type Matrix } from './algo/validate.js';
+export { anyCorrect, countVotes, type TieRule, type VoteCounts, vote } from './algo/voting.js';
+// Data: benchmarks, R1-Reward JSONL, images, the synthetic preference world.
+export { BENCHMARK_NAMES, readBenchmark } from './data/benchmarks.js';
+export { DataFormatError, ImageError, PathEscapeError } from './data/errors.js';
+export { type DataUrlOptions, imageToDataUrl } from './data/image-pipeline.js';
+export type { ReadOptions } from './data/item-images.js';
+export {
+  type R1ChatMessage,
+  type R1ContentPart,
+  type R1RewardSample,
+  r1SampleToPair,
+  readR1RewardData,
+} from './data/r1-reward-format.js';
+export { type Claim, RELATIONS, type Relation } from './data/synthetic/claims.js';
+export { type Hardness, QUESTION_KINDS, type QuestionKind } from './data/synthetic/questions.js';
+export {
+  COLORS,
+  type Color,
+  type ObjectRef,
+  type Scene,
+  type SceneObject,
+  SHAPES,
+  type Shape,
+  SIZES,
+  type Size,
+} from './data/synthetic/scene.js';
+export type { Difficulty, TeacherConfig, TeacherRun, TeacherView } from './data/synthetic/teacher.js';
+export {
+  DEFAULT_WORLD,
+  type SyntheticSample,
+  type SyntheticSplit,
+  type SyntheticWorldConfig,
+  validateWorldConfig,
+} from './data/synthetic/world.js';
+export { formatSynthSummary, type SynthSummary, writeSyntheticWorld } from './data/synthetic/write.js';
+export type { BenchmarkName, ImageInput, PreferencePair } from './data/types.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
 export * as engine from './engine/index.js';
-// Errors: one base class with a stable `code` per kind (docs/errors.md).
 export { EngineUnavailableError } from './engine/native.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
 export { SafetensorsError } from './engine/safetensors.js';
+// Errors: one base class with a stable `code` per kind (docs/errors.md).
 export { ConfigError, R1RewardError, type R1RewardErrorCode } from './errors.js';
-export * from './eval/index.js';
-export type { ReportContext } from './eval/report.js';
-export type { SampleCount } from './eval/score.js';
-// The ablation and the end-to-end demo pipeline (r1-reward demo): runDemo(demoConfig('small')).
-export * from './experiments/index.js';
-export type { SampledToken as BatcherToken } from './inference/batcher.js';
+// Benchmarks: the durable runner, the official and r1-compat scorers, reports.
+export { PAPER_RESULTS, type PaperRow } from './eval/paper.js';
+export type { JudgedItemRecord } from './eval/record.js';
+export { type ReportContext, renderHtml, renderMarkdown } from './eval/report.js';
+export {
+  type RunOptions,
+  type RunProgress,
+  type RunSettings,
+  type RunSummary,
+  readRun,
+  runBenchmark,
+} from './eval/runner.js';
+export {
+  type CategoryScore,
+  type Metrics,
+  type PositionBias,
+  type SampleCount,
+  type ScoreDetails,
+  type ScoreOptions,
+  scoreRecords,
+} from './eval/score.js';
+export { type ScoredRun, scoreRun } from './eval/score-run.js';
+export { SCORE_PROTOCOLS, type ScoreProtocol } from './eval/scoring-rules.js';
+// Experiments: the StableReinforce ablation and the end-to-end demo (runDemo(demoConfig('small'))).
+export {
+  type AblationConfig,
+  type AblationProgress,
+  type AblationRow,
+  type AblationTable,
+  ARMS,
+  type ArmName,
+  buildTable,
+  type RunPlan,
+  runAblation,
+  SETTINGS,
+  type SettingName,
+  type Shard,
+} from './experiments/ablation.js';
+export { DEMO_PRESETS, type DemoConfig, type DemoPresetName, demoConfig } from './experiments/demo/config.js';
+export { type DemoHooks, demoPaths, PHASES, type PhaseName, runDemo } from './experiments/demo/pipeline.js';
+export { type DemoSummary, formatSummary, type ModelResult } from './experiments/demo/report.js';
+// Batched local generation from a checkpoint.
 export {
   type BatcherOptions,
   GenerationBatcher,
   type GenerationJob,
   JobCancelledError,
+  type SampledToken as BatcherToken,
 } from './inference/batcher.js';
-export { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './inference/image-input.js';
-export type { LocalModelOptions } from './inference/local-model.js';
-export { LocalModel } from './inference/local-model.js';
-export type { ReadOptions as JudgementReadOptions } from './judge/append-log.js';
-export * from './judge/index.js';
-// The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
-export * from './model/index.js';
-// Both data (the synthetic world's generator) and model (sampling) export an `Rng`; the public one is
-// the model's saveable sfc32 stream.
-export { Rng } from './model/index.js';
-export type { RankOrder, RankScheme } from './rank/types.js';
-// Rewards and consistency referees.
-export * from './reward/index.js';
-export { BoundedJudgementCache } from './serve/bounded-cache.js';
-export type { ChatLimits } from './serve/chat-request.js';
-export { ChatInputError } from './serve/chat-request.js';
-export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
-export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
+export { ImageInputError, type ImageSourcePolicy } from './inference/image-input.js';
+export { LocalModel, type LocalModelOptions } from './inference/local-model.js';
+// Judging a pair: the prompt, the backends, order protocols, k samples with voting, the cache.
 export {
+  DEFAULT_SAMPLING,
+  type JudgeBackend,
+  type JudgeRequest,
+  type SampleOptions,
+  type SamplingConfig,
+} from './judge/backend.js';
+export { FileJudgementCache, type JudgementCache } from './judge/cache.js';
+export {
+  type JudgedSample,
+  type JudgeOptions,
+  judgePair,
+  type OrderedJudgement,
+  type PairJudgement,
+  type PairToJudge,
+  parseSample,
+} from './judge/judge.js';
+export { type LocalBackendConfig, LocalModelBackend } from './judge/local-backend.js';
+export { type OpenAIBackendConfig, OpenAICompatibleBackend } from './judge/openai-backend.js';
+export { ORDER_PROTOCOLS, type OrderProtocol, type Position } from './judge/order.js';
+export { loadTemplate, type PromptFields, renderPrompt } from './judge/prompt.js';
+// The vision-language judge model: config, tokenizer, generation, checkpoints.
+export {
+  CheckpointError,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  type SavedTrainingState,
+  saveCheckpoint,
+  type TrainingState,
+} from './model/checkpoint.js';
+export {
+  type ModelConfig,
+  type PositionEncoding,
+  PRESETS,
+  type PresetName,
+  presetConfig,
+  type VisionConfig,
+} from './model/config.js';
+export {
+  type FinishReason,
+  type GenerateParams,
+  type Generation,
+  generate,
+  type Prompt,
+} from './model/generate.js';
+export {
+  COMPACT_TEMPLATE,
+  encodeJudgePrompt,
+  type JudgeExample,
+  renderCompactPrompt,
+} from './model/judge-format.js';
+export {
+  type ForwardInput,
+  type ImagePixels,
+  type KVCache,
+  type ModelOptions,
+  VisionLanguageModel,
+} from './model/model.js';
+export { Tokenizer, type TokenizerJson } from './model/tokenizer.js';
+// Ranking N candidates with the pairwise judge, and the resumable best-of-n runner.
+export {
+  type BestOfNOptions,
+  type BestOfNProgress,
+  type BestOfNResult,
+  type BestOfNSettings,
+  type BestOfNSummary,
+  runBestOfN,
+} from './rank/best-of-n.js';
+export { type BestOfNItem, type BestOfNReadOptions, readBestOfNItems } from './rank/best-of-n-data.js';
+export {
+  type BradleyTerryFit,
+  type BradleyTerryGame,
+  type BradleyTerryOptions,
+  fitBradleyTerry,
+} from './rank/bradley-terry.js';
+export { rankCandidates } from './rank/rank.js';
+export {
+  type CandidateResult,
+  type Comparison,
+  type Contestant,
+  type JudgeCalls,
+  type OrderVerdict,
+  RANK_ORDERS,
+  RANK_SCHEMES,
+  type RankConsistency,
+  type RankItem,
+  type Ranking,
+  type RankOptions,
+  type RankOrder,
+  type RankScheme,
+} from './rank/types.js';
+// Rewards for a judge's rollouts and the consistency referees.
+export { type JudgePrompt, type JudgeRewardDiagnostics, judgeReward } from './reward/judge-reward.js';
+export { createReferee } from './reward/referees/index.js';
+export { createOpenAIReferee, type OpenAIRefereeOptions } from './reward/referees/openai-referee.js';
+export type {
+  Consistency,
+  Referee,
+  RefereeFailure,
+  RefereeInput,
+  RefereeVerdict,
+} from './reward/referees/referee.js';
+export { createRuleReferee, ruleConsistency } from './reward/referees/rule-referee.js';
+export type {
+  RewardContext,
+  RewardDiagnostics,
+  RewardSource,
+  RlPrompt,
+  Rollout,
+  ScoredRollouts,
+} from './reward/reward-source.js';
+export {
+  type RewardBatch,
+  type RewardOptions,
+  type ScoredJudgement,
+  scoreJudgements,
+} from './reward/rewards.js';
+export { BoundedJudgementCache } from './serve/bounded-cache.js';
+// Servers: the OpenAI-compatible chat server and the OpenRLHF / verl reward server, as fastify instances.
+export { ChatInputError, type ChatLimits } from './serve/chat-request.js';
+export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
+export type { TemplateFamily } from './serve/chat-template.js';
+export {
+  ItemFieldError,
   ItemImages,
   type ItemImagesOptions,
   type PolicyDataOptions,
@@ -61,25 +268,45 @@ export {
 } from './serve/policy-reward-server.js';
 export type { JudgedGroup } from './serve/policy-scoring.js';
 export type { NearestPrompt, PromptIndex } from './serve/prompt-index.js';
-export type { RewardBatchOptions } from './serve/reward-batch.js';
-export {
-  extraLogs,
-  RewardInputError,
-  type RewardRequest,
-  resolveLabels,
-  type ScoredSample,
-  scoreBatch,
-} from './serve/reward-batch.js';
-export type { NearestMatch } from './serve/reward-labels.js';
-export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
+export { RewardInputError } from './serve/reward-batch.js';
+export { type Label, type LabelIndex, type NearestMatch, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+export { TooManyGroupsError } from './serve/rollout-groups.js';
 export { systemTimers, type Timers } from './serve/timers.js';
-export type { OpenedTrainingCheckpoint, TrainerExtras, TrainingCheckpoint } from './train/checkpoint.js';
-// SFT, StableReinforce RL and run reports (trainSft / trainRl take one typed config).
-export * from './train/index.js';
-export type { EncodedItem } from './train/judge-items.js';
-export type { Experience, ExperienceStats } from './train/rl-experience.js';
-export type { UpdateOptions, UpdateStats } from './train/rl-update.js';
-export type { LrSchedule } from './train/schedule.js';
-export type { TrainHooks } from './train/sft.js';
+// Training: SFT cold start and StableReinforce RL, each from one typed config; run reports.
+export { latestCheckpoint } from './train/checkpoint.js';
+export type { HeldOutResult } from './train/evaluate.js';
+export { type DataSource, type JudgeItem, readJudgeItems } from './train/judge-items.js';
+export { renderReport, writeReport } from './train/report.js';
+export { type HeldOutMetrics, type RlHooks, type RlResult, type RlStepMetrics, trainRl } from './train/rl.js';
+export {
+  ALGORITHMS,
+  type Algorithm,
+  type RlConfig,
+  RlConfigSchema,
+  type RlLoopConfig,
+  RlLoopConfigSchema,
+} from './train/rl-config.js';
+export { type Evaluation, type PromptSet, type RlRunResult, type RlTask, runRl } from './train/rl-loop.js';
+export type { RlLoopMetrics, RlMetrics } from './train/rl-metrics.js';
+export type { Policy } from './train/run.js';
+export {
+  type SftConfig,
+  SftConfigSchema,
+  type SftResult,
+  type SftStepMetrics,
+  type TrainHooks,
+  trainSft,
+} from './train/sft.js';
+export {
+  cumulativeReturnsT,
+  groupAdvantagesT,
+  klPerTokenT,
+  type NormalizedAdvantagesT,
+  normalizeAdvantagesT,
+  type PolicyLossT,
+  policyLossT,
+  rlooAdvantagesT,
+  tokenRewardsT,
+} from './train/stable-reinforce-tensors.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

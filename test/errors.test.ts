@@ -20,6 +20,8 @@ const EXAMPLES: Record<string, () => api.R1RewardError> = {
   JobCancelledError: () => new api.JobCancelledError('the request was cancelled'),
   ChatInputError: () => new api.ChatInputError('a text part without text', 'messages[0].content[0]'),
   RewardInputError: () => new api.RewardInputError('sample 0 has no label', 'labels[0]'),
+  ItemFieldError: () => new api.ItemFieldError('images/0 must be a string', 'images/0'),
+  TooManyGroupsError: () => new api.TooManyGroupsError(64),
 };
 
 function documentedErrors(): { code: string; className: string }[] {

@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { Rng } from '../../src/algo/random.js';
 import { engineInfo, saveSafetensors, setNumThreads } from '../../src/engine/index.js';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
 import { makeRunRecord } from '../../src/io/run-record.js';
 import { presetConfig } from '../../src/model/config.js';
 import { generate } from '../../src/model/generate.js';
 import { VisionLanguageModel } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 
 const { values: args } = parseArgs({

@@ -2,6 +2,7 @@
 // reward per sequence, with the samples of one prompt stored consecutively (OpenRLHF's layout:
 // prompt 0's n samples, then prompt 1's, …), and return one advantage per sequence; spread them
 // over tokens with `broadcastToTokens`.
+import { mean } from './stats.js';
 import { assertVector, fail } from './validate.js';
 
 function groupsOf(rewards: number[], groupSize: number): number[][] {
@@ -16,8 +17,6 @@ function groupsOf(rewards: number[], groupSize: number): number[][] {
   for (let g = 0; g < rewards.length; g += groupSize) groups.push(rewards.slice(g, g + groupSize));
   return groups;
 }
-
-const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
  * GRPO: z-score within each prompt's group, A_i = (r_i − mean_g) / (std_g + eps), with the

@@ -9,7 +9,9 @@
 // Re-running skips finished runs and resumes unfinished ones, so the experiment can span several invocations.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mean } from '../algo/stats.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import type { DataSource } from '../train/judge-items.js';
 import { type MetricRow, readMetrics } from '../train/report.js';
 import type { RlStepMetrics } from '../train/rl.js';
 import { type RlConfig, trainRl } from '../train/rl.js';
@@ -70,7 +72,7 @@ export interface AblationConfig {
   /** The synthetic world's files (or any R1-Reward SFT/RL data and a held-out split). */
   sftData: string;
   rlData: string;
-  heldOut: { file: string; format?: string };
+  heldOut: { file: string; format?: DataSource['format'] };
   arms?: ArmName[];
   settings?: SettingName[];
   seeds?: number[];
@@ -228,9 +230,9 @@ export interface RunSummary {
  */
 export function summarizeRun(rows: readonly (RlStepMetrics & Record<string, unknown>)[]): RunSummary {
   let collapseStep: number | null = null;
-  const early = mean(rows.slice(0, 5).map((r) => r.reward_mean));
+  const early = finiteMean(rows.slice(0, 5).map((r) => r.reward_mean));
   for (const [i, r] of rows.entries()) {
-    const recent = mean(rows.slice(Math.max(0, i - 4), i + 1).map((x) => x.reward_mean));
+    const recent = finiteMean(rows.slice(Math.max(0, i - 4), i + 1).map((x) => x.reward_mean));
     if (
       !Number.isFinite(r.loss) ||
       r.non_finite_losses > 0 ||
@@ -248,19 +250,17 @@ export function summarizeRun(rows: readonly (RlStepMetrics & Record<string, unkn
     formatRate: typeof heldOut?.held_out_format_rate === 'number' ? heldOut.held_out_format_rate : null,
     collapseStep,
     frozenBatches: last?.zero_spread_batches ?? 0,
-    finalLength: mean(tail.map((r) => r.response_length)),
-    inconsistencyRate: mean(tail.map((r) => r.inconsistency_rate)),
-    ratioAbove: mean(rows.map((r) => r.ratio_above_1e3_pos_adv + r.ratio_above_1e3_neg_adv)),
-    ratioBelow: mean(rows.map((r) => r['ratio_below_1e-3_pos_adv'] + r['ratio_below_1e-3_neg_adv'])),
+    finalLength: finiteMean(tail.map((r) => r.response_length)),
+    inconsistencyRate: finiteMean(tail.map((r) => r.inconsistency_rate)),
+    ratioAbove: finiteMean(rows.map((r) => r.ratio_above_1e3_pos_adv + r.ratio_above_1e3_neg_adv)),
+    ratioBelow: finiteMean(rows.map((r) => r['ratio_below_1e-3_pos_adv'] + r['ratio_below_1e-3_neg_adv'])),
   };
 }
 
-function mean(xs: readonly number[]): number {
-  const f = xs.filter(Number.isFinite);
-  return f.length === 0 ? Number.NaN : f.reduce((s, x) => s + x, 0) / f.length;
-}
+/** The mean of the finite values (a collapsed run logs NaN); NaN when there are none. */
+const finiteMean = (xs: readonly number[]): number => mean(xs.filter(Number.isFinite));
 function sd(xs: readonly number[]): number {
-  const m = mean(xs);
+  const m = finiteMean(xs);
   return xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
@@ -355,16 +355,16 @@ export function buildTable(config: AblationConfig): AblationTable {
       arm: plan.arm,
       seedsDone: summaries.length,
       seedsPlanned: Math.max(planned, summaries.length),
-      accuracyMean: acc.length ? mean(acc) : null,
+      accuracyMean: acc.length ? finiteMean(acc) : null,
       accuracyStd: acc.length ? sd(acc) : null,
-      formatRate: formats.length ? mean(formats) : null,
+      formatRate: formats.length ? finiteMean(formats) : null,
       collapsed: collapses.length,
       earliestCollapse: collapses.length ? Math.min(...collapses) : null,
-      frozenBatches: mean(summaries.map((s) => s.frozenBatches)),
-      finalLength: mean(summaries.map((s) => s.finalLength)),
-      inconsistencyRate: mean(summaries.map((s) => s.inconsistencyRate)),
-      ratioAbove: mean(summaries.map((s) => s.ratioAbove)),
-      ratioBelow: mean(summaries.map((s) => s.ratioBelow)),
+      frozenBatches: finiteMean(summaries.map((s) => s.frozenBatches)),
+      finalLength: finiteMean(summaries.map((s) => s.finalLength)),
+      inconsistencyRate: finiteMean(summaries.map((s) => s.inconsistencyRate)),
+      ratioAbove: finiteMean(summaries.map((s) => s.ratioAbove)),
+      ratioBelow: finiteMean(summaries.map((s) => s.ratioBelow)),
     };
   });
   const markdown = renderMarkdown(sftAccuracy, rows);

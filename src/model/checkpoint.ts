@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { RngState } from '../algo/random.js';
 import {
   type AdamW,
   type Device,
@@ -30,12 +31,12 @@ import { R1RewardError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { type ModelConfig, validateConfig } from './config.js';
 import { VisionLanguageModel } from './model.js';
-import type { RngState } from './random.js';
 import { Tokenizer, type TokenizerJson } from './tokenizer.js';
 
 export const CHECKPOINT_FORMAT = 'r1-reward-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 
+/** What a trainer saves with a checkpoint so a run resumes exactly: step, sampler stream, run config, optimiser. */
 export interface TrainingState<RunConfig = unknown> {
   step: number;
   rngState: RngState;
@@ -44,6 +45,7 @@ export interface TrainingState<RunConfig = unknown> {
   optimizer?: AdamW;
 }
 
+/** {@link TrainingState} as read back from disk: the optimiser as its hyperparameters (moments via loadOptimizerState). */
 export interface SavedTrainingState<RunConfig = unknown> {
   step: number;
   rngState: RngState;
@@ -57,6 +59,7 @@ export interface SavedTrainingState<RunConfig = unknown> {
   } | null;
 }
 
+/** A checkpoint that cannot be loaded; the message lists every problem found and how to fix it. */
 export class CheckpointError extends R1RewardError {
   override name = 'CheckpointError';
   constructor(dir: string, problems: readonly string[]) {
@@ -170,6 +173,7 @@ export function saveCheckpoint<RunConfig>(
   }
 }
 
+/** A checkpoint loaded by {@link loadCheckpoint}: the model, its tokenizer and config, and any training state. */
 export interface LoadedCheckpoint<RunConfig = unknown> {
   model: VisionLanguageModel;
   tokenizer: Tokenizer;

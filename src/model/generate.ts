@@ -2,9 +2,10 @@
 // model once (prefill); each prompt's cache rows are then copied n times, and every step feeds one
 // token per row. Token choice runs in TS on the logits row (sampling.ts) with the caller's seeded
 // Rng, so a run is reproducible from its seed.
+
+import type { Rng } from '../algo/random.js';
 import { scope } from '../engine/index.js';
 import type { ImagePixels, VisionLanguageModel } from './model.js';
-import type { Rng } from './random.js';
 import { checkSamplingParams, type SamplingParams, sampleToken } from './sampling.js';
 import type { Tokenizer } from './tokenizer.js';
 

@@ -38,6 +38,8 @@
  * - A response stopped by a stop string keeps it (text and ids); one ended by end of sequence keeps
  *   the EOS id in tokenIds/logProbs but not in text.
  */
+
+export { Rng, type RngState } from '../algo/random.js';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -88,7 +90,6 @@ export {
   patchify,
   VisionLanguageModel,
 } from './model.js';
-export { Rng, type RngState } from './random.js';
 export {
   checkSamplingParams,
   logSoftmaxAt,

@@ -10,6 +10,8 @@
 // Two paths share the weights: `forward` (whole sequences, autograd, for training and scoring) and
 // the KV-cache path (`prefill` + `step`, no grad, for sampling). `step` is written for few native
 // calls per token: a preallocated cache written in place, q/k/v from one matmul and one unbind.
+
+import { Rng } from '../algo/random.js';
 import {
   cat,
   type Device,
@@ -31,7 +33,6 @@ import {
   type VisionConfig,
   validateConfig,
 } from './config.js';
-import { Rng } from './random.js';
 
 /** One RGB image as float pixels: C×H×W = 3 × imageSize × imageSize, row-major, values in [0, 1]. */
 export type ImagePixels = Float32Array;

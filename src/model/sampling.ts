@@ -1,7 +1,7 @@
 // Choosing the next token from one row of logits: temperature, top-k, top-p (nucleus), greedy.
 // Runs in TypeScript on the row copied out of the engine: a 16 × vocab copy per step is cheap next
 // to the forward pass, and a seeded JS generator makes sampling reproducible across devices.
-import type { Rng } from './random.js';
+import type { Rng } from '../algo/random.js';
 
 /** How one token is drawn: temperature (0 = greedy), top-k and top-p. */
 export interface SamplingParams {

@@ -3,8 +3,10 @@
 // once by the prompt the trainer sends back), or from the request's label as JSON; label fields
 // override the file's. Images are paths under an images root or data URLs; a path is read and
 // encoded once, then kept in a byte-bounded cache, so requests never re-read or re-encode it.
+
 import { type DataUrlOptions, imageToDataUrl } from '../data/image-pipeline.js';
 import { checkedRealPath, resolveUnderRoot } from '../data/images-root.js';
+import { R1RewardError } from '../errors.js';
 import { type PromptIndex, readPromptKeyedFile } from './prompt-index.js';
 
 /** One prompt's item before its images are loaded: image references are paths or data URLs. */
@@ -38,12 +40,13 @@ export interface PolicyDataOptions {
 }
 
 /** A field of a label or data line is wrong; `field` names it relative to the label (`images/0`). */
-export class ItemFieldError extends Error {
+export class ItemFieldError extends R1RewardError {
+  override name = 'ItemFieldError';
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message);
+    super('item_field', message);
   }
 }
 

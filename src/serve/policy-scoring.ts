@@ -3,6 +3,7 @@
 // group's mean win rate, or on 0.5, a tie with the reference), and one `extra_logs` value per rollout.
 // A group whose judging failed or ran past its deadline gets the neutral score 0.5 and reward 0
 // (counted in extra_logs.judge_failed), because a trainer dies after 5 unanswered tries.
+import { mean } from '../algo/stats.js';
 import type { CloseReason, MemberOutcome } from './rollout-groups.js';
 
 /** What judging one group (or one rollout against its reference) tells the server. */
@@ -34,9 +35,9 @@ export interface RolloutScore {
 /** Centred rewards of a group: score − mean score (a group of one gets 0). */
 export function groupScores(judged: JudgedGroup): RolloutScore[] {
   const n = judged.scores.length;
-  const mean = judged.scores.reduce((a, b) => a + b, 0) / Math.max(1, n);
+  const centre = mean(judged.scores);
   return judged.scores.map((score, i) => ({
-    reward: score - mean,
+    reward: score - centre,
     score,
     strength: judged.strengths[i] ?? 1,
     comparisons: judged.comparisons[i] ?? 0,

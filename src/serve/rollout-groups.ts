@@ -5,6 +5,7 @@
 // the next group for the same prompt starts afresh. A member whose client went away before the
 // group closed leaves it (its retry takes the place); one that went away while the group was being
 // ranked becomes an orphan whose result the retry adopts, so no rollout is ranked twice.
+import { R1RewardError } from '../errors.js';
 import type { Timers } from './timers.js';
 
 /** Why a group was ranked: all N arrived, its timeout passed, or the server is shutting down. */
@@ -38,9 +39,11 @@ export interface RolloutGroupsOptions<I, R> {
 }
 
 /** A new group was needed while `maxOpen` groups were open. */
-export class TooManyGroupsError extends Error {
+export class TooManyGroupsError extends R1RewardError {
+  override name = 'TooManyGroupsError';
   constructor(readonly maxOpen: number) {
     super(
+      'too_many_groups',
       `${maxOpen} groups are already waiting for their rollouts (--max-open-groups); retry shortly, send each prompt's rollouts closer together, or raise --max-open-groups`,
     );
   }

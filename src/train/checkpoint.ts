@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RngState } from '../algo/random.js';
 import { type AdamW, type Device, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
 import {
   CheckpointError,
@@ -17,7 +18,6 @@ import {
   saveCheckpoint,
 } from '../model/checkpoint.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import type { RngState } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
 export { CheckpointError };

@@ -2,13 +2,17 @@
 // fields, and the parse that turns zod's issues into one readable error.
 
 import { z } from 'zod';
+import { BENCHMARK_NAMES } from '../data/benchmarks.js';
 import { DEVICE_PATTERN, type Device } from '../engine/dtype.js';
 import { ConfigError } from '../errors.js';
+
+/** The formats a judging split is read in: R1-Reward JSONL, or a benchmark file (readBenchmark). */
+export const JUDGE_DATA_FORMATS = ['r1-reward', ...BENCHMARK_NAMES] as const;
 
 /** A split in a run config: R1-Reward JSONL by default. */
 export const DataSourceSchema = z.object({
   file: z.string().min(1),
-  format: z.string().default('r1-reward'),
+  format: z.enum(JUDGE_DATA_FORMATS).default('r1-reward'),
   limit: z.number().int().positive().optional(),
   imagesRoot: z.string().optional(),
 });
@@ -42,4 +46,6 @@ export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what
 }
 
 /** The held-out split: the synthetic world's benchmark file by default. */
-export const HeldOutSchema = DataSourceSchema.extend({ format: z.string().default('synthetic') });
+export const HeldOutSchema = DataSourceSchema.extend({
+  format: z.enum(JUDGE_DATA_FORMATS).default('synthetic'),
+});

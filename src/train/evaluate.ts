@@ -1,8 +1,8 @@
 // Held-out accuracy by greedy judging (temperature 0): the quantity SFT and RL are compared on.
 import { parseJudgement } from '../algo/index.js';
+import { Rng } from '../algo/random.js';
 import { generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import type { EncodedItem } from './judge-items.js';
 

@@ -3,10 +3,10 @@
 // RL prompt is judged `samples` times at the rollout temperature, and only the prompts it does not
 // always get right are kept — the ones whose rollouts carry a learning signal.
 import { existsSync, readFileSync } from 'node:fs';
+import { Rng } from '../algo/random.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { scoreJudgements } from '../reward/rewards.js';
 import type { EncodedItem } from './judge-items.js';

@@ -2,6 +2,7 @@
 // preferred position, images, and for SFT the teacher's trace) read from R1-Reward-format JSONL or
 // a benchmark file, then encoded with the compact judge template into token ids and image pixels.
 
+import { Rng } from '../algo/random.js';
 import { type Caption, readCaptions } from '../data/captions.js';
 import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
@@ -14,7 +15,6 @@ import {
   encodeJudgePrompt,
   renderCompactPrompt,
 } from '../model/judge-format.js';
-import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 
 /**
@@ -73,7 +73,8 @@ export async function readJudgeItems(source: DataSource, seed = 0): Promise<Judg
   const items: JudgeItem[] = [];
   const limit = source.limit ?? Number.POSITIVE_INFINITY;
   const options = source.imagesRoot === undefined ? {} : { imagesRoot: source.imagesRoot };
-  if ((source.format ?? 'r1-reward') === 'r1-reward') {
+  const format = source.format ?? 'r1-reward';
+  if (format === 'r1-reward') {
     for await (const s of readR1RewardData(source.file, options)) {
       if (items.length >= limit) break;
       const trace = s.extra['response'];
@@ -90,16 +91,11 @@ export async function readJudgeItems(source: DataSource, seed = 0): Promise<Judg
     return items;
   }
   const pairs = [];
-  for await (const pair of readBenchmark(source.format as BenchmarkName, source.file, options)) {
+  for await (const pair of readBenchmark(format, source.file, options)) {
     if (pairs.length >= limit) break;
     pairs.push(pair);
   }
-  const rng = new Rng(seed);
-  const positions = pairs.map((_, i) => (i % 2 === 0 ? 1 : 2) as 1 | 2);
-  for (let i = positions.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
-  }
+  const positions = new Rng(seed).shuffle(pairs.map((_, i) => (i % 2 === 0 ? 1 : 2) as 1 | 2));
   return pairs.map((p, i) => {
     const label = positions[i]!;
     const [response1, response2] = label === 1 ? [p.chosen, p.rejected] : [p.rejected, p.chosen];

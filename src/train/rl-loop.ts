@@ -13,9 +13,9 @@
 // mismatch) is a field of RlLoopConfig; the tensor math is stable-reinforce-tensors.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng, type RngState } from '../algo/random.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import { Rng, type RngState } from '../model/random.js';
 import type {
   RewardDiagnostics,
   RewardSource,

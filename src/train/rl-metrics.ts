@@ -1,6 +1,8 @@
 // Step 6 of the RL loop, the log line: every quantity of one step under the name the paper or the
 // ablation uses for it (docs/spec.md §4), the reward source's diagnostics next to the reward, and
 // the held-out evaluation's metrics at the end on the steps that evaluate.
+
+import { mean } from '../algo/stats.js';
 import type { RewardDiagnostics, Rollout, ScoredRollouts } from '../reward/reward-source.js';
 import type { ExperienceStats } from './rl-experience.js';
 import type { UpdateStats } from './rl-update.js';
@@ -90,7 +92,6 @@ export interface StepRecord<D extends RewardDiagnostics> {
   seconds: { rollout: number; reward: number; logprob: number; update: number };
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
 /** The step's log line (without held-out metrics). */

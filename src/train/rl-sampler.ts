@@ -5,10 +5,11 @@
 // with its weights rounded to a lower precision, and the old log-probs the update divides by can be
 // the ones it reported while sampling, with seeded noise on top. Everything that knob needs —
 // the copy, the stale weights, its two random streams — lives here and is saved with a checkpoint.
+
+import { Rng, type RngState } from '../algo/random.js';
 import { noGrad, scope, type Tensor, tensor } from '../engine/index.js';
 import { type Generation, generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import { Rng, type RngState } from '../model/random.js';
 import type { RlPrompt, Rollout } from '../reward/reward-source.js';
 import type { RlLoopResolved } from './rl-config.js';
 import type { Policy } from './run.js';

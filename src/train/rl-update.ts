@@ -1,9 +1,10 @@
 // Step 5 of the RL loop: the update (docs/spec.md §4.5–4.6). PPO epochs over one rollout's experience,
 // each over seeded-shuffled mini-batches of `trainBatch` sequences (one optimiser step each),
 // accumulated over micro-batches; the loss is Pre-CLIP PPO (stable-reinforce-tensors.ts).
+
+import type { Rng } from '../algo/random.js';
 import { noGrad, scope, type Tensor, tensor } from '../engine/index.js';
 import type { VisionLanguageModel } from '../model/model.js';
-import type { Rng } from '../model/random.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import type { RlPlan } from './rl-config.js';
 import type { Experience } from './rl-experience.js';

@@ -3,15 +3,16 @@
 // gradient-norm clipping, periodic held-out accuracy by greedy judging, atomic checkpoints, resume.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Rng } from '../algo/random.js';
 import { scope } from '../engine/index.js';
 import { PRESETS, type PresetName, presetConfig } from '../model/config.js';
-import { Rng } from '../model/random.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import { Tokenizer, type TokenizerJson } from '../model/tokenizer.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
 import {
   DataSourceSchema,
   HeldOutSchema,
+  JUDGE_DATA_FORMATS,
   OPTIMISER_FIELDS,
   parseConfig,
   RUNTIME_FIELDS,
@@ -39,7 +40,7 @@ export const SftConfigSchema = z.object({
    * R1-Reward JSONL with teacher traces in `response` (the synthetic world's sft.jsonl), or with
    * `format: 'captions'` image descriptions (its captions.jsonl) for the perception pretraining stage.
    */
-  data: DataSourceSchema,
+  data: DataSourceSchema.extend({ format: z.enum([...JUDGE_DATA_FORMATS, 'captions']).default('r1-reward') }),
   /** Held-out pairs judged greedily every `evalEvery` steps (the synthetic world's benchmark.jsonl). */
   heldOut: HeldOutSchema.optional(),
   /** Model preset for a fresh model, or `init` (a checkpoint or run folder) to continue one. */
@@ -117,12 +118,7 @@ function epochOrder(n: number, seed: number, epoch: number): number[] {
   const key = `${n}:${seed}:${epoch}`;
   let order = orderCache.get(key);
   if (!order) {
-    const rng = new Rng(seed * 7919 + epoch);
-    order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    order = new Rng(seed * 7919 + epoch).shuffle(Array.from({ length: n }, (_, i) => i));
     if (orderCache.size > 64) orderCache.clear();
     orderCache.set(key, order);
   }
@@ -148,10 +144,7 @@ export async function loadHeldOut(
   seed: number,
 ): Promise<EncodedItem[]> {
   if (!source) return [];
-  const items = await readJudgeItems(
-    { ...source, format: source.format as never, limit: source.limit ?? size },
-    seed,
-  );
+  const items = await readJudgeItems({ ...source, limit: source.limit ?? size }, seed);
   return (
     await encodeItems(items, policy.tokenizer, policy.model.config, {
       withTrace: false,
@@ -168,10 +161,9 @@ export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetric
   const config = parseConfig(SftConfigSchema, input, 'SFT config');
   const run = openRunFolder(config.runDir, 'train sft', config, config.resume);
   // 'captions': the perception pretraining stage (describe the image); otherwise judging traces.
-  const captions = config.data.format === 'captions';
-  const items = captions
-    ? []
-    : await readJudgeItems({ ...config.data, format: config.data.format as never }, config.seed);
+  const { format } = config.data;
+  const captions = format === 'captions';
+  const items = format === 'captions' ? [] : await readJudgeItems({ ...config.data, format }, config.seed);
   const captionItems = captions ? await readCaptionItems(config.data) : [];
   if (items.length + captionItems.length === 0)
     throw new Error(`SFT data ${config.data.file} has no records`);

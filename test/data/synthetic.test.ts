@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parseJudgement } from '../../src/algo/index.js';
+import { Rng } from '../../src/algo/random.js';
 import {
   attributePairs,
   benchmarkErrorKinds,
@@ -29,7 +30,6 @@ import {
   validateWorldConfig,
   writeSyntheticWorld,
 } from '../../src/data/index.js';
-import { Rng } from '../../src/data/synthetic/random.js';
 import { tempFolder } from './fixtures.js';
 
 const dir = tempFolder('synthetic');

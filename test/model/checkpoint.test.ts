@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Rng } from '../../src/algo/random.js';
 import { AdamW, noGrad, scope } from '../../src/engine/index.js';
 import {
   CheckpointError,
@@ -13,7 +14,6 @@ import {
 } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/model/generate.js';
 import type { VisionLanguageModel } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbs } from '../../src/model/scoring.js';
 import { noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
 

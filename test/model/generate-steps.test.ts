@@ -3,9 +3,9 @@
 // consumer stops early.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Rng } from '../../src/algo/random.js';
 import { type Generation, generate, generateSteps, type Prompt } from '../../src/model/generate.js';
 import type { KVCache } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
 
 const model = tinyModel(3);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Rng } from '../../src/algo/random.js';
 import { noGrad, scope, tensor } from '../../src/engine/index.js';
 import { generate, type Prompt } from '../../src/model/generate.js';
 import type { VisionLanguageModel } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { config, maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
 

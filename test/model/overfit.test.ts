@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Rng } from '../../src/algo/random.js';
 import { AdamW, scope } from '../../src/engine/index.js';
 import { generate } from '../../src/model/generate.js';
-import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbs, sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
 

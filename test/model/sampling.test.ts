@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng } from '../../src/model/random.js';
+import { Rng } from '../../src/algo/random.js';
 import { logSoftmaxAt, orderByLogit, sampleToken } from '../../src/model/sampling.js';
 
 const logits = Float32Array.from([2, 1, 0.5, -1, 3]);

@@ -1,7 +1,8 @@
 // Shared fixtures for the model tests: a small tokenizer, the tiny preset, generated images.
+
+import { Rng } from '../../src/algo/random.js';
 import { type ModelConfig, type PositionEncoding, presetConfig } from '../../src/model/config.js';
 import { type ImagePixels, VisionLanguageModel } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 
 export const tokenizer = Tokenizer.train(

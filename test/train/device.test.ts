@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Rng } from '../../src/algo/random.js';
 import { checkDevice, cudaIsAvailable, engineAvailable, noGrad } from '../../src/engine/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/model/generate.js';
 import { VisionLanguageModel } from '../../src/model/model.js';
-import { Rng } from '../../src/model/random.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { trainRl } from '../../src/train/rl.js';
 import { trainSft } from '../../src/train/sft.js';

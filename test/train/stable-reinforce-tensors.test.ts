@@ -12,8 +12,8 @@ import {
   rlooAdvantages,
   tokenRewards,
 } from '../../src/algo/index.js';
+import { Rng } from '../../src/algo/random.js';
 import { engineAvailable, scope, type Tensor, tensor } from '../../src/engine/index.js';
-import { Rng } from '../../src/model/random.js';
 import {
   cumulativeReturnsT,
   groupAdvantagesT,

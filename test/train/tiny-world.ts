@@ -2,8 +2,8 @@
 // response names a fruit, the rejected one a non-fruit. Written in the real R1-Reward format.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../../src/algo/random.js';
 import { r1RewardAnswer, r1RewardMessage } from '../../src/data/r1-reward-format.js';
-import { Rng } from '../../src/model/random.js';
 import { trainSft } from '../../src/train/sft.js';
 
 // Four-letter words and one question: every prompt has the same length, so a tiny model can learn

@@ -2,6 +2,7 @@
 // flawed one (exactly one claim replaced by a false one: the controlled error). `hardness` (0–2)
 // makes the flaw subtler and the responses longer and more alike.
 
+import type { Rng } from '../../algo/random.js';
 import {
   type Claim,
   claimClause,
@@ -12,7 +13,6 @@ import {
   type Relation,
   sentence,
 } from './claims.js';
-import type { Rng } from './random.js';
 import {
   COLORS,
   colOf,

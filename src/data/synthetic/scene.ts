@@ -1,6 +1,6 @@
 // A scene: a few objects, each with a shape, colour and size, in distinct cells of a 3×3 grid.
 // Every fact is known to the generator; the renderer draws exactly these facts.
-import type { Rng } from './random.js';
+import type { Rng } from '../../algo/random.js';
 
 /** The object colours of the synthetic world. */
 export const COLORS = ['red', 'green', 'blue', 'yellow'] as const;

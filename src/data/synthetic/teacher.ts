@@ -3,8 +3,8 @@
 // GPT-4o with up to 3 attempts, an attempt errs with a calibrated probability that grows with the
 // sample's hardness; the number of attempts it needed (1, 2, 3 or failed) is the sample's difficulty.
 import type { Choice } from '../../algo/judgement.js';
+import type { Rng } from '../../algo/random.js';
 import { type Claim, claimClause } from './claims.js';
-import type { Rng } from './random.js';
 import { CELL_NAMES, type Scene, type SceneObject } from './scene.js';
 
 /** How many teacher attempts a sample needed (1–3), or `failed` when none picked the faithful response. */

@@ -1,6 +1,8 @@
 // The synthetic preference world, one sample at a time (pure: no files). A training sample gets a
 // question kind by weight, a hardness, a problem (scene + faithful/flawed responses) and a teacher
 // run; a benchmark sample gets its error kind in strict rotation, so the categories are balanced.
+
+import { Rng } from '../../algo/random.js';
 import {
   ERROR_KINDS,
   type ErrorKind,
@@ -11,7 +13,6 @@ import {
   QUESTION_KINDS,
   type QuestionKind,
 } from './questions.js';
-import { Rng } from './random.js';
 import { DEFAULT_TEACHER, runTeacher, type TeacherConfig, type TeacherRun } from './teacher.js';
 
 /**

@@ -11,12 +11,12 @@ import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import pLimit from 'p-limit';
+import { Rng } from '../../algo/random.js';
 import { gitCommit } from '../../io/run-record.js';
 import { VERSION } from '../../version.js';
 import { r1RewardAnswer, r1RewardMessage } from '../r1-reward-format.js';
 import { claimClause } from './claims.js';
 import { ERROR_KINDS, QUESTION_KINDS } from './questions.js';
-import { Rng } from './random.js';
 import { renderPng } from './render.js';
 import { DIFFICULTIES, describeScene, type TeacherConfig, teacherOutput } from './teacher.js';
 import {

@@ -24,7 +24,7 @@ import { engineInfo } from '../../engine/index.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
 import { Tokenizer } from '../../model/tokenizer.js';
-import { readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
+import { type DataSource, readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
 import { type RlResult, trainRl } from '../../train/rl.js';
 import { type SftResult, trainSft } from '../../train/sft.js';
 import type { DemoConfig } from './config.js';
@@ -137,7 +137,7 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
   recordRun(config, paths.dir);
   const times: Record<string, PhaseTime> = existsSync(paths.phases) ? readJson(paths.phases) : {};
   const threads = config.threads === undefined ? {} : { threads: config.threads };
-  const heldOut = { file: join(paths.world, 'benchmark.jsonl'), format: 'synthetic' };
+  const heldOut: DataSource = { file: join(paths.world, 'benchmark.jsonl'), format: 'synthetic' };
   // What both trainers get: the held-out split, seed, four checkpoints a run, always resume.
   const runFields = (steps: number) => ({
     seed: config.seed,
