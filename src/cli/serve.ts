@@ -11,6 +11,7 @@ interface ServeOptions {
   apiKey?: string;
   imageRoot?: string;
   allowRemoteImages?: boolean;
+  allowImageNetwork: string[];
   maxImageMb: string;
   maxImagePixels: string;
   bodyLimitMb: string;
@@ -39,7 +40,13 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', '8000')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (env R1_REWARD_API_KEY)')
     .option('--image-root <dir>', 'allow image_url file paths (or file:// URLs) inside this folder only')
-    .option('--allow-remote-images', 'fetch http(s) image URLs (off by default)')
+    .option('--allow-remote-images', 'fetch http(s) image URLs from public addresses (off by default)')
+    .option(
+      '--allow-image-network <ip|cidr>',
+      'with --allow-remote-images: also fetch from this loopback/private address or range (repeat for several)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option('--max-image-mb <mb>', 'largest encoded image', '16')
     .option('--max-image-pixels <n>', 'largest declared width × height, checked before decoding', '40000000')
     .option('--body-limit-mb <mb>', 'largest request body', '32')
@@ -65,6 +72,8 @@ async function serve(options: ServeOptions): Promise<void> {
   const { loadCheckpoint } = await import('../model/index.js');
   const { buildChatServer } = await import('../serve/chat-server.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');
+  const { networkList } = await import('../serve/remote-image.js');
+  networkList(options.allowImageNetwork, '--allow-image-network'); // a bad entry stops start-up
   const port = wholeNumber('--port', options.port, 0);
   if (port > 65535) throw new RangeError(`--port must be at most 65535, got '${options.port}'`);
   const dir = resolve(options.model);
@@ -75,6 +84,7 @@ async function serve(options: ServeOptions): Promise<void> {
     images: {
       allowedRoot: options.imageRoot ? resolve(options.imageRoot) : undefined,
       allowRemote: options.allowRemoteImages ?? false,
+      allowedNetworks: options.allowImageNetwork,
       maxInputBytes: wholeNumber('--max-image-mb', options.maxImageMb, 1) * 1024 * 1024,
       maxInputPixels: wholeNumber('--max-image-pixels', options.maxImagePixels, 1),
     },
