@@ -142,6 +142,7 @@ export function registerTrain(program: Command): void {
         } as SftConfig;
         const progress = progressLine('sft');
         const result = await trainSft(config, {
+          onWarning: (message) => console.error(message),
           onStep: (m, total) =>
             progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
         });
@@ -234,6 +235,7 @@ export function registerTrain(program: Command): void {
         const progress = progressLine('rl');
         let lastSelectPrint = 0;
         const result = await trainRl(config, {
+          onWarning: (message) => console.error(message),
           onSelectHard: (judged, total) => {
             if (performance.now() - lastSelectPrint < 10_000 && judged < total) return;
             lastSelectPrint = performance.now();

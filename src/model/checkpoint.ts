@@ -56,7 +56,10 @@ export interface SavedTrainingState<RunConfig = unknown> {
 }
 
 export class CheckpointError extends Error {
-  constructor(dir: string, problems: readonly string[]) {
+  constructor(
+    readonly dir: string,
+    readonly problems: readonly string[],
+  ) {
     super(
       `checkpoint ${dir} cannot be loaded:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
         'Use a checkpoint written by this version of r1-reward for this model configuration, or re-save it.',

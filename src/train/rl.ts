@@ -146,7 +146,7 @@ export interface RlHooks extends TrainHooks<RlStepMetrics> {
 export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlResult> {
   const config: RlResolved = parseConfig(RlConfigSchema, input, 'RL config');
   const plan: RlPlan = planOf(config);
-  const run = openRunFolder(config.runDir, 'train rl', config, config.resume);
+  const run = openRunFolder(config.runDir, 'train rl', config, config.resume, hooks.onWarning);
   const resume = run.resumeFrom;
 
   // --- policy, reference, stale sampler, optimiser -------------------------------------------------
