@@ -81,11 +81,16 @@ function modelIdOf(dir: string, listed: Readonly<Record<string, string>>): strin
   return hash.digest('hex');
 }
 
-/** Refuses to write non-finite weights (a NaN must never reach a checkpoint). */
-function checkFinite(named: readonly [string, Tensor][], what: string): void {
-  const bad = scope(() =>
+/** Names of the tensors that hold a NaN or an infinity. */
+function nonFinite(named: readonly [string, Tensor][]): string[] {
+  return scope(() =>
     named.filter(([, t]) => t.isnan().logicalOr(t.isinf()).any().item() !== 0).map(([n]) => n),
   );
+}
+
+/** Refuses to write non-finite weights (a NaN must never reach a checkpoint). */
+function checkFinite(named: readonly [string, Tensor][], what: string): void {
+  const bad = nonFinite(named);
   if (bad.length > 0)
     throw new RangeError(
       `refusing to save a checkpoint: ${what} ${bad.join(', ')} hold NaN or infinite values`,
@@ -304,6 +309,14 @@ export function loadCheckpoint<RunConfig = unknown>(
     throw new CheckpointError(dir, problems);
   }
   scope(() => model.loadWeights(loadSafetensors(modelPath).tensors));
+  // A checkpoint written elsewhere (or before the save-time check) can carry a NaN with valid checksums.
+  const bad = nonFinite(named);
+  if (bad.length > 0) {
+    model.dispose();
+    throw new CheckpointError(dir, [
+      `model.safetensors: ${bad.length === 1 ? 'tensor' : 'tensors'} ${bad.map((n) => `'${n}'`).join(', ')} ${bad.length === 1 ? 'holds' : 'hold'} NaN or infinite values (the training diverged before this save; use an earlier checkpoint)`,
+    ]);
+  }
   const modelId = modelIdOf(dir, manifest?.sha256 ?? {});
   return { model, tokenizer, config, training, dir, modelId };
 }
