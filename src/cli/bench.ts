@@ -91,14 +91,17 @@ function progressBar(enabled: boolean) {
   };
 }
 
+/** Items the run will read (without opening images; items skipped by --skip-missing not counted). */
 async function countItems(
   benchmark: BenchmarkName,
   data: string,
   imagesRoot: string | undefined,
+  skipMissing: boolean,
 ): Promise<number> {
   let n = 0;
   for await (const _ of readBenchmark(benchmark, data, {
     checkImages: false,
+    skipMissing,
     ...(imagesRoot ? { imagesRoot } : {}),
   }))
     n++;
@@ -139,13 +142,17 @@ export function registerBench(program: Command): void {
       const settings = judgeSettings(options);
       const backend = backendFromOptions(options);
       const out = resolve(options.out);
+      let unreadable = 0;
       const read = {
         ...(options.images ? { imagesRoot: resolve(options.images) } : {}),
         skipMissing: options.skipMissing ?? false,
         checkImages: options.checkImages,
-        onSkip: (id: string, reason: string) => console.error(`skipped ${id}: ${reason}`),
+        onSkip: (id: string, reason: string) => {
+          unreadable++;
+          console.error(`skipped ${id}: ${reason}`);
+        },
       };
-      const total = await countItems(options.benchmark, options.data, read.imagesRoot);
+      const total = await countItems(options.benchmark, options.data, read.imagesRoot, read.skipMissing);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
@@ -197,6 +204,10 @@ export function registerBench(program: Command): void {
       }
       const line = `${summary.done}/${total} items judged (${summary.judged} now, ${summary.skipped} from earlier runs), ${summary.errors} errors, ${summary.unparseable} unparseable samples, ${summary.cached} from the cache`;
       console.error(line);
+      if (unreadable > 0)
+        console.error(
+          `${unreadable} items skipped (--skip-missing): an image missing, undecodable or outside the images folder`,
+        );
       if (summary.duplicateIds.length > 0)
         console.error(
           `${summary.duplicateIds.length} duplicate ids in the data were judged once: ${summary.duplicateIds.slice(0, 5).join(', ')}…`,

@@ -31,7 +31,7 @@ export class ImageError extends Error {
   }
 }
 
-/** A path in a data file points outside the images root (e.g. `../../etc/passwd`). Never skippable. */
+/** A path in a data file points outside the images root (e.g. `../../etc/passwd`); skipped only with skipMissing. */
 export class PathEscapeError extends Error {
   override name = 'PathEscapeError';
   constructor(
@@ -40,7 +40,7 @@ export class PathEscapeError extends Error {
   ) {
     super(
       `path ${JSON.stringify(relativePath)} escapes the images root ${root}; ` +
-        'image paths must stay inside the root (pass the right --images-root, or fix the data file)',
+        'image paths must stay inside the root (pass the right --images-root, fix the data file, or skip such items with --skip-missing)',
     );
   }
 }

@@ -128,9 +128,21 @@ describe('VL-RewardBench R1 copy (JSONL)', () => {
     assert.match(skipped[1]!, /^junk: item junk: image .*broken\.png: cannot decode/);
   });
 
-  it('rejects paths that escape the images root, even with skipMissing', async () => {
-    const file = write('vl-escape.jsonl', [vl('evil', '../../etc/passwd')]);
-    await assert.rejects(collect('vl-rewardbench', file, { skipMissing: true }), PathEscapeError);
+  it('rejects paths that escape the images root, or with skipMissing skips and reports them', async () => {
+    const file = write('vl-escape.jsonl', [vl('evil', '../../etc/passwd'), vl('ok')]);
+    await assert.rejects(collect('vl-rewardbench', file), (e: unknown) =>
+      e instanceof PathEscapeError && /--images-root/.test(e.message) && /--skip-missing/.test(e.message),
+    );
+    const skipped: string[] = [];
+    const pairs = await collect('vl-rewardbench', file, {
+      skipMissing: true,
+      onSkip: (id, reason) => skipped.push(`${id}: ${reason}`),
+    });
+    assert.deepEqual(
+      pairs.map((p) => p.id),
+      ['ok'],
+    );
+    assert.match(skipped[0]!, /^evil: path "\.\.\/\.\.\/etc\/passwd" escapes the images root/);
     const absolute = write('vl-absolute.jsonl', [vl('evil', '/etc/hostname')]);
     await assert.rejects(
       collect('vl-rewardbench', absolute, { checkImages: false }),
