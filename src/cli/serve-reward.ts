@@ -1,13 +1,14 @@
 // `r1-reward serve-reward`: the OpenRLHF / verl reward server (spec §8), wiring only.
 import type { Command } from 'commander';
+import { deprecatedAlias, msToSeconds, runAction, seconds, withExitCodes } from './options.js';
 
 interface ServeRewardOptions {
   labels?: string;
   promptKey: string;
   referee: string;
-  model?: string;
+  refereeModel?: string;
   refereeApiKey?: string;
-  refereeTimeoutMs: string;
+  refereeTimeout: number;
   refereeAttempts: string;
   refereeConcurrency: string;
   apiKey?: string;
@@ -15,7 +16,7 @@ interface ServeRewardOptions {
   port: string;
   template: 'auto' | 'chatml' | 'llama3' | 'plain';
   nearest?: boolean;
-  deadlineMs: string;
+  deadline: number;
   bodyLimitMb: string;
   maxBatch: string;
   log?: boolean;
@@ -29,39 +30,44 @@ function positiveInt(name: string, value: string): number {
 }
 
 export function registerServeReward(program: Command): void {
-  program
+  const command = program
     .command('serve-reward')
     .description('serve R1-Reward rewards to OpenRLHF (--remote_rm_url) or verl over HTTP')
-    .option('--labels <file>', 'R1-Reward RL JSONL: prompt → label lookup for requests without labels')
+    .option(
+      '--labels <file>',
+      'R1-Reward RL JSONL: prompt → label lookup for requests without labels (default: none, labels must come in the body)',
+    )
     .option('--prompt-key <key>', 'field of --labels holding the prompt the trainer sends', 'message')
     .option('--referee <rule|url>', "consistency referee: 'rule' or an OpenAI-compatible base URL", 'rule')
-    .option('--model <name>', "referee model name (default: the endpoint's first listed model)")
-    .option('--referee-api-key <key>', 'API key for the referee endpoint (env R1_REWARD_REFEREE_API_KEY)')
-    .option('--referee-timeout-ms <ms>', 'timeout of one referee call', '30000')
+    .option(
+      '--referee-model <name>',
+      "the referee endpoint's model name (default: the endpoint's first listed model)",
+    )
+    .option(
+      '--referee-api-key <key>',
+      'API key for the referee endpoint (default: env R1_REWARD_REFEREE_API_KEY, else none)',
+    )
+    .option('--referee-timeout <seconds>', 'timeout of one referee call', seconds('--referee-timeout'), 30)
     .option('--referee-attempts <n>', 'referee calls per sample before C = 0', '3')
     .option('--referee-concurrency <n>', 'referee calls in flight at once, across all requests', '256')
-    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (env R1_REWARD_API_KEY)')
+    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '5000')
     .option('--template <family>', 'chat template of the queries: auto, chatml, llama3 or plain', 'auto')
     .option('--nearest', 'use the most similar known prompt when a prompt is not in --labels')
     .option(
-      '--deadline-ms <ms>',
+      '--deadline <seconds>',
       'answer every request within this time (unfinished referee calls → C = 0)',
-      '120000',
+      seconds('--deadline'),
+      120,
     )
     .option('--body-limit-mb <mb>', 'largest request body', '64')
     .option('--max-batch <n>', 'most samples per request', '4096')
-    .option('--log', 'log every request (pino JSON on stdout)')
-    .action(async (options: ServeRewardOptions) => {
-      try {
-        await serveReward(options);
-      } catch (error) {
-        // Bad options or a bad labels file: one clear line, no stack trace.
-        console.error(`serve-reward: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 2;
-      }
-    });
+    .option('--log', 'log every request (pino JSON on stdout)');
+  deprecatedAlias(command, '--model <name>', '--referee-model');
+  deprecatedAlias(command, '--referee-timeout-ms <ms>', '--referee-timeout', msToSeconds);
+  deprecatedAlias(command, '--deadline-ms <ms>', '--deadline', msToSeconds);
+  withExitCodes(command).action(runAction(serveReward));
 }
 
 async function serveReward(options: ServeRewardOptions): Promise<void> {
@@ -73,9 +79,9 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
   if (!['auto', 'chatml', 'llama3', 'plain'].includes(options.template))
     throw new RangeError(`--template must be auto, chatml, llama3 or plain, got '${options.template}'`);
   const referee = createReferee(options.referee, {
-    model: options.model,
+    model: options.refereeModel,
     apiKey: options.refereeApiKey ?? process.env['R1_REWARD_REFEREE_API_KEY'],
-    timeoutMs: positiveInt('--referee-timeout-ms', options.refereeTimeoutMs),
+    timeoutMs: Math.round(options.refereeTimeout * 1000),
     maxAttempts: positiveInt('--referee-attempts', options.refereeAttempts),
     concurrency: positiveInt('--referee-concurrency', options.refereeConcurrency),
   });
@@ -86,7 +92,7 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
     nearest: options.nearest ?? false,
     template: options.template,
     apiKey: options.apiKey ?? process.env['R1_REWARD_API_KEY'],
-    deadlineMs: positiveInt('--deadline-ms', options.deadlineMs),
+    deadlineMs: Math.round(options.deadline * 1000),
     bodyLimitBytes: positiveInt('--body-limit-mb', options.bodyLimitMb) * 1024 * 1024,
     maxBatch: positiveInt('--max-batch', options.maxBatch),
     logger: options.log ?? false,

@@ -27,6 +27,7 @@ import {
 } from '../engine/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { type ModelConfig, validateConfig } from './config.js';
+import { COMPACT_TEMPLATE } from './judge-format.js';
 import { VisionLanguageModel } from './model.js';
 import type { RngState } from './random.js';
 import { Tokenizer, type TokenizerJson } from './tokenizer.js';
@@ -160,6 +161,8 @@ export function saveCheckpoint<RunConfig>(
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       savedAt: new Date().toISOString(),
+      // The prompt the trainers encode judging examples with, so a server can speak the model's language.
+      judgeTemplate: COMPACT_TEMPLATE,
       sha256: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(temp, f)))])),
     };
     writeFileAtomic(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -188,6 +191,11 @@ export interface LoadedCheckpoint<RunConfig = unknown> {
    * without training state) keep it and any change to the weights, config or tokenizer gives a new one.
    */
   modelId: string;
+  /**
+   * The judge prompt template the model was trained with ({question}, {answer1}, {answer2}): the
+   * manifest's `judgeTemplate`, or the compact template for a checkpoint that records none.
+   */
+  judgeTemplate: string;
 }
 
 function readJson(dir: string, file: string, problems: string[]): unknown {
@@ -244,7 +252,7 @@ export function loadCheckpoint<RunConfig = unknown>(
   if (!existsSync(dir)) throw new CheckpointError(dir, ['the directory does not exist']);
   const problems: string[] = [];
   const manifest = readJson(dir, 'manifest.json', problems) as
-    | { format?: string; version?: number; sha256?: Record<string, string> }
+    | { format?: string; version?: number; sha256?: Record<string, string>; judgeTemplate?: unknown }
     | undefined;
   if (manifest !== undefined) {
     if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION)
@@ -260,6 +268,12 @@ export function loadCheckpoint<RunConfig = unknown>(
         );
     }
   }
+  const judgeTemplate = manifest?.judgeTemplate ?? COMPACT_TEMPLATE;
+  if (
+    typeof judgeTemplate !== 'string' ||
+    !['{question}', '{answer1}', '{answer2}'].every((p) => judgeTemplate.includes(p))
+  )
+    problems.push('manifest.json: judgeTemplate must be a string holding {question}, {answer1} and {answer2}');
   if (problems.length > 0) throw new CheckpointError(dir, problems);
 
   let config: ModelConfig | undefined;
@@ -318,7 +332,7 @@ export function loadCheckpoint<RunConfig = unknown>(
     ]);
   }
   const modelId = modelIdOf(dir, manifest?.sha256 ?? {});
-  return { model, tokenizer, config, training, dir, modelId };
+  return { model, tokenizer, config, training, dir, modelId, judgeTemplate: judgeTemplate as string };
 }
 
 /**

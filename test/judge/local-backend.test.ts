@@ -152,7 +152,7 @@ describe('judge and bench run with --local', () => {
     const image = join(dir, 'a.png');
     writeFileSync(image, await png(20, 20));
     const done = await cli([
-      ...['judge', '--local', checkpoint, '--image', image, '--question', 'what is shown?'],
+      ...['judge', '--checkpoint', checkpoint, '--image', image, '--question', 'what is shown?'],
       ...[
         '--response1',
         'a red square',
@@ -191,7 +191,7 @@ describe('judge and bench run with --local', () => {
     const out = join(dir, 'run');
     const done = await cli([
       ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', join(dir, 'data.jsonl')],
-      ...['--local', checkpoint, '-k', '2', '--max-tokens', '6', '--concurrency', '3', '--out', out],
+      ...['--checkpoint', checkpoint, '-k', '2', '--max-tokens', '6', '--concurrency', '3', '--out', out],
     ]);
     assert.equal(done.code, 0, done.stderr);
     const records = readFileSync(join(out, 'judgements.jsonl'), 'utf8').trim().split('\n');
