@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -441,5 +442,38 @@ describe('readBenchmark', () => {
       () => readBenchmark('nope' as BenchmarkName, 'x'),
       /unknown benchmark "nope"; expected one of/,
     );
+  });
+});
+
+describe('a file read under the wrong --benchmark', () => {
+  it('is refused, naming the benchmark it looks like and the flag to pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r1-shape-'));
+    try {
+      const line = (record: Record<string, unknown>) => `${JSON.stringify(record)}\n`;
+      const pair = { prompt: 'q', chosen: 'c', rejected: 'r', chosen_reason: '', rejected_reason: '' };
+      const vl = join(dir, 'vl.jsonl');
+      writeFileSync(vl, line({ id: 'wildvision_1', image: 'vl_reward/img/1.jpg', ...pair }));
+      const mm = join(dir, 'mm.jsonl');
+      writeFileSync(mm, line({ id: '073712_1', image: 'mcq/073712.png', ...pair }));
+      const read = (benchmark: BenchmarkName, file: string) =>
+        collect(benchmark, file, { checkImages: false });
+      await assert.rejects(
+        read('mm-rlhf', vl),
+        /vl\.jsonl:1: this looks like a VL-RewardBench file \(the id "wildvision_1"\), not MM-RLHF-RewardBench: pass --benchmark vl-rewardbench/,
+      );
+      await assert.rejects(
+        read('vl-rewardbench', mm),
+        /mm\.jsonl:1: this looks like an MM-RLHF-RewardBench file \(image paths under mcq\/.*\), not VL-RewardBench: pass --benchmark mm-rlhf/,
+      );
+      await assert.rejects(
+        read('multimodal-rewardbench', vl),
+        /Multimodal RewardBench is one JSON list \(all_data\.json\), but this file holds one JSON object per line; .*pass --benchmark vl-rewardbench/,
+      );
+      await assert.rejects(read('synthetic', mm), /has a `category` field and this one has none; .*pass --benchmark mm-rlhf/);
+      assert.equal((await read('vl-rewardbench', vl)).length, 1);
+      assert.equal((await read('mm-rlhf', mm)).length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
