@@ -106,7 +106,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
       throw new Error('the OpenAI-compatible backend needs at least one base URL (--endpoint URL)');
     if (!config.model)
       throw new Error(
-        'the OpenAI-compatible backend needs a model name (--model NAME, as the server lists it at /v1/models)',
+        'the OpenAI-compatible backend needs a model name (--model-name NAME, as the server lists it at /v1/models)',
       );
     const concurrency = config.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1)

@@ -1,4 +1,4 @@
-// `r1-reward serve --model CKPT`: an OpenAI-compatible server for a checkpoint trained here.
+// `r1-reward serve --checkpoint CKPT`: an OpenAI-compatible server for a checkpoint trained here.
 // GET /v1/models, POST /v1/chat/completions (plain and SSE streaming, in OpenAI's shapes with usage),
 // GET /health, GET /metrics. Concurrent requests are batched into the sampler (batcher.ts).
 import { randomUUID } from 'node:crypto';
@@ -124,7 +124,7 @@ function refuseUnsupported(body: Record<string, unknown>): void {
 }
 
 /**
- * `r1-reward serve --model`: an OpenAI-compatible server (fastify) for a checkpoint trained here: /v1/models,
+ * `r1-reward serve --checkpoint`: an OpenAI-compatible server (fastify) for a checkpoint trained here: /v1/models,
  * /v1/chat/completions (plain and streaming), /health, /metrics.
  */
 export async function buildChatServer(options: ChatServerOptions): Promise<FastifyInstance> {

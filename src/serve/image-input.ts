@@ -87,7 +87,7 @@ async function imageSource(url: string, policy: ImageSourcePolicy, field: string
     );
   if (policy.allowedRoot === undefined)
     throw new ImageInputError(
-      'local image files are off on this server; send the image as a data URL (or start serve with --image-root DIR)',
+      'local image files are off on this server; send the image as a data URL (or start serve with --images-root DIR)',
       field,
     );
   let path: string;
