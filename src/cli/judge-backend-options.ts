@@ -62,7 +62,10 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
     'judge in-process with a checkpoint trained here instead of an endpoint (compact template by default)',
   );
   command
-    .option('--device <name>', "with --checkpoint: 'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
+    .option(
+      '--device <name>',
+      "with --checkpoint: 'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)",
+    )
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('-k, --k <k>', 'samples per item and order (Voting@K)', positiveInteger('-k'), 1)
     .addOption(

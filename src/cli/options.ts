@@ -47,8 +47,7 @@ export function withExitCodes(command: Command, extra: readonly ExitName[] = [])
 /** Commander's own errors (unknown option, missing value, bad argument) exit with EXIT.usage. */
 export function usageErrorsExitWith2(program: Command): Command {
   return program.exitOverride((error) => {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
-      process.exit(EXIT.ok);
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(EXIT.ok);
     if (error.code === 'commander.help') process.exit(error.exitCode);
     process.exit(error.code === 'commander.error' ? EXIT.failed : EXIT.usage);
   });

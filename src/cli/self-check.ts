@@ -37,7 +37,9 @@ export function registerSelfCheck(program: Command): void {
   const command = program.command('self-check');
   withExitCodes(command);
   command
-    .description('print versions and whether the libtorch engine loads (failed, exit code 1, when it does not)')
+    .description(
+      'print versions and whether the libtorch engine loads (failed, exit code 1, when it does not)',
+    )
     .option('--json', 'machine-readable output')
     .action((options: { json?: boolean }) => {
       const libtorch = probeLibtorch();

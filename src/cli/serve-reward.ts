@@ -50,7 +50,10 @@ export function registerServeReward(program: Command): void {
     .option('--referee-timeout <seconds>', 'timeout of one referee call', seconds('--referee-timeout'), 30)
     .option('--referee-attempts <n>', 'referee calls per sample before C = 0', '3')
     .option('--referee-concurrency <n>', 'referee calls in flight at once, across all requests', '256')
-    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)')
+    .option(
+      '--api-key <key>',
+      'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '5000')
     .option('--template <family>', 'chat template of the queries: auto, chatml, llama3 or plain', 'auto')

@@ -1,4 +1,5 @@
-// `r1-reward serve --checkpoint CKPT`: the OpenAI-compatible server for a checkpoint trained here, wiring only.
+// `r1-reward serve --checkpoint CKPT`: the OpenAI-compatible server for a checkpoint trained here,
+// wiring only.
 import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkDevice } from '../engine/dtype.js';
@@ -46,7 +47,10 @@ export function registerServe(program: Command): void {
     .option('--model-name <name>', 'model name listed at /v1/models (default: the checkpoint folder name)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8000')
-    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)');
+    .option(
+      '--api-key <key>',
+      'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)',
+    );
   addImagesRootOption(
     command,
     'allow image_url file paths (or file:// URLs) inside this folder only (default: none, local files refused)',

@@ -152,38 +152,42 @@ export function registerTrain(program: Command): void {
     .option('--tokenizer <file>', 'a trained tokenizer.json (default: train one on the data)')
     .option('--vocab-size <n>', 'vocabulary of the tokenizer trained on the data', num('--vocab-size'))
     .option('--epochs <n>', 'passes over the data', num('--epochs'))
-    .option('--steps <n>', 'optimiser steps, overriding --epochs (default: epochs × items / batch size)', num('--steps'))
+    .option(
+      '--steps <n>',
+      'optimiser steps, overriding --epochs (default: epochs × items / batch size)',
+      num('--steps'),
+    )
     .option('--batch-size <n>', 'sequences per optimiser step', num('--batch-size'));
   deprecatedAlias(sft, '--init <dir>', '--checkpoint');
   showDefaults(sft, SftConfigSchema, { microBatch: 'microBatchSize', dataFormat: '' });
   withExitCodes(sft).action((o: Record<string, string | number | boolean | undefined>) =>
-      reportErrors(async () => {
-        const config = {
-          ...fileConfig(o['config'] as string | undefined),
-          ...defined({
-            data: defined({ file: o['data'], format: o['dataFormat'] }),
-            preset: o['preset'],
-            positions: o['positions'],
-            init: o['checkpoint'],
-            tokenizer: o['tokenizer'],
-            vocabSize: o['vocabSize'],
-            epochs: o['epochs'],
-            steps: o['steps'],
-            batchSize: o['batchSize'],
-            microBatchSize: o['microBatch'],
-          }),
-          ...runFields(o),
-        } as SftConfig;
-        const progress = progressLine('sft');
-        const result = await trainSft(config, {
-          onWarning: (message) => console.error(message),
-          onStep: (m, total) =>
-            progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
-        });
-        progress.stop();
-        console.log(JSON.stringify(result, null, 2));
-      }),
-    );
+    reportErrors(async () => {
+      const config = {
+        ...fileConfig(o['config'] as string | undefined),
+        ...defined({
+          data: defined({ file: o['data'], format: o['dataFormat'] }),
+          preset: o['preset'],
+          positions: o['positions'],
+          init: o['checkpoint'],
+          tokenizer: o['tokenizer'],
+          vocabSize: o['vocabSize'],
+          epochs: o['epochs'],
+          steps: o['steps'],
+          batchSize: o['batchSize'],
+          microBatchSize: o['microBatch'],
+        }),
+        ...runFields(o),
+      } as SftConfig;
+      const progress = progressLine('sft');
+      const result = await trainSft(config, {
+        onWarning: (message) => console.error(message),
+        onStep: (m, total) =>
+          progress.update(m.step, total, `loss ${m.loss.toFixed(4)}`, m.tokens_per_s, m.held_out_accuracy),
+      });
+      progress.stop();
+      console.log(JSON.stringify(result, null, 2));
+    }),
+  );
 
   const rl = withRunOptions(train.command('rl'))
     .description('StableReinforce (default) or an ablation baseline on the RL split')
@@ -195,7 +199,7 @@ export function registerTrain(program: Command): void {
     .option('--algorithm <name>', 'stable-reinforce, reinforce++, ppo-clip, grpo or rloo')
     .option(
       '--preclip <bounds>',
-      "Pre-CLIP bounds: both, upper or lower (default: both for stable-reinforce, none for the others)",
+      'Pre-CLIP bounds: both, upper or lower (default: both for stable-reinforce, none for the others)',
     )
     .option('--no-preclip', 'no Pre-CLIP (plain exp ratio)')
     .option(
@@ -257,61 +261,61 @@ export function registerTrain(program: Command): void {
     samplerPrecision: '',
   });
   withExitCodes(rl).action((o: Record<string, string | number | boolean | undefined>) =>
-      reportErrors(async () => {
-        const file = fileConfig(o['config'] as string | undefined);
-        const mismatch = defined({
-          ...(file['mismatch'] as Record<string, unknown> | undefined),
-          staleUpdates: o['staleUpdates'],
-          oldLogProbNoise: o['oldLogprobNoise'],
-          oldLogProbs: o['oldLogprobs'],
-          samplerPrecision: o['samplerPrecision'],
-        });
-        const config = {
-          ...file,
-          ...defined({
-            data: { file: o['data'] },
-            init: o['checkpoint'],
-            algorithm: o['algorithm'],
-            preClip: o['preclip'] === false ? 'none' : (o['preclip'] as string | undefined),
-            filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
-            consistency: o['consistency'] === false ? false : undefined,
-            referee: o['referee'],
-            steps: o['steps'],
-            rolloutBatch: o['rolloutBatch'],
-            samplesPerPrompt: o['samples'],
-            trainBatch: o['trainBatch'],
-            microBatch: o['microBatch'],
-            ppoEpochs: o['ppoEpochs'],
-            klCoef: o['klCoef'],
-            temperature: o['temperature'],
-            maxNewTokens: o['maxNewTokens'],
-            resampleFrozen: o['resampleFrozen'],
-            selectHard: o['selectHard'],
-            bothOrders: o['bothOrders'],
-          }),
-          ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
-          ...runFields(o),
-        } as RlConfig;
-        const progress = progressLine('rl');
-        let lastSelectPrint = 0;
-        const result = await trainRl(config, {
-          onWarning: (message) => console.error(message),
-          onSelectHard: (judged, total) => {
-            if (performance.now() - lastSelectPrint < 10_000 && judged < total) return;
-            lastSelectPrint = performance.now();
-            console.error(`select-hard: ${judged}/${total} RL prompts judged by the starting policy`);
-          },
-          onStep: (m, total) =>
-            progress.update(
-              m.step,
-              total,
-              `reward ${m.reward_mean.toFixed(3)} len ${m.response_length.toFixed(0)}`,
-              m.tokens_per_s,
-              m.held_out_accuracy,
-            ),
-        });
-        progress.stop();
-        console.log(JSON.stringify(result, null, 2));
-      }),
-    );
+    reportErrors(async () => {
+      const file = fileConfig(o['config'] as string | undefined);
+      const mismatch = defined({
+        ...(file['mismatch'] as Record<string, unknown> | undefined),
+        staleUpdates: o['staleUpdates'],
+        oldLogProbNoise: o['oldLogprobNoise'],
+        oldLogProbs: o['oldLogprobs'],
+        samplerPrecision: o['samplerPrecision'],
+      });
+      const config = {
+        ...file,
+        ...defined({
+          data: { file: o['data'] },
+          init: o['checkpoint'],
+          algorithm: o['algorithm'],
+          preClip: o['preclip'] === false ? 'none' : (o['preclip'] as string | undefined),
+          filter: o['filter'] === false ? 'none' : (o['filterWindow'] as string | undefined),
+          consistency: o['consistency'] === false ? false : undefined,
+          referee: o['referee'],
+          steps: o['steps'],
+          rolloutBatch: o['rolloutBatch'],
+          samplesPerPrompt: o['samples'],
+          trainBatch: o['trainBatch'],
+          microBatch: o['microBatch'],
+          ppoEpochs: o['ppoEpochs'],
+          klCoef: o['klCoef'],
+          temperature: o['temperature'],
+          maxNewTokens: o['maxNewTokens'],
+          resampleFrozen: o['resampleFrozen'],
+          selectHard: o['selectHard'],
+          bothOrders: o['bothOrders'],
+        }),
+        ...(Object.keys(mismatch).length > 0 ? { mismatch } : {}),
+        ...runFields(o),
+      } as RlConfig;
+      const progress = progressLine('rl');
+      let lastSelectPrint = 0;
+      const result = await trainRl(config, {
+        onWarning: (message) => console.error(message),
+        onSelectHard: (judged, total) => {
+          if (performance.now() - lastSelectPrint < 10_000 && judged < total) return;
+          lastSelectPrint = performance.now();
+          console.error(`select-hard: ${judged}/${total} RL prompts judged by the starting policy`);
+        },
+        onStep: (m, total) =>
+          progress.update(
+            m.step,
+            total,
+            `reward ${m.reward_mean.toFixed(3)} len ${m.response_length.toFixed(0)}`,
+            m.tokens_per_s,
+            m.held_out_accuracy,
+          ),
+      });
+      progress.stop();
+      console.log(JSON.stringify(result, null, 2));
+    }),
+  );
 }

@@ -36,7 +36,11 @@ export function readBenchmark(
   })();
 }
 
-function readerFor(benchmark: BenchmarkName, file: string, options: ReadOptions): AsyncIterable<PreferencePair> {
+function readerFor(
+  benchmark: BenchmarkName,
+  file: string,
+  options: ReadOptions,
+): AsyncIterable<PreferencePair> {
   switch (benchmark) {
     case 'vl-rewardbench':
       return extname(file).toLowerCase() === '.parquet'

@@ -131,7 +131,8 @@ export async function imagesOrSkip(
   try {
     return await resolveItemImages(itemId, refs, root, options);
   } catch (error) {
-    if (!(error instanceof ImageError || error instanceof PathEscapeError) || !options.skipMissing) throw error;
+    if (!(error instanceof ImageError || error instanceof PathEscapeError) || !options.skipMissing)
+      throw error;
     options.onSkip?.(itemId, error.message);
     return undefined;
   }

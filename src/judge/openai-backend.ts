@@ -5,9 +5,10 @@
 // connection errors, timeouts, 408/409/429/5xx with exponential backoff (0.5 s doubling to 8 s,
 // up to 25 % jitter) that honours `retry-after` and `retry-after-ms`.
 // What this file adds: retries of a 200 reply that is not a chat completion (a body that is not
-// JSON, or no choices), treated like a 5xx with the same backoff; a bounded number of requests in flight (p-limit), several base URLs
-// balanced by fewest requests in flight with fail-over once a URL's retries are spent, and
-// `n = k` in one request with a fallback to single requests when a server rejects or ignores `n`.
+// JSON, or no choices), treated like a 5xx with the same backoff; a bounded number of requests in
+// flight (p-limit); several base URLs balanced by fewest requests in flight with fail-over once a
+// URL's retries are spent; and `n = k` in one request with a fallback to single requests when a
+// server rejects or ignores `n`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';

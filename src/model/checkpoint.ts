@@ -273,7 +273,9 @@ export function loadCheckpoint<RunConfig = unknown>(
     typeof judgeTemplate !== 'string' ||
     !['{question}', '{answer1}', '{answer2}'].every((p) => judgeTemplate.includes(p))
   )
-    problems.push('manifest.json: judgeTemplate must be a string holding {question}, {answer1} and {answer2}');
+    problems.push(
+      'manifest.json: judgeTemplate must be a string holding {question}, {answer1} and {answer2}',
+    );
   if (problems.length > 0) throw new CheckpointError(dir, problems);
 
   let config: ModelConfig | undefined;

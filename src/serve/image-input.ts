@@ -1,7 +1,8 @@
 // Image URLs from clients (OpenAI `image_url` parts, judge requests) → the local model's float pixels.
 // Data URLs are always accepted; local files only under an allowed root (symbolic links followed,
-// `..` refused); remote http(s) only when enabled, and only from public addresses (remote-image.ts). Byte and pixel limits are checked before decoding
-// (byte size before base64-decoding or downloading, declared pixels before decoding the image).
+// `..` refused); remote http(s) only when enabled, and only from public addresses (remote-image.ts).
+// Byte and pixel limits are checked before decoding (byte size before base64-decoding or
+// downloading, declared pixels before decoding the image).
 import { fileURLToPath } from 'node:url';
 import { type ImageLimits, imageToFloatPixels } from '../data/image-pipeline.js';
 import { checkedRealPath } from '../data/images-root.js';
@@ -41,7 +42,12 @@ export const DEFAULT_IMAGE_PIXELS = 40_000_000;
 
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9=.+-]+)*;base64,/i;
 
-async function fetchBytes(url: string, policy: ImageSourcePolicy, maxBytes: number, field: string): Promise<Buffer> {
+async function fetchBytes(
+  url: string,
+  policy: ImageSourcePolicy,
+  maxBytes: number,
+  field: string,
+): Promise<Buffer> {
   try {
     return await fetchRemoteImage(url, {
       maxBytes,

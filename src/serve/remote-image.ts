@@ -54,7 +54,13 @@ export function networkList(entries: readonly string[], flag = 'allowedNetworks'
     const [address = '', prefix, extra] = entry.trim().split('/');
     const family = isIP(address);
     const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-    if (family === 0 || extra !== undefined || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      !Number.isInteger(bits) ||
+      bits < 0 ||
+      bits > (family === 6 ? 128 : 32)
+    )
       throw new RangeError(
         `${flag}: '${entry}' is not an IP address or CIDR range; write e.g. 127.0.0.1, 10.0.0.0/8 or fd00::/8`,
       );
@@ -92,7 +98,10 @@ export class RemoteImageTooLargeError extends Error {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Resolves a host once and checks every address; returns the address to connect to. */
-async function checkedAddress(hostname: string, allowed: BlockList | undefined): Promise<{ address: string; family: number }> {
+async function checkedAddress(
+  hostname: string,
+  allowed: BlockList | undefined,
+): Promise<{ address: string; family: number }> {
   const literal = hostname.replace(/^\[(.*)\]$/, '$1');
   const addresses = isIP(literal)
     ? [{ address: literal, family: isIP(literal) }]
@@ -100,19 +109,25 @@ async function checkedAddress(hostname: string, allowed: BlockList | undefined):
   if (addresses.length === 0) throw new Error(`${hostname} has no address`);
   // One non-public answer refuses the host: a connection must not depend on which answer it gets.
   for (const a of addresses)
-    if (!isFetchableAddress(a.address, allowed)) throw new Error(`${hostname} resolves to ${a.address}, not allowed`);
+    if (!isFetchableAddress(a.address, allowed))
+      throw new Error(`${hostname} resolves to ${a.address}, not allowed`);
   return addresses[0] as { address: string; family: number };
 }
 
 /** A `lookup` that answers with the already checked address, whatever DNS says by now. */
 function pinnedLookup(address: string, family: number): LookupFunction {
   return (_hostname, options, callback) => {
-    if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if (options.all)
+      (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
 }
 
-function request(url: URL, pinned: { address: string; family: number }, signal: AbortSignal): Promise<IncomingMessage> {
+function request(
+  url: URL,
+  pinned: { address: string; family: number },
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   const options: RequestOptions = {
     lookup: pinnedLookup(pinned.address, pinned.family),
     agent: false,
@@ -163,7 +178,8 @@ export async function fetchRemoteImage(url: string, policy: RemoteImagePolicy): 
     throw neutral('not a URL');
   }
   for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
-    if (current.protocol !== 'http:' && current.protocol !== 'https:') throw neutral(`scheme ${current.protocol}`);
+    if (current.protocol !== 'http:' && current.protocol !== 'https:')
+      throw neutral(`scheme ${current.protocol}`);
     let response: IncomingMessage;
     try {
       const pinned = await checkedAddress(current.hostname, allowed);

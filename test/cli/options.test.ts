@@ -7,12 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
-import {
-  deprecatedAlias,
-  msToSeconds,
-  resolveCheckpointPath,
-  seconds,
-} from '../../src/cli/options.js';
+import { deprecatedAlias, msToSeconds, resolveCheckpointPath, seconds } from '../../src/cli/options.js';
 import { buildProgram } from '../../src/cli/program.js';
 
 /** Every command that runs something (no subcommands), with its full name. */
@@ -55,14 +50,18 @@ describe('the command tree', () => {
     for (const [name, command] of commands)
       assert.match(captureHelp(command), /Exit codes:\n {2}0 {3}done\n {2}1 {3}failed/, name);
     assert.match(captureHelp(commandNamed('judge')), /\n {2}4 {3}no majority/);
-    assert.match(captureHelp(commandNamed('bench score')), /\n {2}3 {3}overall accuracy below --min-accuracy/);
+    assert.match(
+      captureHelp(commandNamed('bench score')),
+      /\n {2}3 {3}overall accuracy below --min-accuracy/,
+    );
   });
 
   it('uses one name per concept: no command declares the older spellings', () => {
     const visible = new Map<string, string[]>();
     for (const [name, command] of commands)
       for (const option of command.options)
-        if (!option.hidden && option.long) visible.set(option.long, [...(visible.get(option.long) ?? []), name]);
+        if (!option.hidden && option.long)
+          visible.set(option.long, [...(visible.get(option.long) ?? []), name]);
     for (const old of ['--images', '--image-root', '--file', '--local', '--init', '--model', '--name'])
       assert.equal(visible.get(old), undefined, `${old} is still a visible option of ${visible.get(old)}`);
     assert.ok(visible.get('--images-root')!.includes('serve'));
@@ -70,7 +69,8 @@ describe('the command tree', () => {
     assert.ok(visible.get('--images-root')!.includes('data check'));
     for (const name of ['serve', 'judge', 'bench run', 'train sft', 'train rl'])
       assert.ok(visible.get('--checkpoint')!.includes(name), name);
-    for (const [flag] of visible) assert.doesNotMatch(flag, /timeout-ms|deadline-ms/, 'timeouts are in seconds');
+    for (const [flag] of visible)
+      assert.doesNotMatch(flag, /timeout-ms|deadline-ms/, 'timeouts are in seconds');
   });
 });
 
@@ -112,7 +112,8 @@ describe('deprecated aliases', () => {
     stderrOf(() =>
       assert.throws(
         () => c.parse(['--deadline-ms', 'soon'], { from: 'user' }),
-        (e: Error & { exitCode?: number }) => /--deadline is a number of seconds/.test(e.message) && e.exitCode === 2,
+        (e: Error & { exitCode?: number }) =>
+          /--deadline is a number of seconds/.test(e.message) && e.exitCode === 2,
       ),
     );
   });
@@ -133,7 +134,10 @@ describe('checkpoint paths', () => {
       if (step !== 'step-000030') writeFileSync(join(run, 'checkpoints', step, 'manifest.json'), '{}');
     }
     assert.equal(resolveCheckpointPath(run), join(run, 'checkpoints', 'step-000020'));
-    assert.equal(resolveCheckpointPath(join(run, 'checkpoints', 'step-000010')), join(run, 'checkpoints', 'step-000010'));
+    assert.equal(
+      resolveCheckpointPath(join(run, 'checkpoints', 'step-000010')),
+      join(run, 'checkpoints', 'step-000010'),
+    );
     assert.equal(resolveCheckpointPath(join(root, 'absent')), join(root, 'absent'));
   });
 });

@@ -131,8 +131,10 @@ describe('VL-RewardBench R1 copy (JSONL)', () => {
 
   it('rejects paths that escape the images root, or with skipMissing skips and reports them', async () => {
     const file = write('vl-escape.jsonl', [vl('evil', '../../etc/passwd'), vl('ok')]);
-    await assert.rejects(collect('vl-rewardbench', file), (e: unknown) =>
-      e instanceof PathEscapeError && /--images-root/.test(e.message) && /--skip-missing/.test(e.message),
+    await assert.rejects(
+      collect('vl-rewardbench', file),
+      (e: unknown) =>
+        e instanceof PathEscapeError && /--images-root/.test(e.message) && /--skip-missing/.test(e.message),
     );
     const skipped: string[] = [];
     const pairs = await collect('vl-rewardbench', file, {
@@ -469,7 +471,10 @@ describe('a file read under the wrong --benchmark', () => {
         read('multimodal-rewardbench', vl),
         /Multimodal RewardBench is one JSON list \(all_data\.json\), but this file holds one JSON object per line; .*pass --benchmark vl-rewardbench/,
       );
-      await assert.rejects(read('synthetic', mm), /has a `category` field and this one has none; .*pass --benchmark mm-rlhf/);
+      await assert.rejects(
+        read('synthetic', mm),
+        /has a `category` field and this one has none; .*pass --benchmark mm-rlhf/,
+      );
       assert.equal((await read('vl-rewardbench', vl)).length, 1);
       assert.equal((await read('mm-rlhf', mm)).length, 1);
     } finally {

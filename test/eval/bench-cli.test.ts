@@ -97,7 +97,18 @@ async function interruptedRun(name: string, count: number, k: string, signal: No
   const { data, images } = fixture(name, count);
   const out = join(root, `${name}-run`);
   const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images-root', images];
-  args.push('--endpoint', server.url, '--model-name', 'scripted', '-k', k, '--concurrency', '3', '--out', out);
+  args.push(
+    '--endpoint',
+    server.url,
+    '--model-name',
+    'scripted',
+    '-k',
+    k,
+    '--concurrency',
+    '3',
+    '--out',
+    out,
+  );
   const first = cli(args);
   await linesAtLeast(join(out, 'judgements.jsonl'), lines);
   first.child.kill(signal);
@@ -228,7 +239,10 @@ describe('r1-reward bench run / score (CLI)', () => {
     args.push('--endpoint', server.url, '--model-name', 'scripted', '--order', 'fixed');
     const stopped = await run([...args, '--out', join(root, 'escape-stop')]);
     assert.equal(stopped.code, 1);
-    assert.match(stopped.stderr, /^error: path "\.\.\/\.\.\/\.\.\/etc\/hostname" escapes the images root .*--images-root.*--skip-missing/m);
+    assert.match(
+      stopped.stderr,
+      /^error: path "\.\.\/\.\.\/\.\.\/etc\/hostname" escapes the images root .*--images-root.*--skip-missing/m,
+    );
     const skipped = await run([...args, '--skip-missing', '--out', join(root, 'escape-skip')]);
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.match(skipped.stderr, /2\/2 items judged/);
@@ -317,7 +331,14 @@ describe('r1-reward judge (CLI)', () => {
     writeFileSync(image, png);
     writeFileSync(join(root, 'r2.txt'), 'A weak answer');
     const args = ['judge', '--image', image, '--question', 'What animal?', '--response1', 'A GOOD cat'];
-    args.push('--response2', `@${join(root, 'r2.txt')}`, '--endpoint', server.url, '--model-name', 'scripted');
+    args.push(
+      '--response2',
+      `@${join(root, 'r2.txt')}`,
+      '--endpoint',
+      server.url,
+      '--model-name',
+      'scripted',
+    );
     const json = await run([...args, '-k', '3', '--order', 'both', '--json']);
     assert.equal(json.code, 0, json.stderr);
     const result = JSON.parse(json.stdout);

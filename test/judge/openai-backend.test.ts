@@ -130,7 +130,11 @@ describe('OpenAICompatibleBackend against a scripted HTTP judge on 127.0.0.1', (
     const garbled = { status: 200, raw: '{' };
     const bad = await judgeServer({ faults: [garbled, garbled] });
     const good = await judgeServer();
-    const backend = new OpenAICompatibleBackend({ baseURLs: [bad.url, good.url], model: 'r1', maxRetries: 1 });
+    const backend = new OpenAICompatibleBackend({
+      baseURLs: [bad.url, good.url],
+      model: 'r1',
+      maxRetries: 1,
+    });
     assert.equal((await backend.sample(request, 1)).length, 1);
     assert.equal(bad.log.length >= 1 && good.log.length === 1, true);
   });

@@ -176,7 +176,9 @@ describe('checkpoints', () => {
       () => loadCheckpoint(dir),
       (e: unknown) =>
         e instanceof CheckpointError &&
-        /model\.safetensors: tensor 'lm\.blocks\.0\.ln1\.weight' holds NaN or infinite values/.test(e.message),
+        /model\.safetensors: tensor 'lm\.blocks\.0\.ln1\.weight' holds NaN or infinite values/.test(
+          e.message,
+        ),
     );
   });
 

@@ -234,7 +234,10 @@ describe('remote image URLs', () => {
       /5000 bytes, above the image limit of 4096/,
     );
     await assert.rejects(imageUrlToPixels(`${base}/chunked.png`, 32, policy, 'f'), /more than 4096 bytes/);
-    await assert.rejects(imageUrlToPixels(`${base}/missing.png`, 32, policy, 'f'), /cannot fetch the image at/);
+    await assert.rejects(
+      imageUrlToPixels(`${base}/missing.png`, 32, policy, 'f'),
+      /cannot fetch the image at/,
+    );
   });
   it('refuses them when remote fetching is off', async () => {
     await assert.rejects(

@@ -46,7 +46,10 @@ describe('which addresses a remote image may come from', () => {
     assert.equal(isFetchableAddress('10.0.0.1', allowed), false);
   });
   it('names a bad network entry', () => {
-    assert.throws(() => networkList(['10.0.0.0/33'], '--allow-image-network'), /--allow-image-network: '10.0.0.0\/33'/);
+    assert.throws(
+      () => networkList(['10.0.0.0/33'], '--allow-image-network'),
+      /--allow-image-network: '10.0.0.0\/33'/,
+    );
     assert.throws(() => networkList(['example.com']), /not an IP address or CIDR range/);
   });
 });
@@ -92,13 +95,23 @@ describe('fetching a remote image', () => {
     const before = requests.length;
     await assert.rejects(fetchRemoteImage(`${base}/ok.png`, policy), /cannot fetch the image at/);
     const port = (server.address() as AddressInfo).port;
-    await assert.rejects(fetchRemoteImage(`http://localhost:${port}/ok.png`, policy), /cannot fetch the image at/);
-    await assert.rejects(fetchRemoteImage(`http://[::ffff:127.0.0.1]:${port}/ok.png`, policy), /cannot fetch/);
+    await assert.rejects(
+      fetchRemoteImage(`http://localhost:${port}/ok.png`, policy),
+      /cannot fetch the image at/,
+    );
+    await assert.rejects(
+      fetchRemoteImage(`http://[::ffff:127.0.0.1]:${port}/ok.png`, policy),
+      /cannot fetch/,
+    );
     assert.equal(requests.length, before, 'no request reached the server');
   });
 
   it('checks every redirect: one to a private or link-local address is refused', async () => {
-    for (const target of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/x.png', 'http://[::1]/x.png']) {
+    for (const target of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/x.png',
+      'http://[::1]/x.png',
+    ]) {
       await assert.rejects(
         fetchRemoteImage(`${base}/to?${encodeURIComponent(target)}`, allowLoopback),
         /cannot fetch the image at/,

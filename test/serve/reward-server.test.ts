@@ -184,7 +184,10 @@ describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
     });
     assert.equal(r.status, 400);
     assert.equal(r.body.field, 'body/prompts/0');
-    assert.match(r.body.error, /body\/prompts\/0 is not in rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/);
+    assert.match(
+      r.body.error,
+      /body\/prompts\/0 is not in rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/,
+    );
     assert.doesNotMatch(r.body.error, /r1-serve-/, 'the labels file is named without its folder');
   });
 

@@ -121,7 +121,8 @@ describe('training checkpoints', { skip }, () => {
     const root = mkdtempSync(join(tmpdir(), 'r1-ckpt-'));
     try {
       const { model, tokenizer, optimizer } = setup();
-      for (const step of [1, 2, 3]) saveTrainingCheckpoint(root, { model, tokenizer, optimizer, step, extras }, 3);
+      for (const step of [1, 2, 3])
+        saveTrainingCheckpoint(root, { model, tokenizer, optimizer, step, extras }, 3);
       const corrupt = (step: number) => {
         const file = join(root, `step-00000${step}`, 'model.safetensors');
         const bytes = readFileSync(file);
