@@ -3,11 +3,13 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBench } from './bench.js';
+import { registerBestOfN } from './best-of-n.js';
 import { registerData } from './data.js';
 import { registerDemo } from './demo.js';
 import { registerExperiment } from './experiment.js';
 import { registerJudge } from './judge.js';
 import { usageErrorsExitWith2 } from './options.js';
+import { registerRank } from './rank.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerServeReward(program);
   registerJudge(program);
   registerBench(program);
+  registerRank(program);
+  registerBestOfN(program);
   registerTrain(program);
   registerReport(program);
   registerExperiment(program);

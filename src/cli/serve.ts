@@ -84,7 +84,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const { loadCheckpoint } = await import('../model/index.js');
   const { buildChatServer } = await import('../serve/chat-server.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');
-  const { networkList } = await import('../serve/remote-image.js');
+  const { networkList } = await import('../inference/remote-image.js');
   networkList(options.allowImageNetwork, '--allow-image-network'); // a bad entry stops start-up
   const port = wholeNumber('--port', options.port, 0);
   if (port > 65535) throw new RangeError(`--port must be at most 65535, got '${options.port}'`);

@@ -5,7 +5,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
-import { HeldOutSchema } from '../train/examples.js';
+import { HeldOutSchema } from '../train/config-fields.js';
 import { type RlConfig, trainRl } from '../train/rl.js';
 import { RlConfigSchema } from '../train/rl-config.js';
 import { type SftConfig, SftConfigSchema, trainSft } from '../train/sft.js';
@@ -131,7 +131,9 @@ function runFields(o: Record<string, string | number | boolean | undefined>) {
 }
 
 export function registerTrain(program: Command): void {
-  const train = program.command('train').description('SFT cold start and StableReinforce RL (spec §4–5)');
+  const train = program
+    .command('train')
+    .description('SFT cold start and StableReinforce RL (docs/spec.md §4–5)');
 
   const sft = withRunOptions(train.command('sft'))
     .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')
