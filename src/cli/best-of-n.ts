@@ -85,7 +85,7 @@ export function registerBestOfN(program: Command): void {
       '--out <dir>',
       'run directory: run.json, rankings.jsonl, errors.jsonl, cache.jsonl, summary.json',
     )
-    .option('--cache <file>', 'sample cache, shareable between runs (default RUN_DIR/cache.jsonl)')
+    .option('--cache <file>', 'sample cache, shareable between runs (default: RUN_DIR/cache.jsonl)')
     .option('--no-cache', 'do not read or write the cache (default: cached)')
     .option('--no-progress', 'no progress bar (default: shown on stderr)');
   deprecatedAlias(command, '--images <dir>', '--images-root');

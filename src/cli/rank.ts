@@ -118,9 +118,9 @@ export function registerRank(program: Command): void {
     .option('--candidate <text>', 'one candidate answer (repeat for each)', (v, p: string[]) => [...p, v], [])
     .option(
       '--candidates <file>',
-      'candidates from a file: a JSON array of strings, or else one candidate per line (default none)',
+      'candidates from a file: a JSON array of strings, or else one candidate per line (default: none)',
     )
-    .option('--reference <text>', 'reference answer, for --scheme reference (default none)')
+    .option('--reference <text>', 'reference answer, for --scheme reference (default: none)')
     .option('--cache <file>', 'sample cache (JSON lines) to reuse and extend (default: in memory only)')
     .option('--json', 'print the whole ranking as JSON (default: a table)');
   withExitCodes(command);
