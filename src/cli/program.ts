@@ -13,6 +13,7 @@ import { registerRank } from './rank.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
+import { registerServePolicyReward } from './serve-policy-reward.js';
 import { registerServeReward } from './serve-reward.js';
 import { registerTrain } from './train.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerServe(program);
   registerServeReward(program);
+  registerServePolicyReward(program);
   registerJudge(program);
   registerBench(program);
   registerRank(program);

@@ -1,4 +1,4 @@
-// `serve --model`: the official openai client against a real server on 127.0.0.1 with a tiny
+// `serve --checkpoint`: the official openai client against a real server on 127.0.0.1 with a tiny
 // checkpoint (plain, n > 1, streaming, images), then every bad input, auth, path traversal, batching
 // and graceful shutdown.
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ async function post(
 
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
-describe('serve --model with the openai client', () => {
+describe('serve --checkpoint with the openai client', () => {
   let app: FastifyInstance;
   let url: string;
   let client: OpenAI;
@@ -447,7 +447,7 @@ describe('serve --model with the openai client', () => {
   });
 });
 
-describe('serve --model auth and shutdown', () => {
+describe('serve --checkpoint auth and shutdown', () => {
   before(() => {
     checkpoint ??= loadCheckpoint(ckptDir);
   });
