@@ -1,4 +1,4 @@
-// bench/serve: tokens/s of `serve --model` for concurrent chat requests against calling the sampler
+// bench/serve: tokens/s of `serve --checkpoint` for concurrent chat requests against calling the sampler
 // (generate) directly on the same batch, in one process and one run.
 //
 //   npx tsx bench/serve/chat-server.bench.ts [--preset small] [--requests 16] [--max-tokens 64] [--repeats 5]

@@ -16,11 +16,19 @@ import {
   exitOnError,
   judgeSettings,
 } from './judge-backend-options.js';
+import {
+  addDataOption,
+  addImagesRootOption,
+  deprecatedAlias,
+  EXIT,
+  resolveCheckpointPath,
+  withExitCodes,
+} from './options.js';
 
 interface RunCliOptions extends BackendOptions {
   benchmark: BenchmarkName;
   data: string;
-  images?: string;
+  imagesRoot?: string;
   out: string;
   skipMissing?: boolean;
   checkImages: boolean;
@@ -91,14 +99,17 @@ function progressBar(enabled: boolean) {
   };
 }
 
+/** Items the run will read (without opening images; items skipped by --skip-missing not counted). */
 async function countItems(
   benchmark: BenchmarkName,
   data: string,
   imagesRoot: string | undefined,
+  skipMissing: boolean,
 ): Promise<number> {
   let n = 0;
   for await (const _ of readBenchmark(benchmark, data, {
     checkImages: false,
+    skipMissing,
     ...(imagesRoot ? { imagesRoot } : {}),
   }))
     n++;
@@ -113,15 +124,12 @@ export function registerBench(program: Command): void {
     .description('judge every item of a benchmark into RUN_DIR/judgements.jsonl (a rerun resumes)')
     .addOption(
       new Option('--benchmark <name>', 'which benchmark').choices([...BENCHMARK_NAMES]).makeOptionMandatory(),
-    )
-    .requiredOption('--data <file>', 'the benchmark file (JSONL, JSON or parquet, see docs/judging.md)')
-    .option(
-      '--images <dir>',
-      'folder the image paths in the data are relative to (default: the data file’s folder)',
-    )
+    );
+  addDataOption(run, 'the benchmark file (JSONL, JSON or parquet, see docs/judging.md)');
+  addImagesRootOption(run)
     .option(
       '--skip-missing',
-      'skip items whose images are missing or undecodable (listed on stderr) instead of stopping',
+      'skip items whose images are missing, undecodable or outside the images folder (listed on stderr, counted) instead of stopping',
     )
     .option(
       '--no-check-images',
@@ -130,27 +138,33 @@ export function registerBench(program: Command): void {
     .requiredOption('--out <dir>', 'run directory: run.json, judgements.jsonl, errors.jsonl, cache, reports')
     .option(
       '--cache <file>',
-      'content-keyed sample cache, shareable between runs (default RUN_DIR/cache.jsonl)',
+      'content-keyed sample cache, shareable between runs (default: RUN_DIR/cache.jsonl)',
     )
     .option('--no-cache', 'do not read or write the cache')
     .option('--no-progress', 'no progress bar');
+  deprecatedAlias(run, '--images <dir>', '--images-root');
+  withExitCodes(run, ['interrupted']);
   addBackendOptions(run, { concurrency: 16 }).action(
     exitOnError(async (options: RunCliOptions) => {
       const settings = judgeSettings(options);
       const backend = backendFromOptions(options);
       const out = resolve(options.out);
+      let unreadable = 0;
       const read = {
-        ...(options.images ? { imagesRoot: resolve(options.images) } : {}),
+        ...(options.imagesRoot ? { imagesRoot: resolve(options.imagesRoot) } : {}),
         skipMissing: options.skipMissing ?? false,
         checkImages: options.checkImages,
-        onSkip: (id: string, reason: string) => console.error(`skipped ${id}: ${reason}`),
+        onSkip: (id: string, reason: string) => {
+          unreadable++;
+          console.error(`skipped ${id}: ${reason}`);
+        },
       };
-      const total = await countItems(options.benchmark, options.data, read.imagesRoot);
+      const total = await countItems(options.benchmark, options.data, read.imagesRoot, read.skipMissing);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
         interrupts++;
-        if (interrupts > 1) process.exit(130);
+        if (interrupts > 1) process.exit(EXIT.interrupted);
         console.error(
           '\nstopping: finishing nothing new, keeping every judgement written (Ctrl-C again to quit at once)',
         );
@@ -177,8 +191,8 @@ export function registerBench(program: Command): void {
             data: resolve(options.data),
             images: read.imagesRoot ?? null,
             endpoints: options.endpoint,
-            local: options.local ? resolve(options.local) : null,
-            model: options.model,
+            checkpoint: options.checkpoint ? resolve(resolveCheckpointPath(options.checkpoint)) : null,
+            model: options.modelName,
             temperature: options.temperature,
             topP: options.topP,
             maxTokens: options.maxTokens,
@@ -197,13 +211,17 @@ export function registerBench(program: Command): void {
       }
       const line = `${summary.done}/${total} items judged (${summary.judged} now, ${summary.skipped} from earlier runs), ${summary.errors} errors, ${summary.unparseable} unparseable samples, ${summary.cached} from the cache`;
       console.error(line);
+      if (unreadable > 0)
+        console.error(
+          `${unreadable} ${unreadable === 1 ? 'item' : 'items'} skipped (--skip-missing): an image missing, undecodable or outside the images folder`,
+        );
       if (summary.duplicateIds.length > 0)
         console.error(
           `${summary.duplicateIds.length} duplicate ids in the data were judged once: ${summary.duplicateIds.slice(0, 5).join(', ')}…`,
         );
       if (summary.aborted) {
         console.error(`stopped; rerun the same command to resume into ${out}`);
-        process.exitCode = 130;
+        process.exitCode = EXIT.interrupted;
         return;
       }
       if (summary.done > 0) {
@@ -215,12 +233,12 @@ export function registerBench(program: Command): void {
         console.error(
           `${summary.errors} items failed (see ${out}/errors.jsonl); rerun the same command to retry them`,
         );
-        process.exitCode = 1;
+        process.exitCode = EXIT.failed;
       }
     }),
   );
 
-  bench
+  const score = bench
     .command('score')
     .description('recompute metrics.json, report.md and report.html from RUN_DIR/judgements.jsonl')
     .argument('<run-dir>', 'the --out directory of `bench run`')
@@ -234,7 +252,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--min-accuracy <fraction>',
-      'exit with status 3 when overall accuracy is below this (CI)',
+      `exit with status ${EXIT.belowMinAccuracy} when overall accuracy is below this (CI) (default: none)`,
       fraction,
     )
     .option('--json', 'print metrics.json to stdout')
@@ -253,8 +271,9 @@ export function registerBench(program: Command): void {
           console.error(
             `overall accuracy ${pct(metrics.overall)} is below --min-accuracy ${pct(options.minAccuracy)}`,
           );
-          process.exitCode = 3;
+          process.exitCode = EXIT.belowMinAccuracy;
         }
       }),
     );
+  withExitCodes(score, ['belowMinAccuracy']);
 }

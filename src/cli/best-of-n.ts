@@ -5,11 +5,12 @@ import type { Command } from 'commander';
 import { type BestOfNProgress, type BestOfNResult, runBestOfN } from '../rank/best-of-n.js';
 import { imagesFolderFor, loadItemImages, readBestOfNItems } from '../rank/best-of-n-data.js';
 import { backendFromOptions, exitOnError } from './judge-backend-options.js';
+import { deprecatedAlias, EXIT, resolveCheckpointPath, withExitCodes } from './options.js';
 import { addRankOptions, type RankCliOptions, rankSettings } from './rank.js';
 
 interface BestOfNCliOptions extends RankCliOptions {
   data: string;
-  images?: string;
+  imagesRoot?: string;
   out: string;
   cache?: string | false;
   progress: boolean;
@@ -77,29 +78,31 @@ export function registerBestOfN(program: Command): void {
       'JSON lines {id, images: [paths], question, candidates: [texts], reference?} (docs/ranking.md)',
     )
     .option(
-      '--images <dir>',
+      '--images-root <dir>',
       'folder relative image paths resolve under; absolute paths are used as given (default: the data file’s folder)',
     )
     .requiredOption(
       '--out <dir>',
       'run directory: run.json, rankings.jsonl, errors.jsonl, cache.jsonl, summary.json',
     )
-    .option('--cache <file>', 'sample cache, shareable between runs (default RUN_DIR/cache.jsonl)')
+    .option('--cache <file>', 'sample cache, shareable between runs (default: RUN_DIR/cache.jsonl)')
     .option('--no-cache', 'do not read or write the cache (default: cached)')
     .option('--no-progress', 'no progress bar (default: shown on stderr)');
+  deprecatedAlias(command, '--images <dir>', '--images-root');
+  withExitCodes(command, ['interrupted']);
   addRankOptions(command).action(
     exitOnError(async (options: BestOfNCliOptions) => {
       const settings = rankSettings(options);
       const data = resolve(options.data);
       const items = await readBestOfNItems(data, { requireReference: options.scheme === 'reference' });
-      const root = imagesFolderFor(data, options.images);
+      const root = imagesFolderFor(data, options.imagesRoot);
       const backend = backendFromOptions(options);
       const out = resolve(options.out);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
         interrupts++;
-        if (interrupts > 1) process.exit(130);
+        if (interrupts > 1) process.exit(EXIT.interrupted);
         console.error(
           '\nstopping: starting nothing new, keeping every ranking written (Ctrl-C again to quit at once)',
         );
@@ -129,8 +132,8 @@ export function registerBestOfN(program: Command): void {
             data,
             images: root,
             endpoints: options.endpoint,
-            local: options.local ? resolve(options.local) : null,
-            model: options.model ?? null,
+            checkpoint: options.checkpoint ? resolve(resolveCheckpointPath(options.checkpoint)) : null,
+            model: options.modelName ?? null,
             temperature: options.temperature,
             topP: options.topP,
             maxTokens: options.maxTokens,
@@ -151,7 +154,7 @@ export function registerBestOfN(program: Command): void {
       report(result, out);
       if (result.aborted) {
         console.error(`stopped; rerun the same command to resume into ${out}`);
-        process.exitCode = 130;
+        process.exitCode = EXIT.interrupted;
         return;
       }
       if (result.stoppedBecause) console.error(result.stoppedBecause);
@@ -159,7 +162,7 @@ export function registerBestOfN(program: Command): void {
         console.error(
           `${result.errors} items failed (see ${out}/errors.jsonl); rerun the same command to retry them`,
         );
-        process.exitCode = 1;
+        process.exitCode = EXIT.failed;
       }
     }),
   );

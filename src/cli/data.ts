@@ -1,6 +1,5 @@
 // `r1-reward data …`: build the synthetic world, and check a benchmark file (counts, skipped items).
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BENCHMARK_NAMES, readBenchmark } from '../data/benchmarks.js';
 import {
   DEFAULT_WORLD,
@@ -11,6 +10,7 @@ import {
   writeSyntheticWorld,
 } from '../data/synthetic/index.js';
 import type { BenchmarkName } from '../data/types.js';
+import { addDataOption, addImagesRootOption, deprecatedAlias, runAction, withExitCodes } from './options.js';
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -44,7 +44,7 @@ function parseTeacherError(value: string): [number, number, number] {
 export function registerData(program: Command): void {
   const data = program.command('data').description('synthetic preference world and benchmark files');
 
-  data
+  const synth = data
     .command('synth')
     .description('generate the synthetic multimodal preference world (images, SFT/RL splits, benchmark)')
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
@@ -72,8 +72,9 @@ export function registerData(program: Command): void {
       `probability that one teacher attempt errs, by hardness 0, 1, 2 (default: ${DEFAULT_WORLD.teacher.errorByHardness.join(',')}); 1 = a blind spot: no traces, labels only`,
       parseTeacherError,
     )
-    .option('--json', 'print the summary as JSON')
-    .action(
+    .option('--json', 'print the summary as JSON');
+  withExitCodes(synth).action(
+    runAction(
       async (options: {
         out: string;
         seed: number;
@@ -105,51 +106,50 @@ export function registerData(program: Command): void {
           options.json ? JSON.stringify(summary, null, 2) : formatSynthSummary(summary, options.out),
         );
       },
-    );
+    ),
+  );
 
-  data
+  const check = data
     .command('check')
     .description('read a benchmark file through its loader: items per category, skipped items, first error')
-    .requiredOption('--benchmark <name>', `one of ${BENCHMARK_NAMES.join(', ')}`)
-    .requiredOption('--file <path>', 'the benchmark data file')
-    .option('--images-root <dir>', 'folder image paths are relative to (default: the file’s folder)')
-    .option('--skip-missing', 'skip items whose images are missing or undecodable, and count them')
+    .addOption(
+      new Option('--benchmark <name>', 'which benchmark').choices([...BENCHMARK_NAMES]).makeOptionMandatory(),
+    );
+  addDataOption(check, 'the benchmark data file');
+  addImagesRootOption(check)
+    .option(
+      '--skip-missing',
+      'skip items whose images are missing, undecodable or outside the images folder, and count them',
+    )
     .option('--no-check-images', 'read the text only: resolve image paths but do not open them')
-    .option('--json', 'print the counts as JSON')
-    .action(
+    .option('--json', 'print the counts as JSON');
+  deprecatedAlias(check, '--file <path>', '--data');
+  withExitCodes(check).action(
+    runAction(
       async (options: {
-        benchmark: string;
-        file: string;
+        benchmark: BenchmarkName;
+        data: string;
         imagesRoot?: string;
         skipMissing?: boolean;
         checkImages: boolean;
         json?: boolean;
       }) => {
-        if (!BENCHMARK_NAMES.includes(options.benchmark as BenchmarkName)) {
-          throw new InvalidArgumentError(
-            `--benchmark must be one of ${BENCHMARK_NAMES.join(', ')}, got ${options.benchmark}`,
-          );
-        }
         const categories: Record<string, number> = {};
         const skipped: { id: string; reason: string }[] = [];
         let items = 0;
-        const pairs = readBenchmark(options.benchmark as BenchmarkName, options.file, {
+        const pairs = readBenchmark(options.benchmark, options.data, {
           ...(options.imagesRoot ? { imagesRoot: options.imagesRoot } : {}),
           skipMissing: options.skipMissing ?? false,
           checkImages: options.checkImages,
           onSkip: (id, reason) => skipped.push({ id, reason }),
         });
-        try {
-          for await (const pair of pairs) {
-            items += 1;
-            const key = pair.category ?? '(none)';
-            categories[key] = (categories[key] ?? 0) + 1;
-          }
-        } catch (error) {
-          data.error(`error: ${(error as Error).message}`);
+        for await (const pair of pairs) {
+          items += 1;
+          const key = pair.category ?? '(none)';
+          categories[key] = (categories[key] ?? 0) + 1;
         }
         const report = {
-          file: options.file,
+          file: options.data,
           items,
           categories,
           skipped: skipped.length,
@@ -159,10 +159,11 @@ export function registerData(program: Command): void {
           console.log(JSON.stringify(report, null, 2));
           return;
         }
-        console.log(`${options.file}: ${items} items`);
+        console.log(`${options.data}: ${items} items`);
         for (const [category, n] of Object.entries(categories)) console.log(`  ${category}: ${n}`);
         console.log(`  skipped: ${skipped.length}`);
         for (const s of skipped.slice(0, 20)) console.log(`    ${s.reason}`);
       },
-    );
+    ),
+  );
 }

@@ -8,6 +8,7 @@ import {
 } from '../experiments/demo/config.js';
 import { runDemo } from '../experiments/demo/pipeline.js';
 import { formatSummary } from '../experiments/demo/report.js';
+import { exitCodesHelp } from './options.js';
 import { reportErrors } from './train.js';
 
 const integer = (flag: string) => (value: string) => {
@@ -28,9 +29,10 @@ export function registerDemo(program: Command): void {
         .choices([...DEMO_PRESETS])
         .default(DEFAULT_DEMO_PRESET),
     )
-    .option('--out <dir>', 'run folder (default runs/demo-PRESET)')
+    .option('--out <dir>', 'run folder (default: runs/demo-PRESET)')
     .option('--seed <n>', 'random seed', integer('--seed'), 1)
-    .option('--threads <n>', 'libtorch threads', integer('--threads'))
+    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", integer('--threads'))
+    .addHelpText('after', exitCodesHelp())
     .action((o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
       reportErrors(async () => {
         const config = demoConfig(o.preset, {

@@ -16,6 +16,7 @@ import {
   type Shard,
 } from '../experiments/ablation.js';
 import type { PresetName } from '../model/config.js';
+import { exitCodesHelp } from './options.js';
 import { reportErrors } from './train.js';
 
 const list =
@@ -59,12 +60,12 @@ export function registerExperiment(program: Command): void {
     .requiredOption('--out <dir>', 'experiment folder (re-run the same command to continue it)')
     .option(
       '--arms <list>',
-      `comma-separated arms (default all): ${Object.keys(ARMS).join(', ')}`,
+      `comma-separated arms: ${Object.keys(ARMS).join(', ')} (default: all)`,
       list<ArmName>('--arms', Object.keys(ARMS)),
     )
     .option(
       '--settings <list>',
-      `comma-separated settings (default all): ${SETTINGS.join(', ')}`,
+      `comma-separated settings: ${SETTINGS.join(', ')} (default: all)`,
       list<SettingName>('--settings', SETTINGS),
     )
     .option('--seeds <n>', 'seeds per arm and setting', int('--seeds'), 5)
@@ -74,15 +75,16 @@ export function registerExperiment(program: Command): void {
     .option('--rollout-batch <n>', 'sequences per rollout', int('--rollout-batch'), 8)
     .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
-    .option('--threads <n>', 'libtorch threads', int('--threads'))
-    .option('--device <name>', "'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch)")
+    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", int('--threads'))
+    .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
     .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
       '--shard <i/n>',
-      'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes',
+      'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes (default: all runs)',
       shardOf,
     )
     .option('--dry-run', 'print the planned runs and exit')
+    .addHelpText('after', exitCodesHelp())
     .action(
       (o: {
         world: string;

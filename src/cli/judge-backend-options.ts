@@ -8,11 +8,14 @@ import { OpenAICompatibleBackend } from '../judge/openai-backend.js';
 import { ORDER_PROTOCOLS, type OrderProtocol, parseOrder } from '../judge/order.js';
 import { loadTemplate } from '../judge/prompt.js';
 import { COMPACT_TEMPLATE } from '../model/judge-format.js';
+import { addCheckpointOption, deprecatedAlias, resolveCheckpointPath, runAction } from './options.js';
 
 export interface BackendOptions {
   endpoint: string[];
-  model?: string;
-  local?: string;
+  /** The model name the endpoint lists at /v1/models (`--model-name`). */
+  modelName?: string;
+  /** A checkpoint trained here, judged in-process (`--checkpoint`), resolved to a checkpoint folder. */
+  checkpoint?: string;
   device?: string;
   apiKeyEnv: string;
   temperature: number;
@@ -46,19 +49,26 @@ export function addBackendOptions(
   command: Command,
   defaults: { concurrency: number; order?: OrderProtocol },
 ): Command {
-  return command
+  command
     .option(
       '--endpoint <url>',
       'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (repeat to balance over several)',
       collect,
       [],
     )
-    .option('--model <name>', 'model name as the server lists it at /v1/models')
     .option(
-      '--local <checkpoint>',
-      'judge with the in-process model: a checkpoint directory trained here (compact template by default)',
+      '--model-name <name>',
+      'with --endpoint: the model name the server lists at /v1/models (default: none, required)',
+    );
+  addCheckpointOption(
+    command,
+    'judge in-process with a checkpoint trained here instead of an endpoint (compact template by default)',
+  );
+  command
+    .option(
+      '--device <name>',
+      "with --checkpoint: 'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)",
     )
-    .option('--device <name>', "with --local: 'cpu' (default), 'cuda' or 'cuda:N' (needs a CUDA libtorch)")
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('-k, --k <k>', 'samples per item and order (Voting@K)', positiveInteger('-k'), 1)
     .addOption(
@@ -109,7 +119,7 @@ export function addBackendOptions(
     .option('--no-use-n', 'never ask for n = k in one request (one request per sample)')
     .option(
       '--template <file>',
-      'custom judge prompt (.txt, or .json with a "template" field) instead of the released one',
+      'custom judge prompt (.txt, or .json with a "template" field) (default: the released R1-Reward prompt; with --checkpoint the compact one)',
     )
     .option(
       '--max-pixels <n>',
@@ -117,12 +127,14 @@ export function addBackendOptions(
       nonNegative('--max-pixels'),
       R1_EVAL_MAX_PIXELS,
     );
+  deprecatedAlias(command, '--model <name>', '--model-name');
+  return deprecatedAlias(command, '--local <checkpoint>', '--checkpoint');
 }
 
 export function backendFromOptions(options: BackendOptions): JudgeBackend {
-  if (options.local)
+  if (options.checkpoint)
     return new LocalModelBackend({
-      checkpoint: options.local,
+      checkpoint: resolveCheckpointPath(options.checkpoint),
       device: checkDevice(options.device ?? 'cpu', '--device'),
       temperature: options.temperature,
       topP: options.topP,
@@ -131,13 +143,18 @@ export function backendFromOptions(options: BackendOptions): JudgeBackend {
       maxBatchPrompts: options.concurrency,
     });
   if (options.device !== undefined)
-    throw new Error('--device places the in-process model: use it with --local (an endpoint places its own)');
+    throw new Error(
+      '--device places the in-process model: use it with --checkpoint (an endpoint places its own)',
+    );
   if (options.endpoint.length === 0)
-    throw new Error('give --endpoint URL (an OpenAI-compatible server, e.g. vLLM) and --model NAME');
-  if (!options.model) throw new Error('give --model NAME, the model name the server lists at /v1/models');
+    throw new Error(
+      'give --endpoint URL (an OpenAI-compatible server, e.g. vLLM or r1-reward serve) and --model-name NAME, or --checkpoint DIR to judge in-process',
+    );
+  if (!options.modelName)
+    throw new Error('give --model-name NAME, the model name the server lists at /v1/models');
   return new OpenAICompatibleBackend({
     baseURLs: options.endpoint,
-    model: options.model,
+    model: options.modelName,
     apiKeyEnv: options.apiKeyEnv,
     temperature: options.temperature,
     topP: options.topP,
@@ -157,28 +174,12 @@ export function judgeSettings(options: BackendOptions) {
     // The local model reads the compact template it was trained on unless told otherwise.
     ...(options.template
       ? { template: loadTemplate(options.template) }
-      : options.local
+      : options.checkpoint
         ? { template: COMPACT_TEMPLATE }
         : {}),
     maxPixels: options.maxPixels === 0 ? Number.POSITIVE_INFINITY : options.maxPixels,
   };
 }
 
-/**
- * Wraps a command action so that a failure prints one clear line (what went wrong, how to fix it)
- * and exits with status 1, instead of a stack trace. R1_DEBUG=1 keeps the stack.
- */
-export function exitOnError<A extends unknown[]>(
-  action: (...args: A) => Promise<void>,
-): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      console.error(
-        `error: ${process.env.R1_DEBUG ? (error as Error).stack : ((error as Error).message ?? String(error))}`,
-      );
-      process.exitCode = 1;
-    }
-  };
-}
+/** The shared action wrapper under its older name (src/cli/options.ts `runAction`). */
+export const exitOnError = runAction;

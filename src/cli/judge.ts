@@ -13,6 +13,7 @@ import {
   exitOnError,
   judgeSettings,
 } from './judge-backend-options.js';
+import { EXIT, withExitCodes } from './options.js';
 
 interface JudgeCliOptions extends BackendOptions {
   image: string[];
@@ -48,6 +49,7 @@ export function registerJudge(program: Command): void {
     .requiredOption('--response1 <text>', 'the first response (or @file)')
     .requiredOption('--response2 <text>', 'the second response (or @file)')
     .option('--json', 'machine-readable output');
+  withExitCodes(command, ['noMajority']);
   addBackendOptions(command, { concurrency: 16 }).action(
     exitOnError(async (options: JudgeCliOptions) => {
       const settings = judgeSettings(options);
@@ -72,7 +74,7 @@ export function registerJudge(program: Command): void {
       await backend.close?.();
       if (options.json) console.log(JSON.stringify(toJson(result), null, 2));
       else printJudgement(result, settings.k);
-      if (result.preferred === null) process.exitCode = 2;
+      if (result.preferred === null) process.exitCode = EXIT.noMajority;
     }),
   );
 }

@@ -15,6 +15,7 @@ import {
   judgeSettings,
   positiveInteger,
 } from './judge-backend-options.js';
+import { withExitCodes } from './options.js';
 
 /** The options `rank` and `best-of-n` share on top of the backend's. */
 export interface RankCliOptions extends BackendOptions {
@@ -38,10 +39,10 @@ const RANK_HELP: Record<string, string> = {
   '--seed': 'seeds the random order, knockout seeding and swiss pairing; part of the sample cache key',
   '-k': 'samples per comparison and order (Voting@K within an order)',
   '--concurrency': 'judge requests (and items) in flight at once',
-  '--model': 'model name as the server lists it at /v1/models (default: none; needed with --endpoint)',
-  '--local':
-    'judge with the in-process model, a checkpoint directory trained here (default: none; compact template)',
-  '--device': "with --local: 'cpu', 'cuda' or 'cuda:N' (default: cpu)",
+  '--model-name': 'model name as the server lists it at /v1/models (default: none; needed with --endpoint)',
+  '--checkpoint':
+    'judge with the in-process model: a checkpoint trained here, or a run folder for its newest checkpoint (default: none; compact template)',
+  '--device': "with --checkpoint: 'cpu', 'cuda' or 'cuda:N' (default: cpu)",
   '--no-use-n': 'never ask for n = k in one request (default: ask, and fall back when the server refuses)',
   '--template':
     'custom judge prompt, .txt or .json with a "template" field (default: the released R1-Reward prompt)',
@@ -117,11 +118,12 @@ export function registerRank(program: Command): void {
     .option('--candidate <text>', 'one candidate answer (repeat for each)', (v, p: string[]) => [...p, v], [])
     .option(
       '--candidates <file>',
-      'candidates from a file: a JSON array of strings, or else one candidate per line (default none)',
+      'candidates from a file: a JSON array of strings, or else one candidate per line (default: none)',
     )
-    .option('--reference <text>', 'reference answer, for --scheme reference (default none)')
+    .option('--reference <text>', 'reference answer, for --scheme reference (default: none)')
     .option('--cache <file>', 'sample cache (JSON lines) to reuse and extend (default: in memory only)')
     .option('--json', 'print the whole ranking as JSON (default: a table)');
+  withExitCodes(command);
   addRankOptions(command).action(
     exitOnError(async (options: RankCommandOptions) => {
       const settings = rankSettings(options);

@@ -2,6 +2,7 @@
 // --svg DIR, each chart as its own SVG file; wiring only.
 import type { Command } from 'commander';
 import { writeChartFiles, writeReport } from '../train/report.js';
+import { exitCodesHelp } from './options.js';
 import { reportErrors } from './train.js';
 
 export function registerReport(program: Command): void {
@@ -9,8 +10,9 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write a self-contained HTML page with the curves of a training run')
     .argument('<run-dir>', 'a run folder of r1-reward train (holds metrics.jsonl)')
-    .option('--out <file>', 'where to write the page (default RUN_DIR/report.html)')
-    .option('--svg <dir>', 'also write every chart as its own SVG file, DIR/<quantity>.svg')
+    .option('--out <file>', 'where to write the page (default: RUN_DIR/report.html)')
+    .option('--svg <dir>', 'also write every chart as its own SVG file, DIR/<quantity>.svg (default: none)')
+    .addHelpText('after', exitCodesHelp())
     .action((runDir: string, options: { out?: string; svg?: string }) =>
       reportErrors(async () => {
         console.log(writeReport(runDir, options.out));

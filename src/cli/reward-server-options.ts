@@ -34,7 +34,10 @@ export function positiveInt(name: string, value: string): number {
 
 export function addRewardServerOptions(command: Command): Command {
   return command
-    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (env R1_REWARD_API_KEY)')
+    .option(
+      '--api-key <key>',
+      'require "Authorization: Bearer <key>" (default: env R1_REWARD_API_KEY, else none)',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '5000')
     .option('--body-limit-mb <mb>', 'largest request body', '64')

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { probeLibtorch } from '../engine/probe.js';
 import { engineInfo } from '../engine/runtime.js';
 import { VERSION } from '../version.js';
+import { EXIT, withExitCodes } from './options.js';
 
 interface EngineReport {
   loads: boolean;
@@ -33,9 +34,12 @@ function checkEngine(): EngineReport {
 }
 
 export function registerSelfCheck(program: Command): void {
-  program
-    .command('self-check')
-    .description('print versions and whether the libtorch engine loads')
+  const command = program.command('self-check');
+  withExitCodes(command);
+  command
+    .description(
+      'print versions and whether the libtorch engine loads (failed, exit code 1, when it does not)',
+    )
     .option('--json', 'machine-readable output')
     .action((options: { json?: boolean }) => {
       const libtorch = probeLibtorch();
@@ -48,7 +52,7 @@ export function registerSelfCheck(program: Command): void {
         libtorch,
         engine,
       };
-      if (!libtorch.libraryFound || !engine.loads) process.exitCode = 1;
+      if (!libtorch.libraryFound || !engine.loads) process.exitCode = EXIT.failed;
       if (options.json) {
         console.log(JSON.stringify(report, null, 2));
         return;

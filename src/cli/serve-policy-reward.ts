@@ -9,6 +9,7 @@ import {
   judgeSettings,
   positiveInteger,
 } from './judge-backend-options.js';
+import { runAction, withExitCodes } from './options.js';
 import {
   addRewardServerOptions,
   positiveInt,
@@ -41,7 +42,10 @@ export function registerServePolicyReward(program: Command): void {
   const command = program
     .command('serve-policy-reward')
     .description("reward a policy's rollouts with the pairwise judge, for OpenRLHF, verl and TRL")
-    .option('--data <file>', "the policy's prompt JSONL: prompt → item (question, images, reference)")
+    .option(
+      '--data <file>',
+      "the policy's prompt JSONL: prompt → item (question, images, reference) (default: none)",
+    )
     .option('--prompt-key <key>', 'field of --data holding the prompt the trainer sends', 'message')
     .option('--reference-key <key>', 'field of --data holding the reference answer', 'reference')
     .option('--images-root <dir>', 'folder image paths are relative to (default: the folder of --data)')
@@ -83,7 +87,7 @@ export function registerServePolicyReward(program: Command): void {
         .choices(['round-robin', 'knockout', 'swiss', 'sort'])
         .default('round-robin'),
     )
-    .option('--rounds <n>', 'swiss rounds', positiveInteger('--rounds'))
+    .option('--rounds <n>', 'swiss rounds (default: the ranking default)', positiveInteger('--rounds'))
     .option(
       '--cache-entries <n>',
       'judge requests kept in the in-memory cache',
@@ -95,16 +99,8 @@ export function registerServePolicyReward(program: Command): void {
       'chat template of the queries: auto, chatml, llama3 or plain',
       'auto',
     );
-  addRewardServerOptions(addBackendOptions(command, { concurrency: 64, order: 'both' })).action(
-    async (options: ServePolicyRewardOptions) => {
-      try {
-        await servePolicyReward(options);
-      } catch (error) {
-        console.error(`serve-policy-reward: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 2;
-      }
-    },
-  );
+  addRewardServerOptions(addBackendOptions(command, { concurrency: 64, order: 'both' }));
+  withExitCodes(command).action(runAction(servePolicyReward));
 }
 
 async function servePolicyReward(options: ServePolicyRewardOptions): Promise<void> {

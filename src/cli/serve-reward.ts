@@ -1,5 +1,6 @@
 // `r1-reward serve-reward`: the OpenRLHF / verl reward server (docs/spec.md §8), wiring only.
 import type { Command } from 'commander';
+import { deprecatedAlias, msToSeconds, runAction, seconds, withExitCodes } from './options.js';
 import {
   addRewardServerOptions,
   positiveInt,
@@ -12,44 +13,50 @@ interface ServeRewardOptions extends RewardServerCliOptions {
   labels?: string;
   promptKey: string;
   referee: string;
-  model?: string;
+  refereeModel?: string;
   refereeApiKey?: string;
-  refereeTimeoutMs: string;
+  refereeTimeout: number;
   refereeAttempts: string;
   refereeConcurrency: string;
   template: string;
   nearest?: boolean;
-  deadlineMs: string;
+  deadline: number;
 }
 
 export function registerServeReward(program: Command): void {
   const command = program
     .command('serve-reward')
     .description('serve R1-Reward rewards to OpenRLHF (--remote_rm_url) or verl over HTTP')
-    .option('--labels <file>', 'R1-Reward RL JSONL: prompt → label lookup for requests without labels')
+    .option(
+      '--labels <file>',
+      'R1-Reward RL JSONL: prompt → label lookup for requests without labels (default: none, labels must come in the body)',
+    )
     .option('--prompt-key <key>', 'field of --labels holding the prompt the trainer sends', 'message')
     .option('--referee <rule|url>', "consistency referee: 'rule' or an OpenAI-compatible base URL", 'rule')
-    .option('--model <name>', "referee model name (default: the endpoint's first listed model)")
-    .option('--referee-api-key <key>', 'API key for the referee endpoint (env R1_REWARD_REFEREE_API_KEY)')
-    .option('--referee-timeout-ms <ms>', 'timeout of one referee call', '30000')
+    .option(
+      '--referee-model <name>',
+      "the referee endpoint's model name (default: the endpoint's first listed model)",
+    )
+    .option(
+      '--referee-api-key <key>',
+      'API key for the referee endpoint (default: env R1_REWARD_REFEREE_API_KEY, else none)',
+    )
+    .option('--referee-timeout <seconds>', 'timeout of one referee call', seconds('--referee-timeout'), 30)
     .option('--referee-attempts <n>', 'referee calls per sample before C = 0', '3')
     .option('--referee-concurrency <n>', 'referee calls in flight at once, across all requests', '256')
     .option('--template <family>', 'chat template of the queries: auto, chatml, llama3 or plain', 'auto')
     .option('--nearest', 'use the most similar known prompt when a prompt is not in --labels')
     .option(
-      '--deadline-ms <ms>',
+      '--deadline <seconds>',
       'answer every request within this time (unfinished referee calls → C = 0)',
-      '120000',
+      seconds('--deadline'),
+      120,
     );
-  addRewardServerOptions(command).action(async (options: ServeRewardOptions) => {
-    try {
-      await serveReward(options);
-    } catch (error) {
-      // Bad options or a bad labels file: one clear line, no stack trace.
-      console.error(`serve-reward: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 2;
-    }
-  });
+  addRewardServerOptions(command);
+  deprecatedAlias(command, '--model <name>', '--referee-model');
+  deprecatedAlias(command, '--referee-timeout-ms <ms>', '--referee-timeout', msToSeconds);
+  deprecatedAlias(command, '--deadline-ms <ms>', '--deadline', msToSeconds);
+  withExitCodes(command).action(runAction(serveReward));
 }
 
 async function serveReward(options: ServeRewardOptions): Promise<void> {
@@ -60,9 +67,9 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
   const { closeOnSignals } = await import('../serve/http-guards.js');
   const http = rewardServerSettings(options);
   const referee = createReferee(options.referee, {
-    model: options.model,
+    model: options.refereeModel,
     apiKey: options.refereeApiKey ?? process.env['R1_REWARD_REFEREE_API_KEY'],
-    timeoutMs: positiveInt('--referee-timeout-ms', options.refereeTimeoutMs),
+    timeoutMs: Math.round(options.refereeTimeout * 1000),
     maxAttempts: positiveInt('--referee-attempts', options.refereeAttempts),
     concurrency: positiveInt('--referee-concurrency', options.refereeConcurrency),
   });
@@ -73,7 +80,7 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
     nearest: options.nearest ?? false,
     template: templateFamily('--template', options.template),
     apiKey: http.apiKey,
-    deadlineMs: positiveInt('--deadline-ms', options.deadlineMs),
+    deadlineMs: Math.round(options.deadline * 1000),
     bodyLimitBytes: http.bodyLimitBytes,
     maxBatch: http.maxBatch,
     logger: http.logger,

@@ -1,5 +1,6 @@
 // One entry point for every benchmark the runner scores: a stream of PreferencePairs.
 import { extname } from 'node:path';
+import { checkBenchmarkShape } from './benchmark-shape.js';
 import type { ReadOptions } from './item-images.js';
 import { readMmRlhfRewardBench } from './loaders/mm-rlhf.js';
 import { readMultimodalRewardBench } from './loaders/multimodal-rewardbench.js';
@@ -20,12 +21,25 @@ export const BENCHMARK_NAMES: readonly BenchmarkName[] = [
  * - `multimodal-rewardbench`: the JSON list `all_data.json`;
  * - `mm-rlhf`: MM-RLHF-RewardBench JSONL (image and video items);
  * - `synthetic`: the synthetic world's held-out split (VL-copy shape plus `category`).
- * Image paths resolve under `imagesRoot` (default: the file's folder). See `ReadOptions`.
+ * Image paths resolve under `imagesRoot` (default: the file's folder). See `ReadOptions`. A JSONL
+ * file whose first record clearly belongs to another benchmark is refused, naming it.
  */
 export function readBenchmark(
   benchmark: BenchmarkName,
   file: string,
   options: ReadOptions = {},
+): AsyncIterable<PreferencePair> {
+  const reader = readerFor(benchmark, file, options);
+  return (async function* () {
+    await checkBenchmarkShape(benchmark, file);
+    yield* reader;
+  })();
+}
+
+function readerFor(
+  benchmark: BenchmarkName,
+  file: string,
+  options: ReadOptions,
 ): AsyncIterable<PreferencePair> {
   switch (benchmark) {
     case 'vl-rewardbench':

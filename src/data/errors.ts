@@ -36,7 +36,7 @@ export class ImageError extends R1RewardError {
   }
 }
 
-/** A path in a data file points outside the images root (e.g. `../../etc/passwd`). Never skippable. */
+/** A path in a data file points outside the images root (e.g. `../../etc/passwd`); skipped only with skipMissing. */
 export class PathEscapeError extends R1RewardError {
   override name = 'PathEscapeError';
   constructor(
@@ -46,7 +46,7 @@ export class PathEscapeError extends R1RewardError {
     super(
       'path_escape',
       `path ${JSON.stringify(relativePath)} escapes the images root ${root}; ` +
-        'image paths must stay inside the root (pass the right --images-root, or fix the data file)',
+        'image paths must stay inside the root (pass the right --images-root, fix the data file, or skip such items with --skip-missing)',
     );
   }
 }

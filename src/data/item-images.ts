@@ -119,8 +119,8 @@ export async function resolveItemImages(
 }
 
 /**
- * Runs `resolveItemImages`; with `skipMissing`, an `ImageError` skips the item (returns undefined
- * and calls `onSkip`). Path escapes always throw.
+ * Runs `resolveItemImages`; with `skipMissing`, an item whose image is missing, undecodable or
+ * outside the images folder is skipped (returns undefined and calls `onSkip`); without it, it throws.
  */
 export async function imagesOrSkip(
   itemId: string,
@@ -131,7 +131,8 @@ export async function imagesOrSkip(
   try {
     return await resolveItemImages(itemId, refs, root, options);
   } catch (error) {
-    if (!(error instanceof ImageError) || !options.skipMissing) throw error;
+    if (!(error instanceof ImageError || error instanceof PathEscapeError) || !options.skipMissing)
+      throw error;
     options.onSkip?.(itemId, error.message);
     return undefined;
   }

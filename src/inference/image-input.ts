@@ -1,13 +1,14 @@
 // Image URLs from clients (OpenAI `image_url` parts, judge requests) → the local model's float pixels.
 // Data URLs are always accepted; local files only under an allowed root (symbolic links followed,
-// `..` refused); remote http(s) only when enabled. Byte and pixel limits are checked before decoding
-// (byte size before base64-decoding or downloading, declared pixels before decoding the image).
-
+// `..` refused); remote http(s) only when enabled, and only from public addresses (remote-image.ts).
+// Byte and pixel limits are checked before decoding (byte size before base64-decoding or
+// downloading, declared pixels before decoding the image).
 import { fileURLToPath } from 'node:url';
 import { type ImageLimits, imageToFloatPixels } from '../data/image-pipeline.js';
 import { checkedRealPath } from '../data/images-root.js';
 import { R1RewardError } from '../errors.js';
 import type { ImagePixels } from '../model/index.js';
+import { fetchRemoteImage } from './remote-image.js';
 
 /**
  * Where image URLs may come from: data URLs always, local files only under `allowedRoot`, with size limits.
@@ -19,6 +20,11 @@ export interface ImageSourcePolicy extends ImageLimits {
   allowRemote?: boolean;
   /** Timeout of one remote fetch (default 10 000 ms). */
   remoteTimeoutMs?: number;
+  /**
+   * Non-public addresses or CIDR ranges that remote fetching may still reach (e.g. '10.0.0.0/8');
+   * loopback, private, link-local, unique-local and multicast addresses are refused otherwise.
+   */
+  allowedNetworks?: readonly string[] | undefined;
 }
 
 /** Bad image input: the message says what and how to fix it; `field` is where in the request. */
@@ -37,27 +43,21 @@ export const DEFAULT_IMAGE_PIXELS = 40_000_000;
 
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9=.+-]+)*;base64,/i;
 
-async function fetchBytes(url: string, maxBytes: number, timeoutMs: number, field: string): Promise<Buffer> {
-  let response: Response;
+async function fetchBytes(
+  url: string,
+  policy: ImageSourcePolicy,
+  maxBytes: number,
+  field: string,
+): Promise<Buffer> {
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    return await fetchRemoteImage(url, {
+      maxBytes,
+      timeoutMs: policy.remoteTimeoutMs ?? 10_000,
+      allowedNetworks: policy.allowedNetworks,
+    });
   } catch (error) {
-    throw new ImageInputError(`cannot fetch ${url}: ${(error as Error).message}`, field);
+    throw new ImageInputError((error as Error).message, field);
   }
-  if (!response.ok) throw new ImageInputError(`fetching ${url} gave HTTP ${response.status}`, field);
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes)
-    throw new ImageInputError(`${url} is ${declared} bytes, above the image limit of ${maxBytes}`, field);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    // Throwing out of the loop cancels the download (the iterator's return()).
-    if (size > maxBytes)
-      throw new ImageInputError(`${url} is more than ${maxBytes} bytes, the image limit`, field);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The bytes (or checked file path) an image URL names, under the policy. */
@@ -85,7 +85,7 @@ async function imageSource(url: string, policy: ImageSourcePolicy, field: string
         'remote image URLs are off on this server; send the image as a data URL (or start serve with --allow-remote-images)',
         field,
       );
-    return fetchBytes(url, maxBytes, policy.remoteTimeoutMs ?? 10_000, field);
+    return fetchBytes(url, policy, maxBytes, field);
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('file:'))
     throw new ImageInputError(
@@ -94,7 +94,7 @@ async function imageSource(url: string, policy: ImageSourcePolicy, field: string
     );
   if (policy.allowedRoot === undefined)
     throw new ImageInputError(
-      'local image files are off on this server; send the image as a data URL (or start serve with --image-root DIR)',
+      'local image files are off on this server; send the image as a data URL (or start serve with --images-root DIR)',
       field,
     );
   let path: string;

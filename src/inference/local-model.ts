@@ -1,6 +1,6 @@
 // A checkpoint trained here, ready to answer requests: text + image URLs → the model's prompt
 // (image tokens first, as encodeJudgePrompt lays them out), and a dynamic batcher in front of the
-// sampler. Shared by `serve --model` and the judge's in-process backend.
+// sampler. Shared by `serve --checkpoint` and the judge's in-process backend.
 import type { LoadedCheckpoint, Prompt } from '../model/index.js';
 import { tokensPerImage } from '../model/index.js';
 import { type BatcherOptions, GenerationBatcher } from './batcher.js';
@@ -13,7 +13,7 @@ export interface LocalModelOptions extends BatcherOptions {
 
 /**
  * A checkpoint ready to answer requests: text + image URLs → the model's prompt, and a dynamic batcher in
- * front of the sampler (shared by `serve --model` and {@link LocalModelBackend}).
+ * front of the sampler (shared by `serve --checkpoint` and {@link LocalModelBackend}).
  */
 export class LocalModel {
   readonly batcher: GenerationBatcher;

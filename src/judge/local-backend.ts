@@ -2,7 +2,7 @@
 // of one request share one prefill (generate's `n`), and concurrent requests (the runner judges
 // several items at once) are batched into one generate call by the same batcher `serve` uses.
 // The prompt text is tokenized as given, images first as image tokens: use the compact template
-// (src/model/judge-format.ts) the local model was trained on — the CLI picks it for --local.
+// (src/model/judge-format.ts) the local model was trained on — the CLI picks it for --checkpoint.
 // Each request draws from its own generator, seeded from the backend's seed and the request itself
 // (text, images, k, and how many times the same request came before), so a benchmark run's samples
 // do not depend on which requests happened to share a batch.

@@ -4,9 +4,12 @@
 // What the client already does well, and is used as is: per-request timeout; retries of
 // connection errors, timeouts, 408/409/429/5xx with exponential backoff (0.5 s doubling to 8 s,
 // up to 25 % jitter) that honours `retry-after` and `retry-after-ms`.
-// What this file adds: a bounded number of requests in flight (p-limit), several base URLs
-// balanced by fewest requests in flight with fail-over once a URL's retries are spent, and
-// `n = k` in one request with a fallback to single requests when a server rejects or ignores `n`.
+// What this file adds: retries of a 200 reply that is not a chat completion (a body that is not
+// JSON, or no choices), treated like a 5xx with the same backoff; a bounded number of requests in
+// flight (p-limit); several base URLs balanced by fewest requests in flight with fail-over once a
+// URL's retries are spent; and `n = k` in one request with a fallback to single requests when a
+// server rejects or ignores `n`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -47,9 +50,20 @@ interface Endpoint {
   inFlight: number;
 }
 
-/** Errors another server might not give: connection failures, timeouts, 408/409/429/5xx. */
+/** A 2xx reply that is not a chat completion: a truncated or garbled body, or no choices. */
+class MalformedReplyError extends Error {
+  override name = 'MalformedReplyError';
+}
+
+/** The client's backoff: 0.5 s doubling to 8 s, up to 25 % less (jitter). */
+function backoffMs(retry: number): number {
+  return Math.min(500 * 2 ** (retry - 1), 8000) * (1 - 0.25 * Math.random());
+}
+
+/** Errors another server might not give: connection failures, timeouts, 408/409/429/5xx, malformed replies. */
 function isRetryable(error: unknown): boolean {
   if (error instanceof OpenAI.APIUserAbortError) return false;
+  if (error instanceof MalformedReplyError) return true;
   if (error instanceof OpenAI.APIConnectionError) return true;
   if (error instanceof OpenAI.APIError) {
     const status = error.status ?? 0;
@@ -85,6 +99,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
   private readonly limit: LimitFunction;
   private readonly sampling: SamplingConfig;
   private readonly model: string;
+  private readonly maxRetries: number;
   private next = 0;
 
   constructor(config: OpenAIBackendConfig) {
@@ -92,7 +107,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
       throw new Error('the OpenAI-compatible backend needs at least one base URL (--endpoint URL)');
     if (!config.model)
       throw new Error(
-        'the OpenAI-compatible backend needs a model name (--model NAME, as the server lists it at /v1/models)',
+        'the OpenAI-compatible backend needs a model name (--model-name NAME, as the server lists it at /v1/models)',
       );
     const concurrency = config.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -103,6 +118,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
       maxTokens: config.maxTokens ?? DEFAULT_SAMPLING.maxTokens,
     };
     this.model = config.model;
+    this.maxRetries = config.maxRetries ?? 4;
     const apiKeyEnv = config.apiKeyEnv ?? 'OPENAI_API_KEY';
     const apiKey = process.env[apiKeyEnv] || 'EMPTY';
     this.endpoints = config.baseURLs.map((baseURL) => {
@@ -116,7 +132,7 @@ export class OpenAICompatibleBackend implements JudgeBackend {
       const client = new OpenAI({
         baseURL,
         apiKey,
-        maxRetries: config.maxRetries ?? 4,
+        maxRetries: this.maxRetries,
         timeout: config.timeoutMs ?? 600_000,
         ...(config.transport === 'fetch' ? {} : { fetch: nodeHttpFetch }),
       });
@@ -173,34 +189,61 @@ export class OpenAICompatibleBackend implements JudgeBackend {
   ): Promise<string[]> {
     return this.limit(async () => {
       const tried = new Set<Endpoint>();
+      // The client retries statuses itself; a malformed 200 is retried here, as often per endpoint.
+      const malformed = new Map<Endpoint, number>();
       for (;;) {
         signal?.throwIfAborted();
         const endpoint = this.pick(tried);
         tried.add(endpoint);
         endpoint.inFlight++;
+        let retryAfterMs: number | undefined;
         try {
-          const completion = await endpoint.client.chat.completions.create(
-            {
-              model: this.model,
-              messages,
-              temperature: this.sampling.temperature,
-              top_p: this.sampling.topP,
-              max_tokens: this.sampling.maxTokens,
-              ...(n > 1 ? { n } : {}),
-            },
-            signal ? { signal } : {},
-          );
-          if (!Array.isArray(completion.choices) || completion.choices.length === 0)
-            throw new Error(`${endpoint.baseURL} answered without choices`);
-          return completion.choices.map((choice) => completionText(choice.message));
+          return await this.completeOnce(endpoint, messages, n, signal);
         } catch (error) {
-          if (!isRetryable(error) || tried.size === this.endpoints.length)
+          const count = (malformed.get(endpoint) ?? 0) + 1;
+          if (error instanceof MalformedReplyError && count <= this.maxRetries) {
+            malformed.set(endpoint, count);
+            tried.delete(endpoint);
+            retryAfterMs = backoffMs(count);
+          } else if (!isRetryable(error) || tried.size === this.endpoints.length)
             throw withEndpoint(error, endpoint.baseURL);
         } finally {
           endpoint.inFlight--;
         }
+        if (retryAfterMs !== undefined) await sleep(retryAfterMs, undefined, signal ? { signal } : {});
       }
     });
+  }
+
+  /** One request to one endpoint; a reply that is not a chat completion throws MalformedReplyError. */
+  private async completeOnce(
+    endpoint: Endpoint,
+    messages: { role: 'user'; content: ChatCompletionContentPart[] }[],
+    n: number,
+    signal: AbortSignal | undefined,
+  ): Promise<string[]> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await endpoint.client.chat.completions.create(
+        {
+          model: this.model,
+          messages,
+          temperature: this.sampling.temperature,
+          top_p: this.sampling.topP,
+          max_tokens: this.sampling.maxTokens,
+          ...(n > 1 ? { n } : {}),
+        },
+        signal ? { signal } : {},
+      );
+    } catch (error) {
+      // The client parses a JSON content type with response.json(): a garbled body is a SyntaxError.
+      if (error instanceof SyntaxError)
+        throw new MalformedReplyError(`the reply was not valid JSON (${error.message})`);
+      throw error;
+    }
+    if (!Array.isArray(completion?.choices) || completion.choices.length === 0)
+      throw new MalformedReplyError('the reply holds no choices');
+    return completion.choices.map((choice) => completionText(choice.message));
   }
 
   /** The untried endpoint with the fewest requests in flight; round robin among equals. */

@@ -30,6 +30,7 @@ import {
 import { R1RewardError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { type ModelConfig, validateConfig } from './config.js';
+import { COMPACT_TEMPLATE } from './judge-format.js';
 import { VisionLanguageModel } from './model.js';
 import { Tokenizer, type TokenizerJson } from './tokenizer.js';
 
@@ -62,7 +63,10 @@ export interface SavedTrainingState<RunConfig = unknown> {
 /** A checkpoint that cannot be loaded; the message lists every problem found and how to fix it. */
 export class CheckpointError extends R1RewardError {
   override name = 'CheckpointError';
-  constructor(dir: string, problems: readonly string[]) {
+  constructor(
+    readonly dir: string,
+    readonly problems: readonly string[],
+  ) {
     super(
       'checkpoint',
       `checkpoint ${dir} cannot be loaded:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
@@ -84,11 +88,16 @@ function modelIdOf(dir: string, listed: Readonly<Record<string, string>>): strin
   return hash.digest('hex');
 }
 
-/** Refuses to write non-finite weights (a NaN must never reach a checkpoint). */
-function checkFinite(named: readonly [string, Tensor][], what: string): void {
-  const bad = scope(() =>
+/** Names of the tensors that hold a NaN or an infinity. */
+function nonFinite(named: readonly [string, Tensor][]): string[] {
+  return scope(() =>
     named.filter(([, t]) => t.isnan().logicalOr(t.isinf()).any().item() !== 0).map(([n]) => n),
   );
+}
+
+/** Refuses to write non-finite weights (a NaN must never reach a checkpoint). */
+function checkFinite(named: readonly [string, Tensor][], what: string): void {
+  const bad = nonFinite(named);
   if (bad.length > 0)
     throw new RangeError(
       `refusing to save a checkpoint: ${what} ${bad.join(', ')} hold NaN or infinite values`,
@@ -158,6 +167,8 @@ export function saveCheckpoint<RunConfig>(
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       savedAt: new Date().toISOString(),
+      // The prompt the trainers encode judging examples with, so a server can speak the model's language.
+      judgeTemplate: COMPACT_TEMPLATE,
       sha256: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(temp, f)))])),
     };
     writeFileAtomic(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -187,6 +198,11 @@ export interface LoadedCheckpoint<RunConfig = unknown> {
    * without training state) keep it and any change to the weights, config or tokenizer gives a new one.
    */
   modelId: string;
+  /**
+   * The judge prompt template the model was trained with ({question}, {answer1}, {answer2}): the
+   * manifest's `judgeTemplate`, or the compact template for a checkpoint that records none.
+   */
+  judgeTemplate: string;
 }
 
 function readJson(dir: string, file: string, problems: string[]): unknown {
@@ -243,7 +259,7 @@ export function loadCheckpoint<RunConfig = unknown>(
   if (!existsSync(dir)) throw new CheckpointError(dir, ['the directory does not exist']);
   const problems: string[] = [];
   const manifest = readJson(dir, 'manifest.json', problems) as
-    | { format?: string; version?: number; sha256?: Record<string, string> }
+    | { format?: string; version?: number; sha256?: Record<string, string>; judgeTemplate?: unknown }
     | undefined;
   if (manifest !== undefined) {
     if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION)
@@ -259,6 +275,14 @@ export function loadCheckpoint<RunConfig = unknown>(
         );
     }
   }
+  const judgeTemplate = manifest?.judgeTemplate ?? COMPACT_TEMPLATE;
+  if (
+    typeof judgeTemplate !== 'string' ||
+    !['{question}', '{answer1}', '{answer2}'].every((p) => judgeTemplate.includes(p))
+  )
+    problems.push(
+      'manifest.json: judgeTemplate must be a string holding {question}, {answer1} and {answer2}',
+    );
   if (problems.length > 0) throw new CheckpointError(dir, problems);
 
   let config: ModelConfig | undefined;
@@ -308,8 +332,16 @@ export function loadCheckpoint<RunConfig = unknown>(
     throw new CheckpointError(dir, problems);
   }
   scope(() => model.loadWeights(loadSafetensors(modelPath).tensors));
+  // A checkpoint written elsewhere (or before the save-time check) can carry a NaN with valid checksums.
+  const bad = nonFinite(named);
+  if (bad.length > 0) {
+    model.dispose();
+    throw new CheckpointError(dir, [
+      `model.safetensors: ${bad.length === 1 ? 'tensor' : 'tensors'} ${bad.map((n) => `'${n}'`).join(', ')} ${bad.length === 1 ? 'holds' : 'hold'} NaN or infinite values (the training diverged before this save; use an earlier checkpoint)`,
+    ]);
+  }
   const modelId = modelIdOf(dir, manifest?.sha256 ?? {});
-  return { model, tokenizer, config, training, dir, modelId };
+  return { model, tokenizer, config, training, dir, modelId, judgeTemplate: judgeTemplate as string };
 }
 
 /**

@@ -1,4 +1,4 @@
-// `r1-reward serve --model CKPT`: an OpenAI-compatible server for a checkpoint trained here.
+// `r1-reward serve --checkpoint CKPT`: an OpenAI-compatible server for a checkpoint trained here.
 // GET /v1/models, POST /v1/chat/completions (plain and SSE streaming, in OpenAI's shapes with usage),
 // GET /health, GET /metrics. Concurrent requests are batched into the sampler (batcher.ts).
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,7 @@ import {
   stopList,
 } from './chat-request.js';
 import { createHttpMetrics, guardedFastify } from './http-guards.js';
+import { toModelPrompt } from './judge-prompt.js';
 import { ContentStream } from './stream-content.js';
 
 /**
@@ -123,7 +124,7 @@ function refuseUnsupported(body: Record<string, unknown>): void {
 }
 
 /**
- * `r1-reward serve --model`: an OpenAI-compatible server (fastify) for a checkpoint trained here: /v1/models,
+ * `r1-reward serve --checkpoint`: an OpenAI-compatible server (fastify) for a checkpoint trained here: /v1/models,
  * /v1/chat/completions (plain and streaming), /health, /metrics.
  */
 export async function buildChatServer(options: ChatServerOptions): Promise<FastifyInstance> {
@@ -168,6 +169,7 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
     queue: local.batcher.queueDepth,
     maxSeqLen: local.maxSeqLen,
     vision: checkpoint.config.vision !== null,
+    judgeTemplate: checkpoint.judgeTemplate,
   }));
 
   app.get('/metrics', async (_request, reply) => {
@@ -194,24 +196,25 @@ export async function buildChatServer(options: ChatServerOptions): Promise<Fasti
         `${flat.images.length} images in one request; at most ${limits.maxImagesPerRequest}`,
         'body/messages',
       );
-    const prompt = await local.encode(flat.text, flat.images);
+    const modelText = toModelPrompt(flat.text, checkpoint.judgeTemplate);
+    const prompt = await local.encode(modelText.text, flat.images);
     const promptTokens = prompt.tokens.length;
     if (promptTokens === 0)
       throw new ChatInputError('the messages hold no text and no image', 'body/messages');
     const room = local.maxSeqLen - promptTokens;
     if (room < 1)
       throw new ChatInputError(
-        `the prompt is ${promptTokens} tokens (images included) but this model's context is ${local.maxSeqLen}; shorten the messages`,
+        `the prompt is ${promptTokens} tokens (images included) but this model's context is ${local.maxSeqLen}, with no room to answer; ${
+          modelText.rewritten
+            ? "the released judge prompt was already put into the checkpoint's compact template, so shorten the question or responses"
+            : "send a judging request in the checkpoint's template (GET /health shows it; `bench run` and `judge` send the released prompt, which the server rewrites into it), or shorten the messages"
+        }`,
         'body/messages',
       );
+    // As the in-process backend does: a judge asking for the released eval's 4096 tokens gets what
+    // fits in the context (finish_reason "length" if it runs out), not an error on every item.
     const asked = body.max_completion_tokens ?? body.max_tokens;
-    const field = body.max_completion_tokens !== undefined ? 'body/max_completion_tokens' : 'body/max_tokens';
-    if (asked !== undefined && asked > room)
-      throw new ChatInputError(
-        `the prompt is ${promptTokens} tokens and the context ${local.maxSeqLen}, so at most ${room} new tokens fit; lower ${field.slice(5)}`,
-        field,
-      );
-    const maxTokens = asked ?? Math.min(defaultMaxTokens, room);
+    const maxTokens = Math.min(asked ?? defaultMaxTokens, room);
     const stops = stopList(body.stop);
     const n = body.n ?? 1;
 

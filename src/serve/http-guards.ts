@@ -109,18 +109,25 @@ export function guardedFastify(options: GuardOptions): FastifyInstance {
     }
     const text = bytes.toString('utf8');
     parseJson(request, text, (error, parsed) => {
-      if ((error as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-        // Fastify's message does not say where; JSON.parse's does ("… at position 12").
-        let detail = error?.message ?? '';
-        try {
-          JSON.parse(text);
-        } catch (syntax) {
-          detail = (syntax as Error).message;
-        }
-        done(httpError(400, `malformed JSON body: ${detail}`), undefined);
+      if ((error as FastifyError | null)?.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        done(error, parsed);
         return;
       }
-      done(error, parsed);
+      // The parser refuses "__proto__" and constructor.prototype keys (prototype pollution) with
+      // the same error as bad syntax: tell the two apart, since only one of them is not JSON.
+      try {
+        JSON.parse(text);
+      } catch (syntax) {
+        done(httpError(400, `malformed JSON body: ${(syntax as Error).message}`), undefined);
+        return;
+      }
+      done(
+        httpError(
+          400,
+          'the JSON body holds a "__proto__" or "constructor": {"prototype": …} key, which this server refuses; remove that key',
+        ),
+        undefined,
+      );
     });
   });
 
@@ -161,7 +168,10 @@ export function guardedFastify(options: GuardOptions): FastifyInstance {
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error(error);
-      return reply.code(status).send(errorBody(`internal error: ${error.message}`, status));
+      // The message may name the server's files: it stays in the log.
+      return reply
+        .code(status)
+        .send(errorBody(`internal error (${error.name}); the server's log has the details`, status));
     }
     let message = error.message;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')

@@ -1,7 +1,7 @@
 // One batch of R1-Reward rewards (docs/spec.md §3), independent of HTTP: cut each response out of its
 // query, find its label, parse it, ask the referee about the whole batch at once, and combine
 // R × (1 + 0.5·C) + 0.5·F with the algorithm's own functions.
-
+import { basename } from 'node:path';
 import { isStrictFormat, parseJudgement } from '../algo/judgement.js';
 import { r1Reward } from '../algo/reward.js';
 import { R1RewardError } from '../errors.js';
@@ -25,7 +25,7 @@ export interface RewardRequest {
   labels?: unknown[];
 }
 
-/** A request the server must refuse with 400: `field` names the offending part of the body. */
+/** A request the server must refuse with 400: `field` names the offending part (`body/…`, as schema errors do). */
 export class RewardInputError extends R1RewardError {
   override name = 'RewardInputError';
   constructor(
@@ -79,8 +79,8 @@ export function resolveLabels(
     const list = request[key];
     if (list !== undefined && list.length !== n)
       throw new RewardInputError(
-        `${key} has ${list.length} items but query has ${n}; send one per query`,
-        key,
+        `body/${key} has ${list.length} items but body/query has ${n}; send one per query`,
+        `body/${key}`,
       );
   }
   return request.query.map((_, i) => {
@@ -89,29 +89,29 @@ export function resolveLabels(
       const label = labelFromValue(sent);
       if (!label)
         throw new RewardInputError(
-          `labels/${i} must be 1, 2, "<answer>1</answer>", "<answer>2</answer>" or a list of those, got ${JSON.stringify(sent).slice(0, 80)}`,
-          `labels/${i}`,
+          `body/labels/${i} must be 1, 2, "<answer>1</answer>", "<answer>2</answer>" or a list of those, got ${JSON.stringify(sent).slice(0, 80)}`,
+          `body/labels/${i}`,
         );
       return { label, source: 'body' };
     }
     const prompt = request.prompts?.[i];
     if (typeof prompt !== 'string')
       throw new RewardInputError(
-        `query ${i} has no label: send labels/${i}, or prompts/${i} to look it up in --labels`,
-        `prompts/${i}`,
+        `body/query/${i} has no label: send body/labels/${i}, or body/prompts/${i} to look it up in --labels`,
+        `body/prompts/${i}`,
       );
     if (!labels)
       throw new RewardInputError(
-        `query ${i} has no label in the body and the server has no --labels file to look prompts/${i} up in`,
-        `labels/${i}`,
+        `body/query/${i} has no label in the body and the server has no --labels file to look body/prompts/${i} up in`,
+        `body/labels/${i}`,
       );
     const known = labels.get(prompt);
     if (known) return { label: known, source: 'file' };
     const match = nearest ? labels.nearest(prompt) : null;
     if (match) return { label: match.label, source: 'nearest' };
     throw new RewardInputError(
-      `prompts/${i} is not in ${labels.source} (${labels.size} prompts): ${short(prompt)}; send its label, fix the prompt key (--prompt-key), or start the server with --nearest`,
-      `prompts/${i}`,
+      `body/prompts/${i} is not in ${basename(labels.source)} (${labels.size} prompts): ${short(prompt)}; send its label, fix the prompt key (--prompt-key), or start the server with --nearest`,
+      `body/prompts/${i}`,
     );
   });
 }
@@ -124,6 +124,8 @@ export async function scoreBatch(
   request: RewardRequest,
   options: RewardBatchOptions,
 ): Promise<ScoredSample[]> {
+  // OpenRLHF sends the empty remainder of a one-rollout batch to every reward URL but the first.
+  if (request.query.length === 0) return [];
   const labels = resolveLabels(request, options.labels, options.nearest ?? false);
   const cut = request.query.map((q) => cutResponse(q, options.template ?? 'auto'));
   const verdicts = await judgeBatch(

@@ -3,6 +3,7 @@
 // labels} → {rewards, scores, extra_logs}. Every well-formed request is answered before its
 // deadline: when the referee is slow or down, its unfinished calls become C = 0 (counted), because
 // a trainer dies after 5 failed tries of 180 s.
+import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Referee } from '../reward/referees/referee.js';
 import type { TemplateFamily } from './chat-template.js';
@@ -44,7 +45,6 @@ function bodySchema(maxBatch: number, maxTextChars: number) {
     properties: {
       query: {
         type: 'array',
-        minItems: 1,
         maxItems: maxBatch,
         items: { type: 'string', maxLength: maxTextChars },
       },
@@ -100,7 +100,7 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
     metrics,
     mapError: (error) =>
       error instanceof RewardInputError
-        ? { status: 400, message: error.message, field: `body/${error.field}` }
+        ? { status: 400, message: error.message, field: error.field }
         : undefined,
   });
 
@@ -133,7 +133,8 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
   app.get('/health', async () => ({
     status: 'ok',
     referee: referee.name,
-    labels: labels ? { source: labels.source, prompts: labels.size } : null,
+    // The file's name only: the server's folders are nobody's business.
+    labels: labels ? { source: basename(labels.source), prompts: labels.size } : null,
   }));
 
   app.get('/metrics', async (_request, reply) => {

@@ -7,7 +7,7 @@
 // recorded there too, so corruption anywhere is detected.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RngState } from '../algo/random.js';
 import { type AdamW, type Device, loadSafetensors, saveSafetensors, type Tensor } from '../engine/index.js';
 import {
@@ -125,22 +125,59 @@ export function openTrainingCheckpoint<Config>(
     ]);
   }
   const extras = training.runConfig;
+  const stalePath = join(dir, STALE_FILE);
+  // Checked now, not when the trainer asks for the stale policies, so a bad file refuses the checkpoint.
+  const staleProblem = !extras.stalePolicySha256
+    ? null
+    : !existsSync(stalePath)
+      ? `${STALE_FILE} is missing`
+      : sha256(readFileSync(stalePath)) !== extras.stalePolicySha256
+        ? `${STALE_FILE}: SHA-256 does not match trainer.json (the file is corrupted or was modified)`
+        : null;
+  if (staleProblem) {
+    loaded.model.dispose();
+    throw new CheckpointError(dir, [staleProblem]);
+  }
   return {
     loaded,
     step: training.step,
     extras,
     restoreOptimizer: (optimizer) => loadOptimizerState(dir, loaded.model, optimizer),
-    stalePolicy() {
-      if (!extras.stalePolicySha256) return null;
-      const path = join(dir, STALE_FILE);
-      if (!existsSync(path)) throw new CheckpointError(dir, [`${STALE_FILE} is missing`]);
-      if (sha256(readFileSync(path)) !== extras.stalePolicySha256)
-        throw new CheckpointError(dir, [
-          `${STALE_FILE}: SHA-256 does not match trainer.json (the file is corrupted or was modified)`,
-        ]);
-      return loadSafetensors(path).tensors;
-    },
+    stalePolicy: () => (extras.stalePolicySha256 ? loadSafetensors(stalePath).tensors : null),
   };
+}
+
+/** A checkpoint passed over on resume, and why. */
+export interface SkippedCheckpoint {
+  dir: string;
+  reason: string;
+}
+
+/**
+ * The newest checkpoint under `root` that opens intact, newest first; the newer ones that did not
+ * (a corrupted file, a crash mid-copy) are returned with their reason. Null when there are none at
+ * all; a CheckpointError naming every problem when none is intact.
+ */
+export function openNewestIntactCheckpoint<Config>(
+  root: string,
+  device: Device = 'cpu',
+): { opened: OpenedTrainingCheckpoint<Config>; skipped: SkippedCheckpoint[] } | null {
+  const names = listCheckpoints(root).reverse();
+  if (names.length === 0) return null;
+  const skipped: SkippedCheckpoint[] = [];
+  for (const name of names) {
+    const dir = join(root, name);
+    try {
+      return { opened: openTrainingCheckpoint<Config>(dir, device), skipped };
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      skipped.push({ dir, reason: error.problems.join('; ') });
+    }
+  }
+  throw new CheckpointError(root, [
+    'no intact checkpoint to resume from',
+    ...skipped.map((s) => `${basename(s.dir)}: ${s.reason}`),
+  ]);
 }
 
 /** A checkpoint folder, or a run folder's newest checkpoint. */

@@ -112,7 +112,13 @@ export async function runRl<
     bothOrders?: boolean;
   };
   const plan = planOf(config);
-  const run = openRunFolder(config.runDir, task.command ?? 'train rl', config, config.resume);
+  const run = openRunFolder(
+    config.runDir,
+    task.command ?? 'train rl',
+    config,
+    config.resume,
+    hooks.onWarning,
+  );
   const trainer = openTrainer(config, plan, run.resumeFrom, task.reward);
   const { policy, optimizer, reference, sampler, counters } = trainer;
   const { prompts, pairs = false } = await task.prompts(policy);

@@ -22,9 +22,8 @@ import { VisionLanguageModel } from '../model/model.js';
 import { type ScoringBatch, sequenceLogProbs } from '../model/scoring.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import {
-  latestCheckpoint,
   type OpenedTrainingCheckpoint,
-  openTrainingCheckpoint,
+  openNewestIntactCheckpoint,
   resolveCheckpoint,
 } from './checkpoint.js';
 
@@ -38,19 +37,30 @@ export interface RunFolder<Config> {
 
 /**
  * Opens a run folder. A new run needs an empty (or absent) folder; `resume` continues from the
- * newest checkpoint and drops logged steps after it, so the log continues exactly where it left off.
+ * newest intact checkpoint (newer corrupted ones are named through `onWarning` and passed over) and
+ * drops logged steps after it, so the log continues exactly where it left off.
  */
 export function openRunFolder<
   Config extends { seed: number; threads?: number | undefined; device?: Device | undefined },
->(dir: string, command: string, config: Config, resume: boolean): RunFolder<Config> {
+>(
+  dir: string,
+  command: string,
+  config: Config,
+  resume: boolean,
+  onWarning: (message: string) => void = () => {},
+): RunFolder<Config> {
   if (config.threads !== undefined) setNumThreads(config.threads);
   if (config.device !== undefined) requireDevice(config.device);
   const checkpoints = join(dir, 'checkpoints');
   const metricsPath = join(dir, 'metrics.jsonl');
   let resumeFrom: OpenedTrainingCheckpoint<Config> | null = null;
   if (resume) {
-    const latest = latestCheckpoint(checkpoints);
-    if (latest) resumeFrom = openTrainingCheckpoint<Config>(latest, config.device);
+    const found = openNewestIntactCheckpoint<Config>(checkpoints, config.device);
+    for (const s of found?.skipped ?? [])
+      onWarning(`resume: skipped the checkpoint ${s.dir}, it is not intact: ${s.reason}`);
+    if (found && found.skipped.length > 0)
+      onWarning(`resume: continuing from step ${found.opened.step} (${found.opened.loaded.dir})`);
+    resumeFrom = found?.opened ?? null;
   } else if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new Error(
       `run folder ${dir} is not empty: pass resume (--resume) to continue it, or choose a new folder`,

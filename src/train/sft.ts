@@ -101,6 +101,8 @@ export interface SftResult {
 export interface TrainHooks<M> {
   /** Called after every step with what was logged (for a progress line). */
   onStep?: (metrics: M, totalSteps: number) => void;
+  /** Something the user should know that does not stop the run (e.g. a corrupted checkpoint passed over on resume). */
+  onWarning?: (message: string) => void;
 }
 
 /** Item indices for optimiser step `step`: consecutive windows over seeded per-epoch permutations. */
@@ -159,7 +161,7 @@ export async function loadHeldOut(
  */
 export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetrics> = {}): Promise<SftResult> {
   const config = parseConfig(SftConfigSchema, input, 'SFT config');
-  const run = openRunFolder(config.runDir, 'train sft', config, config.resume);
+  const run = openRunFolder(config.runDir, 'train sft', config, config.resume, hooks.onWarning);
   // 'captions': the perception pretraining stage (describe the image); otherwise judging traces.
   const { format } = config.data;
   const captions = format === 'captions';

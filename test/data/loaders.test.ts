@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -128,9 +129,23 @@ describe('VL-RewardBench R1 copy (JSONL)', () => {
     assert.match(skipped[1]!, /^junk: item junk: image .*broken\.png: cannot decode/);
   });
 
-  it('rejects paths that escape the images root, even with skipMissing', async () => {
-    const file = write('vl-escape.jsonl', [vl('evil', '../../etc/passwd')]);
-    await assert.rejects(collect('vl-rewardbench', file, { skipMissing: true }), PathEscapeError);
+  it('rejects paths that escape the images root, or with skipMissing skips and reports them', async () => {
+    const file = write('vl-escape.jsonl', [vl('evil', '../../etc/passwd'), vl('ok')]);
+    await assert.rejects(
+      collect('vl-rewardbench', file),
+      (e: unknown) =>
+        e instanceof PathEscapeError && /--images-root/.test(e.message) && /--skip-missing/.test(e.message),
+    );
+    const skipped: string[] = [];
+    const pairs = await collect('vl-rewardbench', file, {
+      skipMissing: true,
+      onSkip: (id, reason) => skipped.push(`${id}: ${reason}`),
+    });
+    assert.deepEqual(
+      pairs.map((p) => p.id),
+      ['ok'],
+    );
+    assert.match(skipped[0]!, /^evil: path "\.\.\/\.\.\/etc\/passwd" escapes the images root/);
     const absolute = write('vl-absolute.jsonl', [vl('evil', '/etc/hostname')]);
     await assert.rejects(
       collect('vl-rewardbench', absolute, { checkImages: false }),
@@ -429,5 +444,41 @@ describe('readBenchmark', () => {
       () => readBenchmark('nope' as BenchmarkName, 'x'),
       /unknown benchmark "nope"; expected one of/,
     );
+  });
+});
+
+describe('a file read under the wrong --benchmark', () => {
+  it('is refused, naming the benchmark it looks like and the flag to pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r1-shape-'));
+    try {
+      const line = (record: Record<string, unknown>) => `${JSON.stringify(record)}\n`;
+      const pair = { prompt: 'q', chosen: 'c', rejected: 'r', chosen_reason: '', rejected_reason: '' };
+      const vl = join(dir, 'vl.jsonl');
+      writeFileSync(vl, line({ id: 'wildvision_1', image: 'vl_reward/img/1.jpg', ...pair }));
+      const mm = join(dir, 'mm.jsonl');
+      writeFileSync(mm, line({ id: '073712_1', image: 'mcq/073712.png', ...pair }));
+      const read = (benchmark: BenchmarkName, file: string) =>
+        collect(benchmark, file, { checkImages: false });
+      await assert.rejects(
+        read('mm-rlhf', vl),
+        /vl\.jsonl:1: this looks like a VL-RewardBench file \(the id "wildvision_1"\), not MM-RLHF-RewardBench: pass --benchmark vl-rewardbench/,
+      );
+      await assert.rejects(
+        read('vl-rewardbench', mm),
+        /mm\.jsonl:1: this looks like an MM-RLHF-RewardBench file \(image paths under mcq\/.*\), not VL-RewardBench: pass --benchmark mm-rlhf/,
+      );
+      await assert.rejects(
+        read('multimodal-rewardbench', vl),
+        /Multimodal RewardBench is one JSON list \(all_data\.json\), but this file holds one JSON object per line; .*pass --benchmark vl-rewardbench/,
+      );
+      await assert.rejects(
+        read('synthetic', mm),
+        /has a `category` field and this one has none; .*pass --benchmark mm-rlhf/,
+      );
+      assert.equal((await read('vl-rewardbench', vl)).length, 1);
+      assert.equal((await read('mm-rlhf', mm)).length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

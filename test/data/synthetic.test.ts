@@ -450,7 +450,7 @@ describe('r1-reward data synth', () => {
           'check',
           '--benchmark',
           'synthetic',
-          '--file',
+          '--data',
           join(copy, 'benchmark.jsonl'),
           ...extra,
         ],

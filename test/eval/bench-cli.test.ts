@@ -14,6 +14,8 @@ import {
   type ScriptedJudge,
   startScriptedJudge,
 } from '../judge/scripted-judge.js';
+import { startCliServer } from '../serve/cli-server.js';
+import { writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-bench-cli-'));
@@ -103,8 +105,19 @@ async function interruptedRun(name: string, count: number, k: string, signal: No
   servers.push(server);
   const { data, images } = fixture(name, count);
   const out = join(root, `${name}-run`);
-  const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images', images];
-  args.push('--endpoint', server.url, '--model', 'scripted', '-k', k, '--concurrency', '3', '--out', out);
+  const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images-root', images];
+  args.push(
+    '--endpoint',
+    server.url,
+    '--model-name',
+    'scripted',
+    '-k',
+    k,
+    '--concurrency',
+    '3',
+    '--out',
+    out,
+  );
   const first = cli(args);
   await linesAtLeast(join(out, 'judgements.jsonl'), lines);
   await server.whenHeld(1);
@@ -154,8 +167,8 @@ describe('r1-reward bench run / score (CLI)', () => {
     const { data, images } = fixture('score', 10);
     const out = join(root, 'score-run');
     const done = await run([
-      ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images', images],
-      ...['--endpoint', server.url, '--model', 'scripted', '-k', '3', '--order', 'fixed', '--out', out],
+      ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images-root', images],
+      ...['--endpoint', server.url, '--model-name', 'scripted', '-k', '3', '--order', 'fixed', '--out', out],
     ]);
     assert.equal(done.code, 0, done.stderr);
     const pass = await run(['bench', 'score', out, '--min-accuracy', '0.9', '--json']);
@@ -182,7 +195,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.match(bad.stderr, /fraction in \[0, 1\]/);
   });
 
-  it('gives clear errors: missing endpoint, a missing --local checkpoint, bad template, no run directory', async () => {
+  it('gives clear errors: missing endpoint, a missing --checkpoint, bad template, no run directory', async () => {
     const { data, images } = fixture('errors', 2);
     const base = [
       'bench',
@@ -191,7 +204,7 @@ describe('r1-reward bench run / score (CLI)', () => {
       'vl-rewardbench',
       '--data',
       data,
-      '--images',
+      '--images-root',
       images,
       '--out',
       join(root, 'e'),
@@ -199,7 +212,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     const noEndpoint = await run(base);
     assert.equal(noEndpoint.code, 1);
     assert.match(noEndpoint.stderr, /^error: give --endpoint URL/m);
-    const local = await run([...base, '--local', 'ckpt']);
+    const local = await run([...base, '--checkpoint', 'ckpt']);
     assert.match(local.stderr, /checkpoint .*ckpt cannot be loaded:\n {2}- the directory does not exist/);
     const device = await run([
       ...base,
@@ -207,18 +220,18 @@ describe('r1-reward bench run / score (CLI)', () => {
       'cuda',
       '--endpoint',
       'http://127.0.0.1:9/v1',
-      '--model',
+      '--model-name',
       'm',
     ]);
-    assert.match(device.stderr, /^error: --device places the in-process model: use it with --local/m);
-    const badDevice = await run([...base, '--local', 'ckpt', '--device', 'gpu']);
+    assert.match(device.stderr, /^error: --device places the in-process model: use it with --checkpoint/m);
+    const badDevice = await run([...base, '--checkpoint', 'ckpt', '--device', 'gpu']);
     assert.match(badDevice.stderr, /--device: unknown device 'gpu': use 'cpu', 'cuda' or 'cuda:N'/);
     writeFileSync(join(root, 'bad-template.txt'), 'Q {question} only');
     const template = await run([
       ...base,
       '--endpoint',
       'http://127.0.0.1:9/v1',
-      '--model',
+      '--model-name',
       'm',
       '--template',
       join(root, 'bad-template.txt'),
@@ -226,6 +239,27 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.match(template.stderr, /bad-template\.txt lacks \{answer1\}, \{answer2\}/);
     const noRun = await run(['bench', 'score', join(root, 'nowhere')]);
     assert.match(noRun.stderr, /has no run\.json: give the --out directory/);
+  });
+
+  it('--skip-missing skips and counts an item whose image path leaves the images folder', async () => {
+    const server = await startScriptedJudge();
+    servers.push(server);
+    const { data, images } = fixture('escape', 3);
+    const rows = readFileSync(data, 'utf8').split('\n').filter(Boolean);
+    rows[1] = JSON.stringify({ ...JSON.parse(rows[1]!), image: '../../../etc/hostname' });
+    writeFileSync(data, `${rows.join('\n')}\n`);
+    const args = ['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images-root', images];
+    args.push('--endpoint', server.url, '--model-name', 'scripted', '--order', 'fixed');
+    const stopped = await run([...args, '--out', join(root, 'escape-stop')]);
+    assert.equal(stopped.code, 1);
+    assert.match(
+      stopped.stderr,
+      /^error: path "\.\.\/\.\.\/\.\.\/etc\/hostname" escapes the images root .*--images-root.*--skip-missing/m,
+    );
+    const skipped = await run([...args, '--skip-missing', '--out', join(root, 'escape-skip')]);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stderr, /2\/2 items judged/);
+    assert.match(skipped.stderr, /^1 item skipped \(--skip-missing\)/m);
   });
 
   // The committed extract on every clone; the full file in ../shared/data as well where it is present.
@@ -266,8 +300,8 @@ describe('r1-reward bench run / score (CLI)', () => {
       }
       const out = join(root, `vl-run-${basename(vlCopy)}`);
       const done = await run([
-        ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', vlCopy, '--images', images],
-        ...['--endpoint', server.url, '--model', 'scripted', '-k', '1', '--order', 'fixed'],
+        ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', vlCopy, '--images-root', images],
+        ...['--endpoint', server.url, '--model-name', 'scripted', '-k', '1', '--order', 'fixed'],
         ...['--concurrency', '16', '--out', out],
       ]);
       assert.equal(done.code, 0, done.stderr);
@@ -285,6 +319,26 @@ describe('r1-reward bench run / score (CLI)', () => {
     });
 });
 
+describe('bench run against serve --checkpoint (a model trained here, out of the box)', () => {
+  it('judges every item: the server reads the released prompt in the checkpoint’s template', async () => {
+    const server = await startCliServer(['serve', '--checkpoint', writeTinyCheckpoint(3)]);
+    try {
+      const { data, images } = fixture('served', 3);
+      const out = join(root, 'served-run');
+      // Released defaults (prompt, --max-tokens 4096): nothing written for the small model by hand.
+      const done = await run([
+        ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', data, '--images-root', images],
+        ...['--endpoint', `${server.url}/v1`, '--model-name', 'tiny-judge', '--order', 'fixed', '--out', out],
+      ]);
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stderr, /3\/3 items judged \(3 now, 0 from earlier runs\), 0 errors/);
+      assert.equal(readRecords(out).length, 3);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+});
+
 describe('r1-reward judge (CLI)', () => {
   it('judges two responses with images, in both orders, as JSON and as text', async () => {
     const server = await startScriptedJudge();
@@ -293,7 +347,14 @@ describe('r1-reward judge (CLI)', () => {
     writeFileSync(image, png);
     writeFileSync(join(root, 'r2.txt'), 'A weak answer');
     const args = ['judge', '--image', image, '--question', 'What animal?', '--response1', 'A GOOD cat'];
-    args.push('--response2', `@${join(root, 'r2.txt')}`, '--endpoint', server.url, '--model', 'scripted');
+    args.push(
+      '--response2',
+      `@${join(root, 'r2.txt')}`,
+      '--endpoint',
+      server.url,
+      '--model-name',
+      'scripted',
+    );
     const json = await run([...args, '-k', '3', '--order', 'both', '--json']);
     assert.equal(json.code, 0, json.stderr);
     const result = JSON.parse(json.stdout);
@@ -311,6 +372,9 @@ describe('r1-reward judge (CLI)', () => {
 
     const text = await run([...args, '-k', '1']);
     assert.equal(text.code, 0, text.stderr);
+    const undecided = await run([...args.map((a) => (a === 'What animal?' ? 'MALFORMED' : a)), '-k', '1']);
+    assert.equal(undecided.code, 4, 'exit code 4: no majority');
+    assert.match(undecided.stdout, /^no majority/);
     assert.match(
       text.stdout,
       /^Response 1 is better \(Voting@1: 1 for response 1, 0 for response 2, 0 unparseable\)/,
@@ -330,13 +394,13 @@ describe('r1-reward judge (CLI)', () => {
         '--response2',
         'b',
       ],
-      ...['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm'],
+      ...['--endpoint', 'http://127.0.0.1:9/v1', '--model-name', 'm'],
     ]);
     assert.equal(out.code, 1);
     assert.match(out.stderr, /^error: .*nope\.png/m);
     const stored = await run([
       ...['judge', '--question', 'q', '--response1', 'a', '--response2', 'b', '--order', 'stored'],
-      ...['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm'],
+      ...['--endpoint', 'http://127.0.0.1:9/v1', '--model-name', 'm'],
     ]);
     assert.match(stored.stderr, /--order stored is for benchmarks/);
   });

@@ -102,6 +102,43 @@ describe('OpenAICompatibleBackend against a scripted HTTP judge on 127.0.0.1', (
     );
   });
 
+  it('retries a 200 whose body is not valid JSON, or holds no choices, like a 5xx', async () => {
+    const server = await judgeServer({
+      faults: [
+        { status: 200, raw: '{"id": "chatcmpl-1", "choices": [' },
+        { status: 200, raw: '{"id": "chatcmpl-2"}' },
+      ],
+    });
+    const backend = new OpenAICompatibleBackend({ baseURLs: [server.url], model: 'r1', maxRetries: 2 });
+    const texts = await backend.sample(request, 1);
+    assert.ok(texts[0]!.endsWith('<answer>1</answer>'));
+    assert.equal(server.log.length, 3);
+  });
+
+  it('gives up on replies that stay malformed after maxRetries, naming the endpoint', async () => {
+    const garbled = { status: 200, raw: 'not json' };
+    const server = await judgeServer({ faults: [garbled, garbled, garbled] });
+    const backend = new OpenAICompatibleBackend({ baseURLs: [server.url], model: 'r1', maxRetries: 1 });
+    await assert.rejects(
+      backend.sample(request, 1),
+      (e: Error) => e.message.includes(server.url) && /not valid JSON/.test(e.message),
+    );
+    assert.equal(server.log.length, 2);
+  });
+
+  it('fails over from an endpoint whose replies stay malformed', async () => {
+    const garbled = { status: 200, raw: '{' };
+    const bad = await judgeServer({ faults: [garbled, garbled] });
+    const good = await judgeServer();
+    const backend = new OpenAICompatibleBackend({
+      baseURLs: [bad.url, good.url],
+      model: 'r1',
+      maxRetries: 1,
+    });
+    assert.equal((await backend.sample(request, 1)).length, 1);
+    assert.equal(bad.log.length >= 1 && good.log.length === 1, true);
+  });
+
   it('gives up after maxRetries with an error naming the endpoint and status', async () => {
     const server = await judgeServer({ faults: [{ status: 500 }, { status: 500 }] });
     const backend = new OpenAICompatibleBackend({ baseURLs: [server.url], model: 'r1', maxRetries: 1 });

@@ -21,7 +21,8 @@ export interface ChatBody {
 /** What the server does with one request: answer texts, or an HTTP error. */
 export type Reply =
   | { texts: string[] }
-  | { status: number; headers?: Record<string, string>; body?: unknown };
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { status: number; raw: string };
 
 export interface ScriptedJudgeOptions {
   /** Fixed delay before every answer (bench/runner's throughput runs; tests hold requests instead). */
@@ -35,8 +36,11 @@ export interface ScriptedJudgeOptions {
   rejectN?: boolean;
   /** Answer one choice whatever n says (as llama.cpp does). */
   ignoreN?: boolean;
-  /** Faults served to the next requests, one per request, before normal answers resume. */
-  faults?: { status: number; retryAfter?: string }[];
+  /**
+   * Faults served to the next requests, one per request, before normal answers resume; `raw` sends
+   * that body verbatim as application/json (e.g. a 200 whose body is not valid JSON).
+   */
+  faults?: { status: number; retryAfter?: string; raw?: string }[];
   /** Which response the judge prefers: the one containing GOOD (default), or the longer one (ties: 1). */
   prefer?: 'good' | 'longer';
   /** Pads every analysis to about this many characters (realistic response sizes for benchmarks). */
@@ -167,6 +171,7 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
       const n = body.n ?? 1;
       const fault = faults.shift();
       let reply: Reply | undefined = options.script?.(body, judge.log.length - 1);
+      if (!reply && fault?.raw !== undefined) reply = { status: fault.status, raw: fault.raw };
       if (!reply && fault)
         reply = {
           status: fault.status,
@@ -199,6 +204,10 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
             })),
           }),
         );
+      } else if ('raw' in reply) {
+        entry.status = reply.status;
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(reply.raw);
       } else {
         entry.status = reply.status;
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Rng } from '../../src/algo/random.js';
-import { AdamW, noGrad, scope } from '../../src/engine/index.js';
+import { AdamW, loadSafetensors, noGrad, saveSafetensors, scope } from '../../src/engine/index.js';
 import {
   CheckpointError,
   loadCheckpoint,
@@ -156,6 +156,30 @@ describe('checkpoints', () => {
     assert.throws(() => loadCheckpoint(dir), /manifest\.json is missing/);
     assert.throws(() => loadCheckpoint(join(root, 'nowhere')), /does not exist/);
     model.dispose();
+  });
+
+  it('refuses to load non-finite weights, naming the tensor, even with valid checksums', () => {
+    const model = tinyModel(8);
+    const dir = join(root, 'nan-on-disk');
+    saveCheckpoint(dir, model, tokenizer);
+    model.dispose();
+    // Put a NaN into the saved weights and re-sign the manifest, as a foreign writer could.
+    const weights = join(dir, 'model.safetensors');
+    const { tensors } = loadSafetensors(weights);
+    const name = 'lm.blocks.0.ln1.weight';
+    noGrad(() => tensors[name]!.fill_(Number.POSITIVE_INFINITY));
+    saveSafetensors(weights, tensors);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    manifest.sha256['model.safetensors'] = createHash('sha256').update(readFileSync(weights)).digest('hex');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    assert.throws(
+      () => loadCheckpoint(dir),
+      (e: unknown) =>
+        e instanceof CheckpointError &&
+        /model\.safetensors: tensor 'lm\.blocks\.0\.ln1\.weight' holds NaN or infinite values/.test(
+          e.message,
+        ),
+    );
   });
 
   it('refuses to save non-finite weights', () => {

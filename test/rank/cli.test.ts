@@ -86,7 +86,7 @@ before(async () => {
     .toFile(png);
 });
 
-const judgeArgs = (server: ScriptedJudge) => ['--endpoint', server.url, '--model', 'scripted'];
+const judgeArgs = (server: ScriptedJudge) => ['--endpoint', server.url, '--model-name', 'scripted'];
 
 describe('r1-reward rank', () => {
   it('ranks --candidate answers and prints the ranking as JSON', async () => {
@@ -181,7 +181,7 @@ describe('r1-reward best-of-n', () => {
     const server = await ruleServer(interrupt.onRequest);
     const { data, images } = dataset('resume', 12);
     const out = join(root, 'resume-run');
-    const args = ['best-of-n', '--data', data, '--images', images, '--out', out, '--scheme', 'knockout'];
+    const args = ['best-of-n', '--data', data, '--images-root', images, '--out', out, '--scheme', 'knockout'];
     args.push('-k', '1', '--concurrency', '2', ...judgeArgs(server));
     const first = cli(args);
     interrupt.attach(first.child);
@@ -231,7 +231,7 @@ describe('r1-reward best-of-n', () => {
     const server = await ruleServer(interrupt.onRequest);
     const { data, images } = dataset('sigint', 10);
     const out = join(root, 'sigint-run');
-    const args = ['best-of-n', '--data', data, '--images', images, '--out', out, '--scheme', 'swiss'];
+    const args = ['best-of-n', '--data', data, '--images-root', images, '--out', out, '--scheme', 'swiss'];
     args.push('-k', '2', '--concurrency', '2', ...judgeArgs(server));
     const first = cli(args);
     interrupt.attach(first.child);
@@ -253,7 +253,7 @@ describe('r1-reward best-of-n', () => {
       'best-of-n',
       '--data',
       data,
-      '--images',
+      '--images-root',
       images,
       '--out',
       out,
@@ -306,7 +306,7 @@ describe('r1-reward best-of-n', () => {
       data,
       '--out',
       out,
-      '--images',
+      '--images-root',
       images,
       ...judgeArgs(server),
     ]);

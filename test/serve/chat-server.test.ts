@@ -1,14 +1,15 @@
-// `serve --model`: the official openai client against a real server on 127.0.0.1 with a tiny
+// `serve --checkpoint`: the official openai client against a real server on 127.0.0.1 with a tiny
 // checkpoint (plain, n > 1, streaming, images), then every bad input, auth, path traversal, batching
 // and graceful shutdown.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
+import { r1RewardPrompt } from '../../src/data/r1-reward-format.js';
 import { judgePair } from '../../src/judge/judge.js';
 import { OpenAICompatibleBackend } from '../../src/judge/openai-backend.js';
 import { COMPACT_TEMPLATE, type LoadedCheckpoint, loadCheckpoint } from '../../src/model/index.js';
@@ -52,7 +53,7 @@ async function post(
 
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 
-describe('serve --model with the openai client', () => {
+describe('serve --checkpoint with the openai client', () => {
   let app: FastifyInstance;
   let url: string;
   let client: OpenAI;
@@ -237,6 +238,23 @@ describe('serve --model with the openai client', () => {
     );
   });
 
+  it('reads the released R1-Reward prompt in the template the checkpoint was trained with', async () => {
+    const image = { type: 'image_url', image_url: { url: await pngDataUrl() } };
+    const ask = (text: string) => post(url, { ...user([image, { type: 'text', text }]), max_tokens: 4096 });
+    const released = await ask(r1RewardPrompt('what is shown?', 'a red square', 'a blue circle'));
+    const compact = await ask(JUDGE_TEXT);
+    assert.equal(released.status, 200, JSON.stringify(released.body));
+    // Same tokens as the compact prompt itself; max_tokens is capped by the room left in the context.
+    assert.equal(released.body.usage.prompt_tokens, compact.body.usage.prompt_tokens);
+    assert.ok(released.body.usage.prompt_tokens + released.body.usage.completion_tokens <= 256);
+    const long = await ask(r1RewardPrompt('what is shown?', 'a red square '.repeat(200), 'a blue circle'));
+    assert.equal(long.status, 400);
+    assert.match(
+      long.body.error.message,
+      /the prompt is \d+ tokens .* context is 256, with no room to answer; the released judge prompt was already put into the checkpoint's compact template, so shorten the question or responses/,
+    );
+  });
+
   it('reports health', async () => {
     const r = await fetch(`${url}/health`);
     assert.deepEqual(await r.json(), {
@@ -245,6 +263,7 @@ describe('serve --model with the openai client', () => {
       queue: 0,
       maxSeqLen: 256,
       vision: true,
+      judgeTemplate: COMPACT_TEMPLATE,
     });
   });
 
@@ -278,13 +297,6 @@ describe('serve --model with the openai client', () => {
         400,
         /stop|anyOf/,
         'body/stop',
-      ],
-      [
-        'max_tokens beyond the context',
-        () => ({ ...user('hi'), max_tokens: 1000 }),
-        400,
-        /at most \d+ new tokens fit/,
-        'body/max_tokens',
       ],
       [
         'a wrong model name',
@@ -435,7 +447,7 @@ describe('serve --model with the openai client', () => {
   });
 });
 
-describe('serve --model auth and shutdown', () => {
+describe('serve --checkpoint auth and shutdown', () => {
   before(() => {
     checkpoint ??= loadCheckpoint(ckptDir);
   });
@@ -482,23 +494,26 @@ describe('serve --model auth and shutdown', () => {
     );
   });
 
-  it('starts from the command line and exits cleanly on SIGTERM', async () => {
-    const server = await startCliServer(['serve', '--model', ckptDir, '--name', 'cli-judge']);
+  it('starts from the command line on a run folder (its newest checkpoint) and exits cleanly on SIGTERM', async () => {
+    const run = join(mkdtempSync(join(tmpdir(), 'r1-serve-run-')), 'my-run');
+    cpSync(ckptDir, join(run, 'checkpoints', 'step-000002'), { recursive: true });
+    const server = await startCliServer(['serve', '--checkpoint', run]);
     try {
-      const r = await post(server.url, { ...user('hi'), model: 'cli-judge', max_tokens: 2 });
+      // The model is named after the run folder.
+      const r = await post(server.url, { ...user('hi'), model: 'my-run', max_tokens: 2 });
       assert.equal(r.status, 200);
     } finally {
       assert.equal(await server.stop(), 0);
     }
   });
 
-  it('refuses a missing checkpoint with one clear line', () => {
+  it('refuses a missing checkpoint with one clear line (exit code 1)', () => {
     const out = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--model', '/nonexistent/ckpt'],
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--checkpoint', '/nonexistent/ckpt'],
       { cwd: root, encoding: 'utf8' },
     );
-    assert.equal(out.status, 2);
-    assert.match(out.stderr, /^serve: checkpoint \/nonexistent\/ckpt cannot be loaded:/);
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /^error: checkpoint \/nonexistent\/ckpt cannot be loaded:/);
   });
 });

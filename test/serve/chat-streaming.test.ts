@@ -1,4 +1,4 @@
-// `serve --model` while a batch runs: /health and /metrics answer between decode steps, SSE chunks
+// `serve --checkpoint` while a batch runs: /health and /metrics answer between decode steps, SSE chunks
 // leave as tokens are sampled (official openai client), and a client that disconnects stops its own
 // samples — and the batch when nobody else is left — without disturbing the others. The model's
 // decode steps are counted to order events without timing anything.
@@ -64,7 +64,7 @@ async function assertBatchStopped(ran: number): Promise<void> {
   assert.ok(ran < 219, `the batch stopped early (${ran} of up to 219 steps)`);
 }
 
-describe('serve --model during a batch', () => {
+describe('serve --checkpoint during a batch', () => {
   it('streams chunks as tokens are sampled, and answers /health and /metrics meanwhile', async () => {
     const before = steps;
     const stream = await client.chat.completions.create({ ...long, stream: true });

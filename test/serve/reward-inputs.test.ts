@@ -109,9 +109,9 @@ describe('labels', () => {
         () => resolveLabels(request, index, false),
         (e: unknown) => e instanceof RewardInputError && e.field === field,
       );
-    fails({ query: ['a'], prompts: ['p9'] }, 'prompts/0');
-    fails({ query: ['a', 'b'], prompts: ['p1'] }, 'prompts');
-    fails({ query: ['a'], labels: [null] }, 'prompts/0');
-    fails({ query: ['a'], labels: ['yes'] }, 'labels/0');
+    fails({ query: ['a'], prompts: ['p9'] }, 'body/prompts/0');
+    fails({ query: ['a', 'b'], prompts: ['p1'] }, 'body/prompts');
+    fails({ query: ['a'], labels: [null] }, 'body/prompts/0');
+    fails({ query: ['a'], labels: ['yes'] }, 'body/labels/0');
   });
 });

@@ -190,16 +190,18 @@ describe('reward server: OpenRLHF protocols (Python client)', () => {
     assert.equal(r.body.field, 'body/prompts/0');
     assert.match(
       r.body.error,
-      /prompts\/0 is not in .*rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/,
+      /body\/prompts\/0 is not in rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/,
     );
+    assert.doesNotMatch(r.body.error, /r1-serve-/, 'the labels file is named without its folder');
   });
 
   it('serves /health and Prometheus /metrics', async () => {
     const health = (await (await fetch(`${url}/health`)).json()) as {
       status: string;
-      labels: { prompts: number };
+      labels: { source: string; prompts: number };
     };
-    assert.deepEqual([health.status, health.labels.prompts], ['ok', 2]);
+    // The labels file by name only: /health is open to anyone and must not show the server's folders.
+    assert.deepEqual([health.status, health.labels.source, health.labels.prompts], ['ok', 'rl.jsonl', 2]);
     const metrics = await fetch(`${url}/metrics`);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
     const text = await metrics.text();
@@ -378,10 +380,9 @@ describe('reward server: bad input gets a clear 4xx', () => {
       'a label that is no choice',
       json({ query: [q], prompts: [P1], labels: ['3'] }),
       400,
-      /labels\/0 must be 1, 2/,
+      /body\/labels\/0 must be 1, 2/,
       'body/labels/0',
     ],
-    ['an empty batch', json({ query: [], prompts: [] }), 400, /fewer than 1 items/, 'body/query'],
     [
       'a huge array',
       json({ query: Array(9).fill('x'), prompts: Array(9).fill(P1) }),
@@ -393,14 +394,14 @@ describe('reward server: bad input gets a clear 4xx', () => {
       'prompts of another length',
       json({ query: [q, q], prompts: [P1] }),
       400,
-      /prompts has 1 items but query has 2/,
+      /body\/prompts has 1 items but body\/query has 2/,
       'body/prompts',
     ],
     [
       'no label and no prompt',
       json({ query: [q], labels: [null] }),
       400,
-      /query 0 has no label/,
+      /body\/query\/0 has no label/,
       'body/prompts/0',
     ],
     [
@@ -410,6 +411,12 @@ describe('reward server: bad input gets a clear 4xx', () => {
       /larger than 16384 bytes/,
     ],
     ['a body that is not JSON', raw('query=a', { content_type: 'text/plain' }), 415, /application\/json/],
+    [
+      'valid JSON with a "__proto__" key',
+      raw(`{"query": [${JSON.stringify(q)}], "prompts": [${JSON.stringify(P1)}], "__proto__": {"x": 1}}`),
+      400,
+      /^the JSON body holds a "__proto__".*remove that key$/,
+    ],
   ];
   // One client run for all cases (one Python start-up), then one test per case.
   let results: Result[] = [];
@@ -426,6 +433,17 @@ describe('reward server: bad input gets a clear 4xx', () => {
       assert.match(r.body.error, message);
       if (field) assert.equal(r.body.field, field);
     });
+  });
+
+  it('answers the empty remainder of a one-rollout batch with empty lists, in both protocols', async () => {
+    const [legacy, current] = await python(url, [
+      { protocol: 'legacy', queries: [], prompts: [] },
+      { protocol: 'current', queries: [], prompts: [], labels: [] },
+    ]);
+    assert.deepEqual([legacy!.status, legacy!.body], [200, { rewards: [] }]);
+    assert.equal(current!.status, 200);
+    assert.deepEqual([current!.body.rewards, current!.body.scores], [[], []]);
+    assert.deepEqual(current!.body.extra_logs.format, []);
   });
 
   it('still serves well-formed requests after all of that', async () => {

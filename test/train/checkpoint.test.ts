@@ -12,6 +12,7 @@ import {
   CheckpointError,
   latestCheckpoint,
   listCheckpoints,
+  openNewestIntactCheckpoint,
   openTrainingCheckpoint,
   saveTrainingCheckpoint,
 } from '../../src/train/checkpoint.js';
@@ -111,6 +112,40 @@ describe('training checkpoints', { skip }, () => {
         (e: unknown) =>
           e instanceof CheckpointError && /model\.safetensors: SHA-256 does not match/.test(e.message),
       );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('resume passes over a corrupted newest checkpoint to the newest intact one, and says why', () => {
+    const root = mkdtempSync(join(tmpdir(), 'r1-ckpt-'));
+    try {
+      const { model, tokenizer, optimizer } = setup();
+      for (const step of [1, 2, 3])
+        saveTrainingCheckpoint(root, { model, tokenizer, optimizer, step, extras }, 3);
+      const corrupt = (step: number) => {
+        const file = join(root, `step-00000${step}`, 'model.safetensors');
+        const bytes = readFileSync(file);
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+        writeFileSync(file, bytes);
+      };
+      corrupt(3);
+      const found = openNewestIntactCheckpoint(root)!;
+      assert.equal(found.opened.step, 2);
+      assert.equal(found.skipped.length, 1);
+      assert.equal(found.skipped[0]!.dir, join(root, 'step-000003'));
+      assert.match(found.skipped[0]!.reason, /model\.safetensors: SHA-256 does not match/);
+      found.opened.loaded.model.dispose();
+      corrupt(2);
+      corrupt(1);
+      assert.throws(
+        () => openNewestIntactCheckpoint(root),
+        (e: unknown) =>
+          e instanceof CheckpointError &&
+          /no intact checkpoint to resume from/.test(e.message) &&
+          /step-000001: model\.safetensors/.test(e.message),
+      );
+      assert.equal(openNewestIntactCheckpoint(join(root, 'absent')), null);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

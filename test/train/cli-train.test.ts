@@ -20,7 +20,7 @@ describe('r1-reward train / report / experiment', () => {
       'rl',
       '--data',
       'rl.jsonl',
-      '--init',
+      '--checkpoint',
       'nowhere',
       '--out',
       'nowhere-run',
