@@ -1000,13 +1000,39 @@ void RotateQueriesKeys(float* qkv, const float* cos, const float* sin, int64_t B
       }
 }
 
+// Local mixing at one new position (src/model/model.ts localMix, K = mixing width): out = a + Σ_{k=1..K}
+// w[k−1] ⊙ history[K−k], each product rounded before it is added, in the op-by-op path's order (the
+// build is ISO C++, so GCC contracts nothing into FMAs); then the history [B, K, C] (oldest first)
+// drops its oldest row and takes a, the un-mixed input. a and out: [B, C] contiguous.
+void LocalMixStep(const float* a, const float* w, float* history, float* out, int64_t B, int64_t K, int64_t C) {
+  for (int64_t b = 0; b < B; ++b) {
+    const float* ab = a + b * C;
+    float* hb = history + b * K * C;
+    float* ob = out + b * C;
+    for (int64_t c = 0; c < C; ++c) ob[c] = ab[c];
+    for (int64_t k = 1; k <= K; ++k) {
+      const float* hk = hb + (K - k) * C;
+      const float* wk = w + (k - 1) * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const float product = hk[c] * wk[c];
+        ob[c] = ob[c] + product;
+      }
+    }
+    std::memmove(hb, hb + C, static_cast<size_t>((K - 1) * C) * sizeof(float));
+    std::memcpy(hb + (K - 1) * C, ab, static_cast<size_t>(C) * sizeof(float));
+  }
+}
+
 // decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
-//            threads, ropeBase) -> logits [B, V]; pos may be null when ropeBase > 0 (rotary positions)
+//            threads, ropeBase, mix, mixHistory) -> logits [B, V]; pos may be null when ropeBase > 0
+// (rotary positions); mix and mixHistory empty (or absent) without local mixing.
 // The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
 // the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
 // ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear weights as
 // packPanels made them; head is the tied output head packed the same way (tok.size(0) outputs).
-// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null.
+// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null. Local mixing (config.localMix = K):
+// mix holds each layer's weights [K, C] and mixHistory each layer's last K normalised inputs [B, K, C],
+// updated in place.
 Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& ids = TensorOf(info[0], "ids");
   auto& positions = TensorOf(info[1], "positions");
@@ -1024,6 +1050,8 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& head = TensorOf(info[13], "head");
   const int64_t threads = Int(info[14], "threads");
   const double ropeBase = info.Length() > 15 ? Number(info[15], "ropeBase") : 0.0;
+  const auto mix = info.Length() > 16 ? TensorList(info[16], "mix") : std::vector<at::Tensor>{};
+  auto mixHistory = info.Length() > 17 ? TensorList(info[17], "mixHistory") : std::vector<at::Tensor>{};
 
   const size_t L = keys.size();
   TORCH_CHECK(L > 0 && values.size() == L && layers.size() == 12 * L, "decodeStep: ", L, " key caches, ",
@@ -1047,6 +1075,21 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   for (size_t l = 0; l < L; ++l)
     TORCH_CHECK(keys[l].scalar_type() == at::kFloat && values[l].scalar_type() == at::kFloat,
                 "decodeStep: caches must be float32");
+  TORCH_CHECK((mix.empty() && mixHistory.empty()) || (mix.size() == L && mixHistory.size() == L), "decodeStep: ",
+              mix.size(), " mixing weights and ", mixHistory.size(), " mixing histories for ", L,
+              " layers (one of each per layer, or none without local mixing)");
+  for (size_t l = 0; l < mix.size(); ++l) {
+    const int64_t K = mix[l].dim() == 2 ? mix[l].size(0) : 0;
+    TORCH_CHECK(K > 0 && mix[l].size(1) == C && mix[l].scalar_type() == at::kFloat && mix[l].is_contiguous() &&
+                    mix[l].device().is_cpu(),
+                "decodeStep: layer ", l, " mixing weight has shape ", mix[l].sizes(), " (", mix[l].scalar_type(),
+                "), expected contiguous float32 [K, ", C, "] on the CPU");
+    const auto& history = mixHistory[l];
+    TORCH_CHECK(history.dim() == 3 && history.size(0) == B && history.size(1) == K && history.size(2) == C &&
+                    history.scalar_type() == at::kFloat && history.is_contiguous() && history.device().is_cpu(),
+                "decodeStep: layer ", l, " mixing history has shape ", history.sizes(), " (",
+                history.scalar_type(), "), expected contiguous float32 [", B, ", ", K, ", ", C, "] on the CPU");
+  }
 
   at::NoGradGuard noGrad;
   IntraOpThreads intraOp(threads);
@@ -1081,7 +1124,14 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   const at::Tensor none;
   for (size_t l = 0; l < L; ++l) {
     const at::Tensor* p = &layers[12 * l];
-    auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
+    auto a = at::layer_norm(x, {C}, p[0], p[1], eps).contiguous();
+    if (!mix.empty()) {
+      auto mixed = at::empty({B, C}, x.options());
+      LocalMixStep(a.data_ptr<float>(), mix[l].data_ptr<float>(), mixHistory[l].data_ptr<float>(),
+                   mixed.data_ptr<float>(), B, mix[l].size(0), C);
+      a = mixed;
+    }
+    auto qkv = PanelLinear(a, p[2], 3 * C, p[3]).view({B, 3, H, hd});
     if (ropeBase > 0) RotateQueriesKeys(qkv.data_ptr<float>(), ropeCos.data(), ropeSin.data(), B, H, hd);
     keys[l].select(2, t).copy_(qkv.select(1, 1));
     values[l].select(2, t).copy_(qkv.select(1, 2));
