@@ -248,13 +248,15 @@ def serve():
                     torch.set_num_threads(cmd.get('threads', threads))
                     try:
                         start = time.perf_counter()
+                        cpu_start = time.process_time()
                         tokens, logps = model.generate(
                             cmd['prompts'], cmd['maxNew'], cmd.get('greedy', False), generator,
                             cmd.get('variant', 'prealloc'))
                         seconds = time.perf_counter() - start
+                        cpu_seconds = time.process_time() - cpu_start
                     finally:
                         torch.set_num_threads(threads)
-                    out = {'seconds': seconds, 'firstRow': tokens[0].tolist(), 'firstLogProbs': logps[0].tolist()}
+                    out = {'seconds': seconds, 'cpuSeconds': cpu_seconds, 'firstRow': tokens[0].tolist(), 'firstLogProbs': logps[0].tolist()}
                 elif op == 'prefill':
                     ids = torch.tensor(cmd['prompts'], dtype=torch.long)
                     start = time.perf_counter()

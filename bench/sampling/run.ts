@@ -163,8 +163,14 @@ async function ask<T>(command: Record<string, unknown>): Promise<T> {
 // --- our side ----------------------------------------------------------------------------------------
 
 const rng = new Rng(0);
-function ourGenerate(greedy = false): { seconds: number; firstRow: number[]; firstLogProbs: number[] } {
+function ourGenerate(greedy = false): {
+  seconds: number;
+  cpuSeconds: number;
+  firstRow: number[];
+  firstLogProbs: number[];
+} {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const out = generate(
     model,
     tokenizer,
@@ -173,9 +179,11 @@ function ourGenerate(greedy = false): { seconds: number; firstRow: number[]; fir
     rng,
   );
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const first = out[0]![0]!;
   if (out.some((s) => s[0]!.tokenIds.length !== maxNew)) throw new Error('a row stopped early');
-  return { seconds, firstRow: first.tokenIds, firstLogProbs: first.logProbs };
+  return { seconds, cpuSeconds, firstRow: first.tokenIds, firstLogProbs: first.logProbs };
 }
 function ourPrefill(): number {
   const start = performance.now();
@@ -228,13 +236,27 @@ async function main(): Promise<void> {
     torch: [] as number[],
     torchCat: [] as number[],
     torch1: [] as number[],
+    // Tokens per CPU-second of the whole process (every thread): what load from other processes
+    // distorts least on a shared machine.
+    oursCpu: [] as number[],
+    torchCpu: [] as number[],
+    torchCatCpu: [] as number[],
+    torch1Cpu: [] as number[],
     oursPrefill: [] as number[],
     torchPrefill: [] as number[],
   };
-  const torchGenerate = async (variant: string, torchThreads = threads) =>
-    (batch * maxNew) /
-    (await ask<{ seconds: number }>({ op: 'generate', prompts, maxNew, variant, threads: torchThreads }))
-      .seconds;
+  const tokens = batch * maxNew;
+  const torchGenerate = async (variant: string, torchThreads = threads, cpuRates?: number[]) => {
+    const reply = await ask<{ seconds: number; cpuSeconds: number }>({
+      op: 'generate',
+      prompts,
+      maxNew,
+      variant,
+      threads: torchThreads,
+    });
+    cpuRates?.push(tokens / reply.cpuSeconds);
+    return tokens / reply.seconds;
+  };
   // Our decode step runs at one intra-op thread (model.decodeThreads); with more threads asked for,
   // PyTorch also runs once more at one thread, so the table shows what that choice is worth.
   const oneThreadToo = threads > 1 && model.decodeThreads === 1 && !args['op-by-op'];
@@ -244,10 +266,12 @@ async function main(): Promise<void> {
   ourPrefill();
   await ask({ op: 'prefill', prompts: prefillRows });
   for (let r = 0; r < reps; r++) {
-    samples.ours.push((batch * maxNew) / ourGenerate().seconds);
-    samples.torch.push(await torchGenerate('prealloc'));
-    samples.torchCat.push(await torchGenerate('cat'));
-    if (oneThreadToo) samples.torch1.push(await torchGenerate('prealloc', 1));
+    const ours = ourGenerate();
+    samples.ours.push(tokens / ours.seconds);
+    samples.oursCpu.push(tokens / ours.cpuSeconds);
+    samples.torch.push(await torchGenerate('prealloc', threads, samples.torchCpu));
+    samples.torchCat.push(await torchGenerate('cat', threads, samples.torchCatCpu));
+    if (oneThreadToo) samples.torch1.push(await torchGenerate('prealloc', 1, samples.torch1Cpu));
     samples.oursPrefill.push((batch * prefillLen) / ourPrefill());
     const prefill = await ask<{ seconds: number }>({ op: 'prefill', prompts: prefillRows });
     samples.torchPrefill.push((batch * prefillLen) / prefill.seconds);
@@ -277,6 +301,13 @@ async function main(): Promise<void> {
       best(samples.torch),
       best(samples.torchCat),
       oneThreadToo ? best(samples.torch1) : null,
+    ],
+    [
+      'sampling tokens per CPU-second (median)',
+      median(samples.oursCpu),
+      median(samples.torchCpu),
+      median(samples.torchCatCpu),
+      oneThreadToo ? median(samples.torch1Cpu) : null,
     ],
     ['prefill tokens/s (median)', median(samples.oursPrefill), median(samples.torchPrefill), null, null],
     ['peak RSS MiB (whole process)', ourRss, torchRss, null, null],
