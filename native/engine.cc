@@ -835,6 +835,22 @@ struct IntraOpThreads {
 // M = 16 that copy costs about as much as the multiply). An 8-row × 32-column register tile; GCC's
 // target_clones picks the AVX-512, AVX2 or generic build when the addon loads.
 typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+typedef float Vec8 __attribute__((vector_size(32), aligned(4)));
+typedef float Vec4 __attribute__((vector_size(16), aligned(4)));
+
+// The sum of a Vec16's lanes as a tree (halves added, then quarters, ...): a few vector adds
+// instead of a 16-long chain of scalar ones, which made attention scores cost as much as the GEMMs.
+inline float LaneSum(const Vec16& v) {
+  Vec8 lo, hi;
+  std::memcpy(&lo, &v, 32);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 32, 32);
+  const Vec8 s8 = lo + hi;
+  Vec4 a, b;
+  std::memcpy(&a, &s8, 16);
+  std::memcpy(&b, reinterpret_cast<const char*>(&s8) + 16, 16);
+  const Vec4 s4 = a + b;
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
 constexpr int64_t kPanel = 32;
 constexpr int64_t kTileRows = 8;
 
@@ -900,8 +916,12 @@ at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N,
     xs.narrow(0, 0, M).copy_(xc);
   }
   auto out = at::empty({Mp, Np}, x.options());
-  auto b = at::zeros({Np}, x.options());
-  if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  // The tile adds a bias to every column: the caller's when it spans the panels, else a padded copy.
+  at::Tensor b = bias;
+  if (!bias.defined() || N != Np || bias.scalar_type() != at::kFloat || !bias.device().is_cpu()) {
+    b = at::zeros({Np}, x.options());
+    if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  }
   const float* xp = xs.data_ptr<float>();
   const float* wp = packed.data_ptr<float>();
   const float* bp = b.data_ptr<float>();
@@ -942,7 +962,7 @@ __attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeScor
             std::memcpy(&c, ks + i, 64);
             acc += a * c;
           }
-          for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
+          dot = LaneSum(acc);
         }
         for (; i < hd; ++i) dot += qh[i] * ks[i];
         out[s] = dot * scale;
@@ -959,6 +979,18 @@ __attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeMix(
     const float* vh = values + bh * capacity * hd;
     float* yh = y + bh * hd;  // [B, H, hd] = [B, H·hd]
     int64_t i = 0;
+    if (hd == 32) {  // both 16-lane slices of the head in one pass over the cache (the demo's width)
+      Vec16 acc0 = {}, acc1 = {}, v0, v1;
+      for (int64_t s = 0; s < S; ++s) {
+        std::memcpy(&v0, vh + s * hd, 64);
+        std::memcpy(&v1, vh + s * hd + 16, 64);
+        acc0 += v0 * p[s];
+        acc1 += v1 * p[s];
+      }
+      std::memcpy(yh, &acc0, 64);
+      std::memcpy(yh + 16, &acc1, 64);
+      i = hd;
+    }
     for (; i + 16 <= hd; i += 16) {  // one 16-lane slice of the head at a time, summed over s
       Vec16 acc = {}, v;
       for (int64_t s = 0; s < S; ++s) {
