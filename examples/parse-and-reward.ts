@@ -1,5 +1,5 @@
 // Parse a judgement, ask the rule referee whether its analysis supports its choice, and compute the
-// R1-Reward reward R × (1 + 0.5 × C) + 0.5 × F (spec §3).
+// R1-Reward reward R × (1 + 0.5 × C) + 0.5 × F (docs/spec.md §3).
 // Run: node --import tsx examples/parse-and-reward.ts
 import { parseJudgement, r1Reward, ruleConsistency } from '../src/index.js';
 

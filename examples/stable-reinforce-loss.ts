@@ -1,4 +1,4 @@
-// StableReinforce on tensors (spec §4): token rewards → returns → normalised advantages with the
+// StableReinforce on tensors (docs/spec.md §4): token rewards → returns → normalised advantages with the
 // Advantage Filter → Pre-CLIP PPO loss, for a batch of two responses of up to four tokens, and the
 // gradient of the loss with respect to the log-probs.
 // Run: node --import tsx examples/stable-reinforce-loss.ts
@@ -25,7 +25,7 @@ const logProbs = engine
     [-0.9, -1.6, 0, 0],
   ])
   .requiresGrad_(true);
-const rewards = engine.tensor([2, 0.5]); // R1-Reward sequence rewards (spec §3)
+const rewards = engine.tensor([2, 0.5]); // R1-Reward sequence rewards (docs/spec.md §3)
 
 const tokenRewards = tokenRewardsT({ rewards, logProbs: oldLogProbs, mask });
 const returns = cumulativeReturnsT({ tokenRewards, mask });

@@ -1,4 +1,4 @@
-// The reference transformer LM of the engine benchmark (issue 3), written on the engine's API:
+// The reference transformer LM of the engine benchmark, written on the engine's API:
 // token + position embeddings, pre-LN blocks (causal self-attention, GELU MLP 4×), final LN, LM head.
 // Mirrors bench/engine/reference.py line for line, including PyTorch's default initialisation.
 import { empty, nn, noGrad, ones, randn, scope, type Tensor, zeros } from '../../src/engine/index.js';

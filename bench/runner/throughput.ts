@@ -1,6 +1,6 @@
 // bench/runner: the benchmark runner against a scripted judge with a fixed 50 ms latency.
 // Measures items/s at concurrency 1, 8 and 64 and the runner's own CPU time per item (the judge runs
-// in a child process). Targets (issue 6): throughput within 10 % of concurrency ÷ latency, and less
+// in a child process). Targets: throughput within 10 % of concurrency ÷ latency, and less
 // than 1 ms of runner CPU per item. Reference beside it: the bare openai client sending the same
 // requests with the same concurrency and no runner (no prompt, parsing, files or cache).
 //

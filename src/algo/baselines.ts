@@ -1,4 +1,4 @@
-// Advantage estimators of the ablation baselines (spec §4, "Baselines"). Both take one scalar
+// Advantage estimators of the ablation baselines (docs/spec.md §4, "Baselines"). Both take one scalar
 // reward per sequence, with the samples of one prompt stored consecutively (OpenRLHF's layout:
 // prompt 0's n samples, then prompt 1's, …), and return one advantage per sequence; spread them
 // over tokens with `broadcastToTokens`.

@@ -1,4 +1,4 @@
-// Reading a judge's output and a referee's reply (spec §2 "Parsing a judgement", §3 "Consistency").
+// Reading a judge's output and a referee's reply (docs/spec.md §2 "Parsing a judgement", §3 "Consistency").
 
 /** A response position in the judge prompt: 1 = Response 1, 2 = Response 2. */
 export type Choice = 1 | 2;
@@ -26,7 +26,7 @@ function occurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-/** Strict format check used by the format reward F (spec §2). */
+/** Strict format check used by the format reward F (docs/spec.md §2). */
 export function isStrictFormat(text: string): boolean {
   return (
     STRICT_FORMAT.test(text) && occurrences(text, '<think>') === 1 && occurrences(text, '<answer>') === 1
@@ -57,7 +57,7 @@ export function parseJudgement(text: string): ParsedJudgement {
 }
 
 /**
- * Maps one referee reply to the consistency reward C (spec §3, released mapping):
+ * Maps one referee reply to the consistency reward C (docs/spec.md §3, released mapping):
  * "1" → +1 (analysis supports the answer), "0" → −1; otherwise a reply containing '0' → −1,
  * else containing '1' → +1; anything else, or no reply (referee failed), → 0.
  * @example consistencyFromReferee(' 1\n') // 1

@@ -1,7 +1,7 @@
-// The final RL reward (spec §3): R × (1 + 0.5 × C) + 0.5 × F.
+// The final RL reward (docs/spec.md §3): R × (1 + 0.5 × C) + 0.5 × F.
 import { assertFiniteNumber, fail } from './validate.js';
 
-/** The three reward parts of one judgement (spec §3), each already computed. */
+/** The three reward parts of one judgement (docs/spec.md §3), each already computed. */
 export interface RewardParts {
   /** F ∈ {0, 1}: strict <think>…</think><answer>…</answer> format. */
   format: number;

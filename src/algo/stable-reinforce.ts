@@ -1,4 +1,4 @@
-// StableReinforce, read top to bottom against the spec (docs: ../shared/docs/r1-reward-spec.md §4).
+// StableReinforce, read top to bottom against docs/spec.md §4.
 // Pure functions on plain arrays: the reference that the tensor trainer is tested against.
 //
 //   §4.1 tokenRewards        r_t = −β·KL_t, plus the clamped sequence reward on the last token
@@ -21,13 +21,13 @@ import {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * KL estimator for the per-token penalty (spec §4.1): k1 = d, k3 = e^(−d) − 1 + d with d = logπθ − logπref.
+ * KL estimator for the per-token penalty (docs/spec.md §4.1): k1 = d, k3 = e^(−d) − 1 + d with d = logπθ − logπref.
  */
 export type KlEstimator = 'k1' | 'k3';
 
 /** Input of {@link tokenRewards}: rows are sequences, columns response tokens, `mask` 1 on real tokens. */
 export interface TokenRewardsInput {
-  /** One scalar reward per sequence (spec §3: R·(1 + 0.5·C) + 0.5·F). */
+  /** One scalar reward per sequence (docs/spec.md §3: R·(1 + 0.5·C) + 0.5·F). */
   rewards: number[];
   /** log πθ of each response token (the policy that sampled, in RL: the old policy). */
   logProbs: Matrix;
@@ -133,7 +133,7 @@ export interface NormalizedAdvantages {
   filteredTokens: number;
 }
 
-/** The paper's Advantage Filter bound: tokens with |z| > 3 are dropped (spec §4.4). */
+/** The paper's Advantage Filter bound: tokens with |z| > 3 are dropped (docs/spec.md §4.4). */
 export const ADVANTAGE_FILTER_LIMIT = 3;
 const RELEASED_ABS_LIMIT = 10;
 const VARIANCE_FLOOR = 1e-8;
@@ -203,7 +203,7 @@ export function normalizeAdvantages(input: {
 export type PreClip = { min: number; max: number } | false;
 
 /**
- * StableReinforce's Pre-CLIP bounds on logπθ − logπold: ln 1e−3 and ln 1e3 (spec §4.5), so the ratio lies in
+ * StableReinforce's Pre-CLIP bounds on logπθ − logπold: ln 1e−3 and ln 1e3 (docs/spec.md §4.5), so the ratio lies in
  * [1e−3, 1e3].
  */
 export const PRE_CLIP: { min: number; max: number } = { min: Math.log(1e-3), max: Math.log(1e3) };

@@ -1,4 +1,4 @@
-// Inference-time scaling (spec §6): Voting@K and Any@K over K sampled judgements.
+// Inference-time scaling (docs/spec.md §6): Voting@K and Any@K over K sampled judgements.
 import type { Choice } from './judgement.js';
 import { fail } from './validate.js';
 

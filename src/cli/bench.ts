@@ -54,7 +54,7 @@ function headline(m: Metrics): string {
   return `${m.benchmark} (${m.protocol}, ${m.items} items, k = ${m.k}, order ${m.order}): ${parts.join(', ')}`;
 }
 
-/** A progress bar on stderr with items/s over this session's judged items and an ETA from that rate. */
+/** A progress bar on stderr with items/s over the items judged by this invocation and an ETA from that rate. */
 function progressBar(enabled: boolean) {
   const bar = new SingleBar({
     format:
@@ -106,7 +106,7 @@ async function countItems(
 }
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('judge a benchmark and score it (spec §7)');
+  const bench = program.command('bench').description('judge a benchmark and score it (docs/spec.md §7)');
 
   const run = bench
     .command('run')
@@ -182,7 +182,7 @@ export function registerBench(program: Command): void {
             temperature: options.temperature,
             topP: options.topP,
             maxTokens: options.maxTokens,
-            template: options.template ? resolve(options.template) : 'r1-reward (spec §2)',
+            template: options.template ? resolve(options.template) : 'r1-reward (docs/spec.md §2)',
             maxPixels: options.maxPixels,
           },
           signal: controller.signal,

@@ -104,7 +104,9 @@ function runFields(o: Record<string, string | number | boolean | undefined>) {
 }
 
 export function registerTrain(program: Command): void {
-  const train = program.command('train').description('SFT cold start and StableReinforce RL (spec §4–5)');
+  const train = program
+    .command('train')
+    .description('SFT cold start and StableReinforce RL (docs/spec.md §4–5)');
 
   withRunOptions(train.command('sft'))
     .description('long-CoT SFT on teacher traces (R1-Reward JSONL with the analysis in `response`)')

@@ -15,7 +15,7 @@ export const BENCHMARK_NAMES: readonly BenchmarkName[] = [
 ];
 
 /**
- * Streams a benchmark file as PreferencePairs with unique ids and official categories (spec §7):
+ * Streams a benchmark file as PreferencePairs with unique ids and official categories (docs/spec.md §7):
  * - `vl-rewardbench`: the R1-Reward JSONL copy, or the official parquet (by the `.parquet` extension);
  * - `multimodal-rewardbench`: the JSON list `all_data.json`;
  * - `mm-rlhf`: MM-RLHF-RewardBench JSONL (image and video items);

@@ -1,4 +1,4 @@
-// Benchmark categories exactly as the official scorers define them (spec §7).
+// Benchmark categories exactly as the official scorers define them (docs/spec.md §7).
 
 /** VL-RewardBench fine-grained source, from the id prefix up to the first `_` or `-` (official rule). */
 export type VlRewardBenchSource = 'rlaif-v' | 'rlhf-v' | 'reasoning' | 'wildvision' | 'povid' | 'vlfeedback';

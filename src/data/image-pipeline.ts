@@ -15,7 +15,7 @@ export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
 /** Declared width × height above which an image is refused before decoding (decompression bombs). */
 export const DEFAULT_MAX_INPUT_PIXELS = 64_000_000;
-/** The released R1-Reward evaluation's max_pixels (spec §2). */
+/** The released R1-Reward evaluation's max_pixels (docs/spec.md §2). */
 export const R1_EVAL_MAX_PIXELS = 501_760;
 
 /** Size limits checked before an image is decoded (the defaults guard against decompression bombs). */

@@ -1,7 +1,7 @@
 // The shapes every data source is read into, so that the judge, the benchmark runner and the
 // trainer see one format whatever file it came from.
 
-/** Benchmarks the runner knows how to score (spec §7), plus the synthetic world's held-out split. */
+/** Benchmarks the runner knows how to score (docs/spec.md §7), plus the synthetic world's held-out split. */
 export type BenchmarkName = 'vl-rewardbench' | 'multimodal-rewardbench' | 'mm-rlhf' | 'synthetic';
 
 /** An image as a loader hands it on: a checked absolute path, or encoded bytes. */
@@ -21,7 +21,7 @@ export interface PreferencePair {
    * (PNG/JPEG/…) for sources that embed them, such as the official VL-RewardBench parquet.
    */
   images: ImageInput[];
-  /** Scoring category as the benchmark's official rules define it (spec §7), when known. */
+  /** Scoring category as the benchmark's official rules define it (docs/spec.md §7), when known. */
   category?: string;
   /** Anything else the source carried, kept for reports. */
   meta?: Record<string, unknown>;

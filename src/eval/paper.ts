@@ -1,4 +1,4 @@
-// The paper's R1-Reward numbers (spec §7), shown beside ours in reports. Percentages.
+// The paper's R1-Reward numbers (docs/spec.md §7), shown beside ours in reports. Percentages.
 // The VL-RewardBench category row uses the released evaluation's case-sensitive split
 // (484 / 448 / 318), so only its Overall is comparable with an official-protocol run.
 import type { BenchmarkName } from '../data/types.js';
@@ -19,7 +19,7 @@ export interface PaperRow {
 }
 
 /**
- * The paper's R1-Reward results per benchmark (spec §7); the VL-RewardBench categories use the released
+ * The paper's R1-Reward results per benchmark (docs/spec.md §7); the VL-RewardBench categories use the released
  * case-sensitive split.
  */
 export const PAPER_RESULTS: Partial<Record<BenchmarkName, PaperRow>> = {

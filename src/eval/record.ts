@@ -5,7 +5,7 @@ import type { OrderProtocol } from '../judge/order.js';
 /** One line of RUN_DIR/judgements.jsonl: everything needed to rescore an item without the judge. */
 export interface JudgedItemRecord {
   id: string;
-  /** Official category from the loader (spec §7), when known. */
+  /** Official category from the loader (docs/spec.md §7), when known. */
   category?: string;
   /** The loader's meta: source (VL-RewardBench fine source), groupId (MM-RLHF question id), sourceId (raw id). */
   meta?: Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Recomputes a run's metrics from its saved judgements (spec §6, §7). The benchmark rules live in
+// Recomputes a run's metrics from its saved judgements (docs/spec.md §6, §7). The benchmark rules live in
 // scoring-rules.ts; this file collects votes per item, applies them at every K, and counts.
 import { anyCorrect, type Choice } from '../algo/index.js';
 import type { BenchmarkName } from '../data/types.js';
@@ -31,7 +31,7 @@ export interface SampleCount {
   rate: number | null;
 }
 
-/** metrics.json: exactly these keys (issue 6). Accuracies are fractions in [0, 1]. */
+/** metrics.json: exactly these keys. Accuracies are fractions in [0, 1]. */
 export interface Metrics {
   benchmark: BenchmarkName;
   protocol: ScoreProtocol;

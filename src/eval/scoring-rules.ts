@@ -1,4 +1,4 @@
-// How each benchmark turns an item's votes into a verdict and groups items (spec §7).
+// How each benchmark turns an item's votes into a verdict and groups items (docs/spec.md §7).
 // Votes are in the pair's numbering: 1 = the human-preferred response was picked, 2 = the rejected
 // one, null = unparseable. A verdict is true (correct), false (wrong) or null (left out).
 import { type Choice, countVotes, vote } from '../algo/index.js';
@@ -46,7 +46,7 @@ export function vlRewardBenchVerdict(votes: readonly (Choice | null)[]): boolean
   return null;
 }
 
-/** The official group of a record: its category (the loader's), else from its raw id (spec §7 prefix rule). */
+/** The official group of a record: its category (the loader's), else from its raw id (docs/spec.md §7 prefix rule). */
 export function vlOfficialGroup(record: JudgedItemRecord): VlRewardBenchCategory {
   const category = record.category;
   if (category === 'general' || category === 'hallucination' || category === 'reasoning') return category;

@@ -2,7 +2,7 @@
 // sampled completions. The OpenAI-compatible endpoint implements it (openai-backend.ts); the
 // in-process local model will implement the same interface when the model lands.
 
-/** One user turn for the judge: images (as URLs, usually data URLs) come before the text (spec §2). */
+/** One user turn for the judge: images (as URLs, usually data URLs) come before the text (docs/spec.md §2). */
 export interface JudgeRequest {
   images: readonly string[];
   text: string;
@@ -30,13 +30,13 @@ export interface JudgeBackend {
   close?(): Promise<void>;
 }
 
-/** Sampling settings shared by every backend (spec §2 released settings: max_new_tokens 4096). */
+/** Sampling settings shared by every backend (docs/spec.md §2 released settings: max_new_tokens 4096). */
 export interface SamplingConfig {
-  /** 1.0 for Voting@K (spec §6); 0 for the released single greedy sample. */
+  /** 1.0 for Voting@K (docs/spec.md §6); 0 for the released single greedy sample. */
   temperature: number;
   topP: number;
   maxTokens: number;
 }
 
-/** The released evaluation's sampling: temperature 1, top-p 1, up to 4096 new tokens (spec §2). */
+/** The released evaluation's sampling: temperature 1, top-p 1, up to 4096 new tokens (docs/spec.md §2). */
 export const DEFAULT_SAMPLING: SamplingConfig = { temperature: 1.0, topP: 1.0, maxTokens: 4096 };

@@ -1,5 +1,5 @@
 // Judging one pair: render the prompt in each order the protocol asks for, draw K samples per order,
-// parse them (spec §2) and vote (spec §6). Choices are kept as the model wrote them (positions) and
+// parse them (docs/spec.md §2) and vote (docs/spec.md §6). Choices are kept as the model wrote them (positions) and
 // mapped to the pair's own numbering (1 = the pair's first response) only for voting.
 import { createHash } from 'node:crypto';
 import { type Choice, countVotes, type ParsedJudgement, parseJudgement, vote } from '../algo/index.js';
@@ -40,7 +40,7 @@ export interface JudgedSample {
   text: string;
   /** Position the model picked (as shown), or null when unparseable. */
   choice: Choice | null;
-  /** Parse route: the answer tag, the released last-digit fallback, or none (spec §2). */
+  /** Parse route: the answer tag, the released last-digit fallback, or none (docs/spec.md §2). */
   via: ParsedJudgement['via'];
   strictFormat: boolean;
 }

@@ -1,4 +1,4 @@
-// Order protocols (issue 6): which response is shown as Response 1.
+// Order protocols: which response is shown as Response 1.
 // - fixed:  the first response (for benchmarks, the human-preferred one) is Response 1, as the released evaluation;
 // - random: a coin seeded by (seed, item id) decides, so reruns show the same order (the default);
 // - both:   each item is judged in both orders, to measure position consistency;

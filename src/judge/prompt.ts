@@ -1,6 +1,6 @@
-// The judge prompt (spec §2): the byte-exact template of the released R1-Reward model (one copy,
+// The judge prompt (docs/spec.md §2): the byte-exact template of the released R1-Reward model (one copy,
 // embedded in src/data/r1-reward-format.ts so that an installed package needs no data files;
-// test/judge/prompt.test.ts checks it against ../shared/data/r1-reward-prompt.json byte for byte),
+// test/judge/prompt.test.ts checks it against the released prompt file byte for byte),
 // plus custom templates for other judges.
 import { readFileSync } from 'node:fs';
 

@@ -1,6 +1,6 @@
 // How a judging example becomes a token sequence for the in-process model.
 //
-// The byte-exact R1-Reward prompt (717 characters, spec §2) is for real models behind an endpoint;
+// The byte-exact R1-Reward prompt (717 characters, docs/spec.md §2) is for real models behind an endpoint;
 // on 2 CPU cores every prompt token costs training time, so the local model uses this compact
 // template (a configuration choice, spec compute budget). The answer format is the paper's:
 // <think>…</think><answer>1|2</answer>, then end of sequence.

@@ -1,4 +1,4 @@
-// Cutting the response out of the decoded sequence a trainer sends (spec §8: `query` is the full
+// Cutting the response out of the decoded sequence a trainer sends (docs/spec.md §8: `query` is the full
 // decoded sequence, chat template and special tokens included).
 
 /**

@@ -1,5 +1,5 @@
 // Human labels for the reward server: from the request body, or looked up by prompt in an
-// R1-Reward RL JSONL file (spec §5: `message` is a JSON string of a chat — the prompt OpenRLHF
+// R1-Reward RL JSONL file (docs/spec.md §5: `message` is a JSON string of a chat — the prompt OpenRLHF
 // sends back —, `answer` is like ["<answer>2</answer>"]).
 // Separate from the data area's `readR1RewardData` on purpose: the server keys labels by the raw
 // `message` string (exactly what the trainer sends back), accepts any prompt text, and never opens

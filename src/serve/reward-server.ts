@@ -1,10 +1,10 @@
-// The OpenRLHF / verl reward server (spec §8): POST /get_reward (and the released path
+// The OpenRLHF / verl reward server (docs/spec.md §8): POST /get_reward (and the released path
 // /get_reward_mllm). Legacy body {query, prompts} → {rewards}; current body {query, prompts,
 // labels} → {rewards, scores, extra_logs}. Every well-formed request is answered before its
 // deadline: when the referee is slow or down, its unfinished calls become C = 0 (counted), because
 // a trainer dies after 5 failed tries of 180 s.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Referee } from '../train/referees/referee.js';
+import type { Referee } from '../reward/referees/referee.js';
 import type { TemplateFamily } from './chat-template.js';
 import { guardedFastify } from './http-guards.js';
 import { extraLogs, RewardInputError, type RewardRequest, scoreBatch } from './reward-batch.js';

@@ -1,4 +1,4 @@
-// A run's checkpoints: checkpoints/step-000040/, … — each one the model issue's checkpoint folder
+// A run's checkpoints: checkpoints/step-000040/, … — each one the model's checkpoint folder
 // (config.json, model.safetensors, tokenizer.json, optimizer.safetensors, trainer.json, manifest.json
 // with a SHA-256 of every file; written atomically, verified on load), so an SFT or RL checkpoint
 // loads anywhere a model checkpoint does. What exact resume needs beyond one RNG and the step

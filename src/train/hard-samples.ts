@@ -1,4 +1,4 @@
-// RL data = the hard samples (spec §5). The paper measures difficulty by how many attempts the
+// RL data = the hard samples (docs/spec.md §5). The paper measures difficulty by how many attempts the
 // teacher (GPT-4o) needed; in our own pipeline the starting policy stands in for the teacher: each
 // RL prompt is judged `samples` times at the rollout temperature, and only the prompts it does not
 // always get right are kept — the ones whose rollouts carry a learning signal.
@@ -8,8 +8,8 @@ import { generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import type { EncodedItem } from './examples.js';
-import { scoreJudgements } from './rewards.js';
+import { scoreJudgements } from '../reward/rewards.js';
+import type { EncodedItem } from './judge-items.js';
 
 /** The run folder's record of the selection. */
 export const HARD_PROMPTS_FILE = 'hard-prompts.json';

@@ -1,17 +1,4 @@
-// Training: SFT cold start, StableReinforce RL, the ablation, run reports, rewards and referees.
-export {
-  type AblationConfig,
-  ARMS,
-  type ArmName,
-  buildTable,
-  checkShard,
-  inShard,
-  planRuns,
-  runAblation,
-  SETTINGS,
-  type SettingName,
-  type Shard,
-} from './ablation.js';
+// Training: SFT cold start, StableReinforce RL, hard-sample selection, training checkpoints, run reports.
 export {
   latestCheckpoint,
   listCheckpoints,
@@ -20,13 +7,6 @@ export {
 } from './checkpoint.js';
 export { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
 export {
-  type DataSource,
-  type JudgeItem,
-  readJudgeItems,
-  SWAPPED_SUFFIX,
-  withBothOrders,
-} from './examples.js';
-export {
   HARD_PROMPTS_FILE,
   type HardSelection,
   type HardSelectionOptions,
@@ -34,9 +14,14 @@ export {
   passRates,
   selectHardPrompts,
 } from './hard-samples.js';
-export * from './referees/index.js';
+export {
+  type DataSource,
+  type JudgeItem,
+  readJudgeItems,
+  SWAPPED_SUFFIX,
+  withBothOrders,
+} from './judge-items.js';
 export { renderReport, writeReport } from './report.js';
-export { type RewardBatch, type ScoredJudgement, scoreJudgements } from './rewards.js';
 export { ppoUpdate, type RlHooks, type RlResult, type RlStepMetrics, TIMING_FIELDS, trainRl } from './rl.js';
 export { ALGORITHMS, type Algorithm, type RlConfig, RlConfigSchema } from './rl-config.js';
 export { learningRate } from './schedule.js';

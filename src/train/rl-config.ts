@@ -1,8 +1,8 @@
 // The RL run's configuration: one typed, validated object (zod), with each algorithm's defaults
-// (spec §4 "Baselines") resolved into explicit switches that the loop reads.
+// (docs/spec.md §4 "Baselines") resolved into explicit switches that the loop reads.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
-import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './examples.js';
+import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './config-fields.js';
 
 /** The RL algorithms: StableReinforce (the paper's), Reinforce++, PPO-clip, GRPO, RLOO. */
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;
@@ -66,12 +66,12 @@ export const RlConfigSchema = z.object({
     .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer', samplerPrecision: 'float32' }),
   /**
    * Show every RL item in both response orders (responses swapped, label flipped), a pair per batch:
-   * gold positions stay 1:1 (spec §5) even after selectHard, and a position preference earns nothing.
+   * gold positions stay 1:1 (docs/spec.md §5) even after selectHard, and a position preference earns nothing.
    * rolloutBatch must be even.
    */
   bothOrders: z.boolean().default(false),
   /**
-   * RL data = the hard samples (spec §5): before step 0, judge every RL prompt this many times with the
+   * RL data = the hard samples (docs/spec.md §5): before step 0, judge every RL prompt this many times with the
    * starting policy (at the rollout temperature) and keep only those it does not always get right.
    * 0 keeps every prompt. Saved to the run folder (hard-prompts.json) and reused on resume.
    */

@@ -1,4 +1,4 @@
-// StableReinforce RL (spec §4), one file, read top to bottom like CleanRL's ppo.py:
+// StableReinforce RL (docs/spec.md §4), one file, read top to bottom like CleanRL's ppo.py:
 //
 //   for each step:
 //     1. rollout      sample n judgements per prompt of the RL split (temperature 1.0)
@@ -19,19 +19,19 @@ import type { VisionLanguageModel } from '../model/model.js';
 import { Rng, type RngState } from '../model/random.js';
 import type { ScoringBatch } from '../model/scoring.js';
 import { sequenceLogProbs } from '../model/scoring.js';
+import { createReferee } from '../reward/referees/index.js';
+import { scoreJudgements } from '../reward/rewards.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
+import { parseConfig } from './config-fields.js';
 import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
+import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
 import {
   type EncodedItem,
   encodeItems,
-  parseConfig,
   readJudgeItems,
   SWAPPED_SUFFIX,
   withBothOrders,
-} from './examples.js';
-import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
-import { createReferee } from './referees/index.js';
-import { scoreJudgements } from './rewards.js';
+} from './judge-items.js';
 import { planOf, type RlConfig, RlConfigSchema, type RlPlan, type RlResolved } from './rl-config.js';
 import { guardedStep, loadPolicy, logProbsInMicroBatches, makeOptimizer, openRunFolder } from './run.js';
 import { learningRate } from './schedule.js';
@@ -48,7 +48,7 @@ import {
 
 export type { RlConfig } from './rl-config.js';
 
-/** One step's log line; names follow the paper and the issue. */
+/** One step's log line; names follow the paper. */
 export interface RlStepMetrics {
   step: number;
   lr: number;
@@ -205,7 +205,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
     throw new Error(
       `no RL prompt of ${config.data.file} fits maxSeqLen ${model.config.maxSeqLen} with maxNewTokens ${config.maxNewTokens}`,
     );
-  // RL data = the hard samples (spec §5): optionally keep only the prompts the starting policy misses.
+  // RL data = the hard samples (docs/spec.md §5): optionally keep only the prompts the starting policy misses.
   const prompts =
     config.selectHard > 0
       ? (

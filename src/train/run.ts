@@ -104,7 +104,7 @@ export function loadPolicy(path: string, device: Device = 'cpu'): Policy {
   return { model, tokenizer };
 }
 
-/** AdamW as released (spec §4.6): β = (0.9, 0.95), no weight decay unless asked. */
+/** AdamW as released (docs/spec.md §4.6): β = (0.9, 0.95), no weight decay unless asked. */
 export function makeOptimizer(params: readonly Tensor[], weightDecay: number): AdamW {
   return new AdamW(params, { lr: 1e-9, betas: [0.9, 0.95], weightDecay });
 }

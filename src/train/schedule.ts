@@ -1,8 +1,8 @@
-// Learning-rate schedule of the released trainer (spec §4.6): linear warmup over the first
+// Learning-rate schedule of the released trainer (docs/spec.md §4.6): linear warmup over the first
 // `warmupRatio` of the steps, then cosine decay from `lr` to `minLrRatio × lr`.
 
 /**
- * The released trainer's schedule (spec §4.6): linear warmup over `warmupRatio` of the steps, then cosine
+ * The released trainer's schedule (docs/spec.md §4.6): linear warmup over `warmupRatio` of the steps, then cosine
  * decay from `lr` to `minLrRatio × lr`.
  */
 export interface LrSchedule {

@@ -1,4 +1,4 @@
-// StableReinforce on tensors (spec §4), the same math as the pure reference in src/algo/
+// StableReinforce on tensors (docs/spec.md §4), the same math as the pure reference in src/algo/
 // (stable-reinforce.ts, baselines.ts) and tested equal to it; the trainer uses these so the loss
 // carries gradients and a rollout batch never leaves the engine.
 //

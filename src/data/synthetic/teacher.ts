@@ -1,4 +1,4 @@
-// The teacher: the stand-in for GPT-4o writing the cold-start analyses (spec §5). Each attempt
+// The teacher: the stand-in for GPT-4o writing the cold-start analyses (docs/spec.md §5). Each attempt
 // checks the one claim on which the two responses differ against the scene and concludes. Like
 // GPT-4o with up to 3 attempts, an attempt errs with a calibrated probability that grows with the
 // sample's hardness; the number of attempts it needed (1, 2, 3 or failed) is the sample's difficulty.
