@@ -183,7 +183,7 @@ describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
       prompts: ['Which dog is that?'],
     });
     assert.equal(r.status, 400);
-    assert.equal(r.body.field, 'prompts/0');
+    assert.equal(r.body.field, 'body/prompts/0');
     assert.match(
       r.body.error,
       /prompts\/0 is not in .*rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/,
@@ -375,7 +375,7 @@ describe('reward server: bad input gets a clear 4xx', { skip }, () => {
       json({ query: [q], prompts: [P1], labels: ['3'] }),
       400,
       /labels\/0 must be 1, 2/,
-      'labels/0',
+      'body/labels/0',
     ],
     ['an empty batch', json({ query: [], prompts: [] }), 400, /fewer than 1 items/, 'body/query'],
     [
@@ -390,14 +390,14 @@ describe('reward server: bad input gets a clear 4xx', { skip }, () => {
       json({ query: [q, q], prompts: [P1] }),
       400,
       /prompts has 1 items but query has 2/,
-      'prompts',
+      'body/prompts',
     ],
     [
       'no label and no prompt',
       json({ query: [q], labels: [null] }),
       400,
       /query 0 has no label/,
-      'prompts/0',
+      'body/prompts/0',
     ],
     [
       'a body over the size limit',
