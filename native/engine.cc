@@ -1165,8 +1165,19 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     }
     auto qkv = PanelLinear(a, p[2], 3 * C, p[3]).view({B, 3, H, hd});
     if (ropeBase > 0) RotateQueriesKeys(qkv.data_ptr<float>(), ropeCos.data(), ropeSin.data(), B, H, hd);
-    keys[l].select(2, t).copy_(qkv.select(1, 1));
-    values[l].select(2, t).copy_(qkv.select(1, 2));
+    // Column t of both caches, row by row (two strided libtorch copies cost more than the rows).
+    {
+      const float* src = qkv.data_ptr<float>();
+      float* kd = keys[l].data_ptr<float>();
+      float* vd = values[l].data_ptr<float>();
+      const int64_t capacity = keys[l].size(2);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h) {
+          const int64_t to = ((b * H + h) * capacity + t) * hd;
+          std::memcpy(kd + to, src + ((b * 3 + 1) * H + h) * hd, static_cast<size_t>(hd) * sizeof(float));
+          std::memcpy(vd + to, src + ((b * 3 + 2) * H + h) * hd, static_cast<size_t>(hd) * sizeof(float));
+        }
+    }
     auto scores = at::empty({B * H, S}, x.options());
     DecodeScores(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(),
                  allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,

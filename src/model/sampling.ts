@@ -87,6 +87,8 @@ function orderInto(logits: Float32Array, offset: number, vocab: number): Int32Ar
   for (let shift = 0; shift < 32; shift += 8) {
     counts.fill(0);
     for (let i = 0; i < vocab; i++) counts[(k[i]! >>> shift) & 0xff]!++;
+    // A digit every key shares (the exponent byte, often) leaves the order as it is: skip the pass.
+    if (counts[(k[0]! >>> shift) & 0xff] === vocab) continue;
     let start = 0;
     for (let d = 0; d < 256; d++) {
       const c = counts[d]!;
@@ -101,7 +103,6 @@ function orderInto(logits: Float32Array, offset: number, vocab: number): Int32Ar
     [k, kNext] = [kNext, k];
     [id, idNext] = [idNext, id];
   }
-  // Four passes: the sorted ids are back in `ids`.
   return id.subarray(0, vocab);
 }
 
