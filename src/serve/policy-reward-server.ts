@@ -197,6 +197,8 @@ export async function buildPolicyRewardServer(options: PolicyRewardServerOptions
       if (!reply.raw.writableFinished) leaveAll();
     };
     reply.raw.once('close', onClose);
+    // The client may have gone while its items were loading, before the listener was there.
+    if (reply.raw.socket?.destroyed ?? true) leaveAll();
     try {
       return await Promise.all(memberships.map((m) => m.outcome));
     } finally {
