@@ -102,7 +102,14 @@ export interface RlStepMetrics {
 }
 
 /** Timing fields: the only ones that differ between a resumed run and an uninterrupted one. */
-export const TIMING_FIELDS = ['tokens_per_s', 'rollout_s', 'reward_s', 'logprob_s', 'update_s'] as const;
+export const TIMING_FIELDS = [
+  'tokens_per_s',
+  'rollout_s',
+  'reward_s',
+  'logprob_s',
+  'update_s',
+  'time',
+] as const;
 
 /** What {@link trainRl} did: the final checkpoint, steps, held-out accuracy before and after, and speed. */
 export interface RlResult {
@@ -496,7 +503,7 @@ export async function trainRl(input: RlConfig, hooks: RlHooks = {}): Promise<RlR
         metrics.held_out_length = lastHeldOut.meanLength;
       }
     }
-    run.log.append(metrics);
+    run.log.append({ ...metrics, time: new Date().toISOString() });
     hooks.onStep?.(metrics, config.steps);
     if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || last)
       lastCheckpoint = checkpoint(step + 1);
