@@ -835,6 +835,22 @@ struct IntraOpThreads {
 // M = 16 that copy costs about as much as the multiply). An 8-row × 32-column register tile; GCC's
 // target_clones picks the AVX-512, AVX2 or generic build when the addon loads.
 typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+typedef float Vec8 __attribute__((vector_size(32), aligned(4)));
+typedef float Vec4 __attribute__((vector_size(16), aligned(4)));
+
+// The sum of a Vec16's lanes as a tree (halves added, then quarters, ...): a few vector adds
+// instead of a 16-long chain of scalar ones, which made attention scores cost as much as the GEMMs.
+inline float LaneSum(const Vec16& v) {
+  Vec8 lo, hi;
+  std::memcpy(&lo, &v, 32);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 32, 32);
+  const Vec8 s8 = lo + hi;
+  Vec4 a, b;
+  std::memcpy(&a, &s8, 16);
+  std::memcpy(&b, reinterpret_cast<const char*>(&s8) + 16, 16);
+  const Vec4 s4 = a + b;
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
 constexpr int64_t kPanel = 32;
 constexpr int64_t kTileRows = 8;
 
@@ -900,8 +916,12 @@ at::Tensor PanelLinear(const at::Tensor& x, const at::Tensor& packed, int64_t N,
     xs.narrow(0, 0, M).copy_(xc);
   }
   auto out = at::empty({Mp, Np}, x.options());
-  auto b = at::zeros({Np}, x.options());
-  if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  // The tile adds a bias to every column: the caller's when it spans the panels, else a padded copy.
+  at::Tensor b = bias;
+  if (!bias.defined() || N != Np || bias.scalar_type() != at::kFloat || !bias.device().is_cpu()) {
+    b = at::zeros({Np}, x.options());
+    if (bias.defined()) b.narrow(0, 0, N).copy_(bias);
+  }
   const float* xp = xs.data_ptr<float>();
   const float* wp = packed.data_ptr<float>();
   const float* bp = b.data_ptr<float>();
@@ -942,7 +962,7 @@ __attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeScor
             std::memcpy(&c, ks + i, 64);
             acc += a * c;
           }
-          for (int lane = 0; lane < 16; ++lane) dot += acc[lane];
+          dot = LaneSum(acc);
         }
         for (; i < hd; ++i) dot += qh[i] * ks[i];
         out[s] = dot * scale;
@@ -959,6 +979,18 @@ __attribute__((target_clones("avx512f", "avx2,fma", "default"))) void DecodeMix(
     const float* vh = values + bh * capacity * hd;
     float* yh = y + bh * hd;  // [B, H, hd] = [B, H·hd]
     int64_t i = 0;
+    if (hd == 32) {  // both 16-lane slices of the head in one pass over the cache (the demo's width)
+      Vec16 acc0 = {}, acc1 = {}, v0, v1;
+      for (int64_t s = 0; s < S; ++s) {
+        std::memcpy(&v0, vh + s * hd, 64);
+        std::memcpy(&v1, vh + s * hd + 16, 64);
+        acc0 += v0 * p[s];
+        acc1 += v1 * p[s];
+      }
+      std::memcpy(yh, &acc0, 64);
+      std::memcpy(yh + 16, &acc1, 64);
+      i = hd;
+    }
     for (; i + 16 <= hd; i += 16) {  // one 16-lane slice of the head at a time, summed over s
       Vec16 acc = {}, v;
       for (int64_t s = 0; s < S; ++s) {
@@ -1000,13 +1032,39 @@ void RotateQueriesKeys(float* qkv, const float* cos, const float* sin, int64_t B
       }
 }
 
+// Local mixing at one new position (src/model/model.ts localMix, K = mixing width): out = a + Σ_{k=1..K}
+// w[k−1] ⊙ history[K−k], each product rounded before it is added, in the op-by-op path's order (the
+// build is ISO C++, so GCC contracts nothing into FMAs); then the history [B, K, C] (oldest first)
+// drops its oldest row and takes a, the un-mixed input. a and out: [B, C] contiguous.
+void LocalMixStep(const float* a, const float* w, float* history, float* out, int64_t B, int64_t K, int64_t C) {
+  for (int64_t b = 0; b < B; ++b) {
+    const float* ab = a + b * C;
+    float* hb = history + b * K * C;
+    float* ob = out + b * C;
+    for (int64_t c = 0; c < C; ++c) ob[c] = ab[c];
+    for (int64_t k = 1; k <= K; ++k) {
+      const float* hk = hb + (K - k) * C;
+      const float* wk = w + (k - 1) * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const float product = hk[c] * wk[c];
+        ob[c] = ob[c] + product;
+      }
+    }
+    std::memmove(hb, hb + C, static_cast<size_t>((K - 1) * C) * sizeof(float));
+    std::memcpy(hb + (K - 1) * C, ab, static_cast<size_t>(C) * sizeof(float));
+  }
+}
+
 // decodeStep(ids, positions, tok, pos, layers, keys, values, t, keyMask, nHeads, eps, lnW, lnB, headT,
-//            threads, ropeBase) -> logits [B, V]; pos may be null when ropeBase > 0 (rotary positions)
+//            threads, ropeBase, mix, mixHistory) -> logits [B, V]; pos may be null when ropeBase > 0
+// (rotary positions); mix and mixHistory empty (or absent) without local mixing.
 // The pre-LN transformer of src/model/model.ts `step`, one token per row written into column t of
 // the preallocated caches [B, H, capacity, hd]. `layers` holds 12 tensors per layer in the order
 // ln1W, ln1B, qkv, qkvB, proj, projB, ln2W, ln2B, fc, fcB, out, outB, the four linear weights as
 // packPanels made them; head is the tied output head packed the same way (tok.size(0) outputs).
-// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null.
+// keyMask [B, 1, 1, capacity] (bool, true = may attend) or null. Local mixing (config.localMix = K):
+// mix holds each layer's weights [K, C] and mixHistory each layer's last K normalised inputs [B, K, C],
+// updated in place.
 Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& ids = TensorOf(info[0], "ids");
   auto& positions = TensorOf(info[1], "positions");
@@ -1024,6 +1082,8 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   auto& head = TensorOf(info[13], "head");
   const int64_t threads = Int(info[14], "threads");
   const double ropeBase = info.Length() > 15 ? Number(info[15], "ropeBase") : 0.0;
+  const auto mix = info.Length() > 16 ? TensorList(info[16], "mix") : std::vector<at::Tensor>{};
+  auto mixHistory = info.Length() > 17 ? TensorList(info[17], "mixHistory") : std::vector<at::Tensor>{};
 
   const size_t L = keys.size();
   TORCH_CHECK(L > 0 && values.size() == L && layers.size() == 12 * L, "decodeStep: ", L, " key caches, ",
@@ -1047,6 +1107,21 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   for (size_t l = 0; l < L; ++l)
     TORCH_CHECK(keys[l].scalar_type() == at::kFloat && values[l].scalar_type() == at::kFloat,
                 "decodeStep: caches must be float32");
+  TORCH_CHECK((mix.empty() && mixHistory.empty()) || (mix.size() == L && mixHistory.size() == L), "decodeStep: ",
+              mix.size(), " mixing weights and ", mixHistory.size(), " mixing histories for ", L,
+              " layers (one of each per layer, or none without local mixing)");
+  for (size_t l = 0; l < mix.size(); ++l) {
+    const int64_t K = mix[l].dim() == 2 ? mix[l].size(0) : 0;
+    TORCH_CHECK(K > 0 && mix[l].size(1) == C && mix[l].scalar_type() == at::kFloat && mix[l].is_contiguous() &&
+                    mix[l].device().is_cpu(),
+                "decodeStep: layer ", l, " mixing weight has shape ", mix[l].sizes(), " (", mix[l].scalar_type(),
+                "), expected contiguous float32 [K, ", C, "] on the CPU");
+    const auto& history = mixHistory[l];
+    TORCH_CHECK(history.dim() == 3 && history.size(0) == B && history.size(1) == K && history.size(2) == C &&
+                    history.scalar_type() == at::kFloat && history.is_contiguous() && history.device().is_cpu(),
+                "decodeStep: layer ", l, " mixing history has shape ", history.sizes(), " (",
+                history.scalar_type(), "), expected contiguous float32 [", B, ", ", K, ", ", C, "] on the CPU");
+  }
 
   at::NoGradGuard noGrad;
   IntraOpThreads intraOp(threads);
@@ -1081,10 +1156,28 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
   const at::Tensor none;
   for (size_t l = 0; l < L; ++l) {
     const at::Tensor* p = &layers[12 * l];
-    auto qkv = PanelLinear(at::layer_norm(x, {C}, p[0], p[1], eps), p[2], 3 * C, p[3]).view({B, 3, H, hd});
+    auto a = at::layer_norm(x, {C}, p[0], p[1], eps).contiguous();
+    if (!mix.empty()) {
+      auto mixed = at::empty({B, C}, x.options());
+      LocalMixStep(a.data_ptr<float>(), mix[l].data_ptr<float>(), mixHistory[l].data_ptr<float>(),
+                   mixed.data_ptr<float>(), B, mix[l].size(0), C);
+      a = mixed;
+    }
+    auto qkv = PanelLinear(a, p[2], 3 * C, p[3]).view({B, 3, H, hd});
     if (ropeBase > 0) RotateQueriesKeys(qkv.data_ptr<float>(), ropeCos.data(), ropeSin.data(), B, H, hd);
-    keys[l].select(2, t).copy_(qkv.select(1, 1));
-    values[l].select(2, t).copy_(qkv.select(1, 2));
+    // Column t of both caches, row by row (two strided libtorch copies cost more than the rows).
+    {
+      const float* src = qkv.data_ptr<float>();
+      float* kd = keys[l].data_ptr<float>();
+      float* vd = values[l].data_ptr<float>();
+      const int64_t capacity = keys[l].size(2);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h) {
+          const int64_t to = ((b * H + h) * capacity + t) * hd;
+          std::memcpy(kd + to, src + ((b * 3 + 1) * H + h) * hd, static_cast<size_t>(hd) * sizeof(float));
+          std::memcpy(vd + to, src + ((b * 3 + 2) * H + h) * hd, static_cast<size_t>(hd) * sizeof(float));
+        }
+    }
     auto scores = at::empty({B * H, S}, x.options());
     DecodeScores(qkv.data_ptr<float>(), 3 * C, keys[l].data_ptr<float>(),
                  allowed.defined() ? allowed.data_ptr<uint8_t>() : nullptr, B, H, hd, keys[l].size(2), S,

@@ -195,6 +195,8 @@ export interface NativeEngine {
     head: H,
     threads: number,
     ropeBase: number,
+    mix: readonly H[],
+    mixHistory: readonly H[],
   ): H;
   packPanels(weight: H): H;
   setRequiresGrad(t: H, requiresGrad: boolean): H;

@@ -194,6 +194,11 @@ export interface DecodeWeights {
   head: Tensor;
   nHeads: number;
   eps?: number;
+  /**
+   * Local mixing (a causal depthwise convolution added to each layer's normalised input before
+   * attention): per layer the weights [K, C]; pass `mixHistory` with them. Empty or absent: none.
+   */
+  mix?: readonly Tensor[];
 }
 
 /** The per-step inputs of {@link decodeStep}: the new token of each row, its position and the cache slot. */
@@ -210,11 +215,16 @@ export interface DecodeStepInput {
   keyMask?: Tensor | null;
   /** Intra-op threads for this call (0 = the engine's setting), restored afterwards. */
   threads?: number;
+  /**
+   * With `weights.mix`: per layer the normalised inputs of the last K positions [B, K, C], oldest
+   * first, contiguous float32; shifted in place (the new position's input replaces the oldest).
+   */
+  mixHistory?: readonly Tensor[];
 }
 
 /**
  * One KV-cache decode step of the whole decoder in one native call: embeddings → layers
- * (LN → fused QKV → attention over columns [0, column] → out proj → LN → GELU MLP) → LN → head.
+ * (LN → local mixing when `weights.mix` → fused QKV → attention over columns [0, column] → out proj → LN → GELU MLP) → LN → head.
  * Returns the next-token logits [B, V]. No autograd.
  */
 export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tensor {
@@ -236,6 +246,8 @@ export function decodeStep(weights: DecodeWeights, input: DecodeStepInput): Tens
       weights.head.handle,
       input.threads ?? 0,
       weights.ropeBase ?? 0,
+      (weights.mix ?? []).map((t) => t.handle),
+      (input.mixHistory ?? []).map((t) => t.handle),
     ),
   );
 }

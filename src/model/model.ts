@@ -552,6 +552,7 @@ export class VisionLanguageModel {
       lnB: this.lnB,
       head: cache.packed.at(-1)!,
       nHeads: this.config.nHeads,
+      mix: this.blocks.flatMap((b) => (b.mixW ? [b.mixW] : [])),
     };
   }
 
@@ -620,9 +621,9 @@ export class VisionLanguageModel {
    */
   decodeThreads = 1;
 
-  /** The fused step is a CPU kernel without local mixing; otherwise decoding runs op by op. */
+  /** The fused step is a CPU kernel; on other devices decoding runs op by op. */
   private get fusedDecode(): boolean {
-    return this.device === 'cpu' && !this.config.localMix;
+    return this.device === 'cpu';
   }
 
   /**
@@ -651,6 +652,7 @@ export class VisionLanguageModel {
         column: t,
         keyMask: cache.keyMask,
         threads: this.decodeThreads,
+        mixHistory: cache.mixHistory,
       }),
     );
     cache.length = t + 1;

@@ -42,25 +42,68 @@ const bits = new Uint32Array(1);
 const asFloat = new Float32Array(bits.buffer);
 
 /**
- * Token ids by descending logit, ties by ascending id: the order of
- * `ids.sort((x, y) => logits[y] - logits[x] || x - y)`, but sorted as packed numeric keys by the
- * native typed-array sort (several times faster, and this runs once per row and step).
+ * Token ids by descending logit, ties by ascending id (the order of
+ * `ids.sort((x, y) => logits[y] - logits[x] || x - y)`, -0 and +0 equal, NaN as 0).
  */
 export function orderByLogit(logits: Float32Array, offset: number, vocab: number): Int32Array {
-  if (vocab > 1 << 21) throw new RangeError(`orderByLogit: vocab ${vocab} exceeds 2^21`);
-  const keys = new Float64Array(vocab);
-  const shift = 2 ** 21;
+  return Int32Array.from(orderInto(logits, offset, vocab));
+}
+
+// Scratch buffers of the per-row sort and draw, reused (sampling is synchronous and runs once per
+// row and step, so fresh arrays each time were mostly garbage-collector work).
+let keys = new Uint32Array(0);
+let keysAlt = new Uint32Array(0);
+let ids = new Int32Array(0);
+let idsAlt = new Int32Array(0);
+let weightsScratch = new Float64Array(0);
+let byIdScratch = new Float64Array(0);
+const counts = new Int32Array(256);
+
+/**
+ * orderByLogit into a reused buffer (valid until the next call): a stable least-significant-digit
+ * radix sort, 8 bits a pass, of each logit's float bits mapped to an unsigned key that ascends as
+ * the logit descends. Stability keeps ties in ascending id. Several times faster than a typed-array
+ * sort of packed keys, and it runs for every row at every decode step.
+ */
+function orderInto(logits: Float32Array, offset: number, vocab: number): Int32Array {
+  if (keys.length < vocab) {
+    keys = new Uint32Array(vocab);
+    keysAlt = new Uint32Array(vocab);
+    ids = new Int32Array(vocab);
+    idsAlt = new Int32Array(vocab);
+  }
+  let k = keys;
+  let kNext = keysAlt;
+  let id = ids;
+  let idNext = idsAlt;
   for (let i = 0; i < vocab; i++) {
-    asFloat[0] = logits[offset + i]! || 0; // -0 → +0: the comparator treats them as equal
+    asFloat[0] = logits[offset + i]! || 0; // -0 → +0 and NaN → 0, as the comparator treats them
     const u = bits[0]!;
     // Float bits → an unsigned integer in the same order, then flipped so larger logits come first.
     const ordered = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-    keys[i] = (0xffffffff - ordered) * shift + i;
+    k[i] = (0xffffffff - ordered) >>> 0;
+    id[i] = i;
   }
-  keys.sort();
-  const order = new Int32Array(vocab);
-  for (let r = 0; r < vocab; r++) order[r] = keys[r]! % shift;
-  return order;
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < vocab; i++) counts[(k[i]! >>> shift) & 0xff]!++;
+    // A digit every key shares (the exponent byte, often) leaves the order as it is: skip the pass.
+    if (counts[(k[0]! >>> shift) & 0xff] === vocab) continue;
+    let start = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[d]!;
+      counts[d] = start;
+      start += c;
+    }
+    for (let i = 0; i < vocab; i++) {
+      const at = counts[(k[i]! >>> shift) & 0xff]!++;
+      kNext[at] = k[i]!;
+      idNext[at] = id[i]!;
+    }
+    [k, kNext] = [kNext, k];
+    [id, idNext] = [idNext, id];
+  }
+  return id.subarray(0, vocab);
 }
 
 /** Draws one token from a row of logits with the given parameters and generator. */
@@ -78,14 +121,23 @@ export function sampleToken(
     return { token, logProb: logSoftmaxAt(logits, offset, vocab, token) };
   }
   // Candidates sorted by logit (descending); ties by index so the order is deterministic.
-  const order = orderByLogit(logits, offset, vocab);
+  const order = orderInto(logits, offset, vocab);
   const keep = topK > 0 ? Math.min(topK, vocab) : vocab;
   const max = logits[offset + order[0]!]!;
-  const weights = new Float64Array(keep);
+  if (weightsScratch.length < vocab) {
+    weightsScratch = new Float64Array(vocab);
+    byIdScratch = new Float64Array(vocab);
+  }
+  const weights = weightsScratch;
+  // At temperature 1 over the whole vocabulary the weights are exactly logSoftmaxAt's terms
+  // exp(logit − max): kept by id too, so the log-prob below adds them without a second exp pass.
+  const reuse = temperature === 1 && keep === vocab;
   let total = 0;
   for (let r = 0; r < keep; r++) {
-    weights[r] = Math.exp((logits[offset + order[r]!]! - max) / temperature);
-    total += weights[r]!;
+    const w = Math.exp((logits[offset + order[r]!]! - max) / temperature);
+    weights[r] = w;
+    if (reuse) byIdScratch[order[r]!] = w;
+    total += w;
   }
   let nucleus = keep;
   if (topP < 1) {
@@ -108,6 +160,13 @@ export function sampleToken(
       token = order[r]!;
       break;
     }
+  }
+  // logSoftmaxAt's max is Math.max over the row, the first sorted logit unless some logit is NaN
+  // (then the sum is NaN and it recomputes).
+  if (reuse && Number.isFinite(total)) {
+    let sum = 0;
+    for (let i = 0; i < vocab; i++) sum += byIdScratch[i]!;
+    return { token, logProb: logits[offset + token]! - max - Math.log(sum) };
   }
   return { token, logProb: logSoftmaxAt(logits, offset, vocab, token) };
 }

@@ -1,12 +1,33 @@
 // The fused decode step (one native call per token) against the op-by-op step it replaces.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getNumThreads, nn, setNumThreads, tensor } from '../../src/engine/index.js';
-import type { KVCache } from '../../src/model/model.js';
+import { Rng } from '../../src/algo/random.js';
+import { getNumThreads, nn, noGrad, setNumThreads, tensor } from '../../src/engine/index.js';
+import { generate } from '../../src/model/generate.js';
+import type { KVCache, VisionLanguageModel } from '../../src/model/model.js';
 import { maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
+
+/** Local mixing's weights start at zero (no effect); random ones make the tests see them. */
+function withRandomMixing(m: VisionLanguageModel, seed: number): VisionLanguageModel {
+  const rng = new Rng(seed);
+  noGrad(() => {
+    for (const [name, w] of m.namedParameters())
+      if (name.endsWith('.mix.weight'))
+        w.copy_(
+          tensor(
+            Float32Array.from({ length: w.numel() }, () => rng.next() * 2 - 1),
+            { shape: w.shape },
+          ),
+        );
+  });
+  return m;
+}
 
 const learned = tinyModel(4);
 const rope = tinyModel(4, 'rope');
+const mixed = withRandomMixing(tinyModel(4, 'learned', { localMix: 3 }), 6);
+const mixedRope = withRandomMixing(tinyModel(4, 'rope', { localMix: 4 }), 7);
+const models = { learned, rope, mixed, mixedRope };
 let model = learned;
 const rows = [promptIds('Question: which response is better?', 1), promptIds('Response 2', 0)];
 const width = Math.max(...rows.map((r) => r.length));
@@ -29,14 +50,17 @@ const read = (t: { toTypedArray(): unknown; dispose(): void }) => {
 };
 
 describe('fused decode step', () => {
-  for (const [threads, positions] of [
+  for (const [threads, variant] of [
     [1, 'learned'],
     [0, 'learned'],
     [1, 'rope'],
     [0, 'rope'],
+    [1, 'mixed'],
+    [0, 'mixed'],
+    [1, 'mixedRope'],
   ] as const) {
-    it(`gives the unfused step's logits and cache contents (left padding, images; threads ${threads}, ${positions} positions)`, () => {
-      model = positions === 'rope' ? rope : learned;
+    it(`gives the unfused step's logits and cache contents (left padding, images; threads ${threads}, ${variant})`, () => {
+      model = models[variant];
       const fused = prefilled();
       const unfused = prefilled();
       model.decodeThreads = threads;
@@ -66,6 +90,11 @@ describe('fused decode step', () => {
           );
           assert.ok(vDiff < 1e-5, `layer ${l} values differ by ${vDiff}`);
         });
+        assert.equal(fused.mixHistory.length, variant.startsWith('mixed') ? 2 : 0);
+        fused.mixHistory.forEach((h, l) => {
+          const diff = maxAbsDiff(read(h.clone()), read(unfused.mixHistory[l]!.clone()));
+          assert.ok(diff < 1e-5, `layer ${l} mixing history differs by ${diff}`);
+        });
       } finally {
         model.decodeThreads = 1;
         model.disposeCache(fused);
@@ -74,6 +103,22 @@ describe('fused decode step', () => {
       }
     });
   }
+
+  it('with local mixing, seeded sampling draws the same tokens as the op-by-op step (n > 1, left padding, images)', () => {
+    const prompts = rows.map((tokens, i) => ({ tokens, images: input.images[i]! }));
+    const params = { maxNewTokens: 24, temperature: 1, n: 3, stopAtEos: false };
+    const unfused = Object.assign(Object.create(Object.getPrototypeOf(mixed)) as VisionLanguageModel, mixed, {
+      step: mixed.stepUnfused,
+    });
+    const a = generate(mixed, tokenizer, prompts, params, new Rng(11));
+    const b = generate(unfused, tokenizer, prompts, params, new Rng(11));
+    assert.deepEqual(
+      a.map((p) => p.map((g) => g.tokenIds)),
+      b.map((p) => p.map((g) => g.tokenIds)),
+    );
+    const logProbs = (out: typeof a) => out.flat().flatMap((g) => g.logProbs);
+    assert.ok(maxAbsDiff(logProbs(a), logProbs(b)) < 1e-5);
+  });
 
   it('restores the engine thread setting and rejects malformed arguments with a clear error', () => {
     const cache = prefilled();
@@ -103,6 +148,40 @@ describe('fused decode step', () => {
       ids.dispose();
     } finally {
       model.disposeCache(cache);
+    }
+  });
+
+  it('rejects local-mixing weights or histories that do not fit, naming the layer', () => {
+    model = mixed;
+    const cache = prefilled();
+    try {
+      const weights = (model as unknown as { decodeWeights(c: KVCache): nn.DecodeWeights }).decodeWeights(
+        cache,
+      );
+      const ids = tensor(BigInt64Array.from([1n, 2n]));
+      const step = (patch: Partial<nn.DecodeStepInput>, w: nn.DecodeWeights = weights) =>
+        nn.decodeStep(w, {
+          ids,
+          positions: ids,
+          keys: cache.keys,
+          values: cache.values,
+          column: cache.length,
+          mixHistory: cache.mixHistory,
+          ...patch,
+        });
+      assert.throws(() => step({ mixHistory: [] }), /2 mixing weights and 0 mixing histories for 2 layers/);
+      assert.throws(
+        () => step({ mixHistory: cache.mixHistory.map((h) => h.narrow(1, 0, 2)) }),
+        /layer 0 mixing history has shape \[2, 2, 64\].*expected contiguous float32 \[2, 3, 64\]/,
+      );
+      assert.throws(
+        () => step({}, { ...weights, mix: weights.mix!.map((w) => w.narrow(1, 0, 8)) }),
+        /layer 0 mixing weight has shape \[3, 8\]/,
+      );
+      ids.dispose();
+    } finally {
+      model.disposeCache(cache);
+      model = learned;
     }
   });
 });

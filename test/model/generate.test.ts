@@ -54,7 +54,7 @@ describe('generate', () => {
     });
   }
 
-  it('with local mixing: decoding (op by op, with its mix history) gives the forward pass log-probs', () => {
+  it('with local mixing: decoding (the fused step, with its mix history) gives the forward pass log-probs', () => {
     const m = tinyModel(3, 'rope', { localMix: 3 });
     // Mixing weights start at zero (no effect); random ones make the test see them.
     const rng = new Rng(2);

@@ -93,4 +93,30 @@ describe('orderByLogit', () => {
       assert.deepEqual(Array.from(orderByLogit(values, 0, vocab)), want);
     }
   });
+
+  it('draws by walking that order: the token a linear scan of the sorted weights picks, and the exact log-prob', () => {
+    const rng = new Rng(23);
+    for (const temperature of [1, 0.7]) {
+      for (let trial = 0; trial < 30; trial++) {
+        const vocab = 2 + rng.int(600);
+        const row = Float32Array.from({ length: vocab }, () => Math.round((rng.next() - 0.5) * 48) / 8);
+        const seed = rng.int(1000);
+        const got = sampleToken(row, 0, vocab, { temperature }, new Rng(seed));
+        // The definition, written out: ids by descending logit (ties by id), weights exp((l − max)/T).
+        const order = Array.from({ length: vocab }, (_, i) => i).sort((x, y) => row[y]! - row[x]! || x - y);
+        const weights = order.map((i) => Math.exp((row[i]! - row[order[0]!]!) / temperature));
+        let u = new Rng(seed).next() * weights.reduce((a, b) => a + b, 0);
+        let want = order.at(-1)!;
+        for (let r = 0; r < vocab; r++) {
+          u -= weights[r]!;
+          if (u < 0) {
+            want = order[r]!;
+            break;
+          }
+        }
+        assert.equal(got.token, want);
+        assert.equal(got.logProb, logSoftmaxAt(row, 0, vocab, want));
+      }
+    }
+  });
 });
