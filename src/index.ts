@@ -24,6 +24,14 @@ export * from './model/index.js';
 // Both data (the synthetic world's generator) and model (sampling) export an `Rng`; the public one is
 // the model's saveable sfc32 stream.
 export { Rng } from './model/index.js';
+export type {
+  RewardContext,
+  RewardDiagnostics,
+  RewardSource,
+  RlPrompt,
+  Rollout,
+  ScoredRollouts,
+} from './reward/reward-source.js';
 export type { SampledToken as BatcherToken } from './serve/batcher.js';
 export { type BatcherOptions, GenerationBatcher, type GenerationJob } from './serve/batcher.js';
 export type { ChatLimits } from './serve/chat-request.js';
@@ -51,7 +59,8 @@ export type { EncodedItem } from './train/examples.js';
 export * from './train/index.js';
 export * from './train/referees/index.js';
 export type { RewardOptions } from './train/rewards.js';
-export type { Experience, UpdateOptions, UpdateStats } from './train/rl.js';
+export type { Experience, ExperienceStats } from './train/rl-experience.js';
+export type { UpdateOptions, UpdateStats } from './train/rl-update.js';
 export type { LrSchedule } from './train/schedule.js';
 export type { TrainHooks } from './train/sft.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

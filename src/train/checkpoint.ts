@@ -30,6 +30,8 @@ export interface TrainerExtras<Config> {
   counters: Record<string, number>;
   /** SHA-256 of stale-policy.safetensors, when the run has stale sampling policies. */
   stalePolicySha256?: string;
+  /** The RL reward source's own state (RewardSource.checkpointState), when it has one. */
+  reward?: unknown;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Training: SFT cold start, StableReinforce RL, the ablation, run reports, rewards and referees.
+// Training: SFT cold start, the RL loop over any reward source and the judge's RL, the ablation,
+// run reports, rewards and referees.
 export {
   type AblationConfig,
   ARMS,
@@ -34,11 +35,32 @@ export {
   passRates,
   selectHardPrompts,
 } from './hard-samples.js';
+export { type JudgePrompt, type JudgeRewardDiagnostics, judgeReward } from './judge-reward.js';
 export * from './referees/index.js';
 export { renderReport, writeReport } from './report.js';
 export { type RewardBatch, type ScoredJudgement, scoreJudgements } from './rewards.js';
-export { ppoUpdate, type RlHooks, type RlResult, type RlStepMetrics, TIMING_FIELDS, trainRl } from './rl.js';
-export { ALGORITHMS, type Algorithm, type RlConfig, RlConfigSchema } from './rl-config.js';
+export {
+  type HeldOutMetrics,
+  ppoUpdate,
+  type RlHooks,
+  type RlResult,
+  type RlStepMetrics,
+  TIMING_FIELDS,
+  trainRl,
+} from './rl.js';
+export {
+  ALGORITHMS,
+  type Algorithm,
+  planOf,
+  type RlConfig,
+  RlConfigSchema,
+  type RlLoopConfig,
+  RlLoopConfigSchema,
+  type RlPlan,
+} from './rl-config.js';
+export { type Evaluation, type PromptSet, type RlRunResult, type RlTask, runRl } from './rl-loop.js';
+export type { RlCounters, RlLoopMetrics, RlMetrics } from './rl-metrics.js';
+export { RolloutSampler, type SamplerOptions, type SamplerState } from './rl-sampler.js';
 export { learningRate } from './schedule.js';
 export { type SftConfig, SftConfigSchema, type SftResult, type SftStepMetrics, trainSft } from './sft.js';
 export * from './stable-reinforce-tensors.js';

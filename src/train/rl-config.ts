@@ -1,5 +1,5 @@
-// The RL run's configuration: one typed, validated object (zod), with each algorithm's defaults
-// (docs/spec.md §4 "Baselines") resolved into explicit switches that the loop reads.
+// The RL run's configuration: one typed, validated object (zod) for the loop, extended for the judge,
+// with each algorithm's defaults (docs/spec.md §4, "Baselines") resolved into explicit switches.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
 import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './examples.js';
@@ -10,14 +10,11 @@ export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo'
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /**
- * The zod schema of the RL trainer's config: fills the defaults and checks every field, with messages that
- * name it.
+ * The zod schema of the RL loop's config ({@link runRl}): every knob of the loop, whatever the prompts and
+ * the reward; fills the defaults and checks every field, with messages that name it.
  */
-export const RlConfigSchema = z.object({
+export const RlLoopConfigSchema = z.object({
   runDir: z.string().min(1),
-  /** The RL split: R1-Reward JSONL (the synthetic world's rl.jsonl — the hard samples). */
-  data: DataSourceSchema,
-  heldOut: HeldOutSchema.optional(),
   /** The starting policy: an SFT checkpoint or run folder. Also the reference model when β > 0. */
   init: z.string().min(1),
   seed: z.number().int().default(0),
@@ -26,10 +23,6 @@ export const RlConfigSchema = z.object({
   preClip: z.enum(['both', 'upper', 'lower', 'none']).optional(),
   /** Advantage Filter: default 'paper' for stable-reinforce and ppo-clip, 'none' otherwise. */
   filter: z.enum(['paper', 'released', 'none']).optional(),
-  /** false: C = 0 for every judgement (the "w/o consistency" arm). */
-  consistency: z.boolean().default(true),
-  /** 'rule' or an OpenAI-compatible base URL. */
-  referee: z.string().default('rule'),
   steps: z.number().int().positive().default(100),
   /** Prompts per rollout. */
   rolloutBatch: z.number().int().positive().default(32),
@@ -48,7 +41,7 @@ export const RlConfigSchema = z.object({
   rewardClip: z.number().positive().default(10),
   temperature: z.number().min(0).default(1),
   maxNewTokens: z.number().int().positive().default(64),
-  /** The rollout/trainer mismatch knob (off by default; see docs/training.md). */
+  /** The rollout/trainer mismatch knob, the rollout sampler's (off by default; see docs/training.md). */
   mismatch: z
     .object({
       /** Sample from the policy as it was this many updates (RL steps, each one rollout's PPO update) ago. */
@@ -64,6 +57,32 @@ export const RlConfigSchema = z.object({
       samplerPrecision: z.enum(['float32', 'bfloat16', 'float16']).default('float32'),
     })
     .default({ staleUpdates: 0, oldLogProbNoise: 0, oldLogProbs: 'trainer', samplerPrecision: 'float32' }),
+  /** A batch whose rewards all agree (zero spread) is "frozen"; resample it up to this many times. */
+  resampleFrozen: z.number().int().min(0).default(0),
+  evalEvery: z.number().int().min(0).default(20),
+  checkpointEvery: z.number().int().min(0).default(20),
+  keepCheckpoints: z.number().int().positive().default(2),
+  resume: z.boolean().default(false),
+  ...RUNTIME_FIELDS,
+});
+
+/** The RL loop's config as you write it (defaults optional); see {@link RlLoopConfigSchema}. */
+export type RlLoopConfig = z.input<typeof RlLoopConfigSchema>;
+/** The RL loop's config with every default filled in. */
+export type RlLoopResolved = z.output<typeof RlLoopConfigSchema>;
+
+/**
+ * The zod schema of the judge's RL config ({@link trainRl}): the loop's knobs plus the judging data, the
+ * consistency referee and the hard-sample selection.
+ */
+export const RlConfigSchema = RlLoopConfigSchema.extend({
+  /** The RL split: R1-Reward JSONL (the synthetic world's rl.jsonl — the hard samples). */
+  data: DataSourceSchema,
+  heldOut: HeldOutSchema.optional(),
+  /** false: C = 0 for every judgement (the "w/o consistency" arm). */
+  consistency: z.boolean().default(true),
+  /** 'rule' or an OpenAI-compatible base URL. */
+  referee: z.string().default('rule'),
   /**
    * Show every RL item in both response orders (responses swapped, label flipped), a pair per batch:
    * gold positions stay 1:1 (docs/spec.md §5) even after selectHard, and a position preference earns nothing.
@@ -76,15 +95,8 @@ export const RlConfigSchema = z.object({
    * 0 keeps every prompt. Saved to the run folder (hard-prompts.json) and reused on resume.
    */
   selectHard: z.number().int().min(0).default(0),
-  /** A batch whose rewards all agree (zero spread) is "frozen"; resample it up to this many times. */
-  resampleFrozen: z.number().int().min(0).default(0),
-  evalEvery: z.number().int().min(0).default(20),
   evalSize: z.number().int().positive().default(100),
   evalMaxNewTokens: z.number().int().positive().optional(),
-  checkpointEvery: z.number().int().min(0).default(20),
-  keepCheckpoints: z.number().int().positive().default(2),
-  resume: z.boolean().default(false),
-  ...RUNTIME_FIELDS,
 });
 
 /**
@@ -102,7 +114,11 @@ export interface RlPlan {
   trainBatch: number;
 }
 
-export function planOf(config: RlResolved): RlPlan {
+/**
+ * The switches of a run: the algorithm's defaults made explicit, and the batch sizes checked
+ * (`bothOrders` draws prompts in pairs, so it needs an even rollout batch).
+ */
+export function planOf(config: RlLoopResolved & { bothOrders?: boolean }): RlPlan {
   const a = config.algorithm;
   const preClipName = config.preClip ?? (a === 'stable-reinforce' ? 'both' : 'none');
   const preClip: PreClip =
