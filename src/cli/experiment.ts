@@ -16,6 +16,7 @@ import {
   type SettingName,
   type Shard,
 } from '../train/ablation.js';
+import { registerPolicyExperiment } from './experiment-policy.js';
 import { reportErrors } from './train.js';
 
 const list =
@@ -49,6 +50,7 @@ const shardOf = (value: string): Shard => {
 
 export function registerExperiment(program: Command): void {
   const experiment = program.command('experiment').description('experiments that test the paper’s claims');
+  registerPolicyExperiment(experiment);
   experiment
     .command('ablation')
     .description('SFT cold start, then every arm × setting × seed of RL; resumable; writes OUT/ablation.md')

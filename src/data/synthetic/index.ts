@@ -12,6 +12,7 @@ export {
   policyProblem,
   validatePolicyTask,
 } from './policy-task.js';
+export { flawedTarget, type PolicyDataConfig, policyPrompt, writePolicyData } from './policy-write.js';
 export {
   ERROR_KINDS,
   type ErrorKind,
