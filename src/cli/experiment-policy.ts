@@ -10,7 +10,13 @@ import {
   runPolicyExperiment,
   type Shard,
 } from '../experiments/policy/experiment.js';
+import { POLICY_REWARDS, type PolicyRewardName } from '../experiments/policy/policy-rl.js';
 import { writePolicyExperimentReport } from '../experiments/policy/report.js';
+import {
+  DEFAULT_POLICY_RL,
+  runPolicyRlExperiment,
+  writePolicyRlReport,
+} from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
 import { reportErrors } from './train.js';
 
@@ -140,6 +146,102 @@ export function registerPolicyExperiment(experiment: Command): void {
           };
           const data = await runPolicyExperiment(config, { onPhase: (p) => console.error(`[policy] ${p}`) });
           console.log(writePolicyExperimentReport(config, data));
+        }),
+    );
+}
+
+export function registerPolicyRlExperiment(experiment: Command): void {
+  const d = DEFAULT_POLICY_RL;
+  experiment
+    .command('policy-rl')
+    .description(
+      'RL of a policy (from experiment policy) with the judge ranking each group, the judge against the reference, or the truth; every reward × seed; logs held-out true accuracy and the judge’s win rate; resumable; writes OUT/policy-rl.md',
+    )
+    .requiredOption(
+      '--policy <path>',
+      'the SFT policy: a checkpoint or run folder (experiment policy’s OUT/policy)',
+    )
+    .requiredOption('--out <dir>', 'experiment folder (re-run the same command to continue it)')
+    .option(
+      '--judge <[name=]path>',
+      'the judge checkpoint or run folder (needed by the judge rewards)',
+      judgeOf,
+      [],
+    )
+    .option(
+      '--rewards <list>',
+      `comma-separated rewards (default all): ${POLICY_REWARDS.join(', ')}`,
+      listOf<PolicyRewardName>('--rewards', POLICY_REWARDS),
+    )
+    .option('--seeds <n>', 'seeds per reward', positive('--seeds'), d.seeds.length)
+    .option('--steps <n>', 'RL steps per run', positive('--steps'), d.loop.steps)
+    .option('--rollout-batch <n>', 'prompts per step', positive('--rollout-batch'), d.loop.rolloutBatch)
+    .option(
+      '--group <n>',
+      'samples per prompt (the group the judge ranks)',
+      positive('--group'),
+      d.loop.samplesPerPrompt,
+    )
+    .option(
+      '--eval-every <n>',
+      'steps between held-out evaluations',
+      positive('--eval-every'),
+      d.loop.evalEvery,
+    )
+    .option(
+      '--eval-questions <n>',
+      'held-out questions per evaluation',
+      positive('--eval-questions'),
+      d.evalQuestions,
+    )
+    .option(
+      '--kinds <list>',
+      `question kinds (default ${d.task.kinds.join(',')})`,
+      listOf<QuestionKind>('--kinds', QUESTION_KINDS),
+    )
+    .option('--threads <n>', 'libtorch threads', positive('--threads'))
+    .action(
+      (o: {
+        policy: string;
+        out: string;
+        judge: JudgeSpec[];
+        rewards?: PolicyRewardName[];
+        seeds: number;
+        steps: number;
+        rolloutBatch: number;
+        group: number;
+        evalEvery: number;
+        evalQuestions: number;
+        kinds?: QuestionKind[];
+        threads?: number;
+      }) =>
+        reportErrors(async () => {
+          if (o.judge.length > 1) throw new InvalidArgumentError('--judge: policy-rl takes one judge');
+          const config = {
+            ...d,
+            outDir: o.out,
+            policy: o.policy,
+            judge: o.judge[0] ?? null,
+            rewards: o.rewards ?? (o.judge.length > 0 ? d.rewards : ['truth' as const]),
+            seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+            task: { ...d.task, ...(o.kinds ? { kinds: o.kinds } : {}) },
+            evalQuestions: o.evalQuestions,
+            loop: {
+              ...d.loop,
+              steps: o.steps,
+              rolloutBatch: o.rolloutBatch,
+              samplesPerPrompt: o.group,
+              evalEvery: o.evalEvery,
+            },
+            ...(o.threads ? { threads: o.threads } : {}),
+          };
+          await runPolicyRlExperiment(config, {
+            onRun: (reward, seed) => console.error(`[policy-rl] ${reward} · seed ${seed}`),
+            onStep: (step, total) => {
+              if ((step + 1) % 5 === 0 || step + 1 === total) console.error(`  step ${step + 1}/${total}`);
+            },
+          });
+          console.log(await writePolicyRlReport(config));
         }),
     );
 }

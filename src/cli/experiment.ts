@@ -16,7 +16,7 @@ import {
   type SettingName,
   type Shard,
 } from '../train/ablation.js';
-import { registerPolicyExperiment } from './experiment-policy.js';
+import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
 import { reportErrors } from './train.js';
 
 const list =
@@ -51,6 +51,7 @@ const shardOf = (value: string): Shard => {
 export function registerExperiment(program: Command): void {
   const experiment = program.command('experiment').description('experiments that test the paper’s claims');
   registerPolicyExperiment(experiment);
+  registerPolicyRlExperiment(experiment);
   experiment
     .command('ablation')
     .description('SFT cold start, then every arm × setting × seed of RL; resumable; writes OUT/ablation.md')

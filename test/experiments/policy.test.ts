@@ -21,6 +21,13 @@ import {
   summarizePolicyExperiment,
   writePolicyExperimentReport,
 } from '../../src/experiments/policy/report.js';
+import {
+  DEFAULT_POLICY_RL,
+  hackingEvents,
+  type PolicyRlExperimentConfig,
+  runPolicyRlExperiment,
+  writePolicyRlReport,
+} from '../../src/experiments/policy/rl-experiment.js';
 import { COMPACT_TEMPLATE } from '../../src/model/judge-format.js';
 import { MemoryJudgementCache } from '../../src/rank/cache.js';
 import { writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
@@ -158,5 +165,77 @@ describe('the policy experiment', () => {
     await runPolicyExperiment({ ...sharded, shard: { index: 1, count: 2 } });
     const both = await runPolicyExperiment({ ...sharded, shard: { index: 0, count: 2 } });
     assert.deepEqual(summarizePolicyExperiment(sharded, both), summarizePolicyExperiment(whole, data));
+  });
+});
+
+describe('policy RL', () => {
+  it('trains a tiny policy against the truth and against the judge, logging truth and the judge’s opinion', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'r1-policy-rl-'));
+    const config: PolicyRlExperimentConfig = {
+      ...DEFAULT_POLICY_RL,
+      outDir: root,
+      policy: writeTinyCheckpoint(4),
+      judge: { name: 'tiny', checkpoint: writeTinyCheckpoint(5) },
+      rewards: ['judge-group', 'truth'],
+      seeds: [1],
+      task: { ...task, kinds: ['cell'] },
+      trainQuestions: 4,
+      evalQuestions: 3,
+      loop: {
+        steps: 2,
+        rolloutBatch: 2,
+        samplesPerPrompt: 2,
+        lr: 1e-3,
+        maxNewTokens: 6,
+        evalEvery: 1,
+        algorithm: 'grpo',
+      },
+      judging: { k: 1, temperature: 1, maxTokens: 6, seed: 0 },
+      threads: 1,
+    };
+    await runPolicyRlExperiment(config);
+    for (const reward of config.rewards) {
+      const rows = readFileSync(join(root, reward, 'seed-1', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.equal(rows.length, 2);
+      for (const row of rows) {
+        assert.ok(row.held_out_true_accuracy >= 0 && row.held_out_true_accuracy <= 1);
+        assert.ok(row.held_out_judge_reward >= 0 && row.held_out_judge_reward <= 1);
+        assert.ok(row.true_rate >= 0 && row.true_rate <= 1);
+      }
+      const evals = readFileSync(join(root, reward, 'seed-1', 'held-out-answers.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      assert.deepEqual(
+        evals.map((l) => JSON.parse(l).step),
+        [-1, 0, 1],
+      );
+    }
+    const markdown = await writePolicyRlReport(config);
+    assert.match(markdown, /\| truth \| 1 \|/);
+    assert.match(markdown, /\| judge-group \| 1 \|/);
+  });
+
+  it('finds reward hacking: the judge’s win rate up while the truth goes down', () => {
+    const line = (step: number, accuracy: number, judgeReward: number) => ({
+      step,
+      accuracy,
+      unparseable: 0,
+      judgeReward,
+      answers: [
+        { id: 'q', text: 'A small red circle is at the top.', correct: false, parsed: true, judge: 1 },
+      ],
+    });
+    const events = hackingEvents('judge-group', 1, [
+      line(-1, 0.5, 0.4),
+      line(4, 0.6, 0.5),
+      line(9, 0.3, 0.7),
+    ]);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.step, 9);
+    assert.ok(Math.abs(events[0]!.truthChange + 0.3) < 1e-9);
+    assert.equal(events[0]!.fooled[0]!.text, 'A small red circle is at the top.');
   });
 });
