@@ -210,6 +210,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
         steps: number;
         rolloutBatch: number;
         group: number;
+        lr: number;
         evalEvery: number;
         evalQuestions: number;
         kinds?: QuestionKind[];
@@ -231,6 +232,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
               steps: o.steps,
               rolloutBatch: o.rolloutBatch,
               samplesPerPrompt: o.group,
+              lr: o.lr,
               evalEvery: o.evalEvery,
             },
             ...(o.threads ? { threads: o.threads } : {}),
