@@ -8,15 +8,27 @@ export { Rng as WorldRng } from './data/synthetic/random.js';
 export type { Color, ObjectRef, Shape, Size } from './data/synthetic/scene.js';
 export type { TeacherRun, TeacherView } from './data/synthetic/teacher.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
-// The end-to-end demo pipeline (r1-reward demo): runDemo(demoConfig('small')).
-export { DEMO_PRESETS, type DemoConfig, type DemoPresetName, demoConfig } from './demo/config.js';
-export { type DemoHooks, demoPaths, PHASES, type PhaseName, runDemo } from './demo/pipeline.js';
-export { type DemoSummary, formatSummary, type ModelResult } from './demo/report.js';
 export * as engine from './engine/index.js';
+// Errors: one base class with a stable `code` per kind (docs/errors.md).
+export { EngineUnavailableError } from './engine/native.js';
 export { type LibtorchProbe, probeLibtorch } from './engine/probe.js';
+export { SafetensorsError } from './engine/safetensors.js';
+export { ConfigError, R1RewardError, type R1RewardErrorCode } from './errors.js';
 export * from './eval/index.js';
 export type { ReportContext } from './eval/report.js';
 export type { SampleCount } from './eval/score.js';
+// The ablation and the end-to-end demo pipeline (r1-reward demo): runDemo(demoConfig('small')).
+export * from './experiments/index.js';
+export type { SampledToken as BatcherToken } from './inference/batcher.js';
+export {
+  type BatcherOptions,
+  GenerationBatcher,
+  type GenerationJob,
+  JobCancelledError,
+} from './inference/batcher.js';
+export { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './inference/image-input.js';
+export type { LocalModelOptions } from './inference/local-model.js';
+export { LocalModel } from './inference/local-model.js';
 export type { ReadOptions as JudgementReadOptions } from './judge/append-log.js';
 export * from './judge/index.js';
 // The vision-language reward model: tokenizer, transformer, sampling, scoring, checkpoints.
@@ -24,6 +36,8 @@ export * from './model/index.js';
 // Both data (the synthetic world's generator) and model (sampling) export an `Rng`; the public one is
 // the model's saveable sfc32 stream.
 export { Rng } from './model/index.js';
+// Rewards: the reward-source interface of the RL loop, the R1 reward and the consistency referees.
+export * from './reward/index.js';
 export type {
   RewardContext,
   RewardDiagnostics,
@@ -32,14 +46,10 @@ export type {
   Rollout,
   ScoredRollouts,
 } from './reward/reward-source.js';
-export type { SampledToken as BatcherToken } from './serve/batcher.js';
-export { type BatcherOptions, GenerationBatcher, type GenerationJob } from './serve/batcher.js';
 export type { ChatLimits } from './serve/chat-request.js';
+export { ChatInputError } from './serve/chat-request.js';
 export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
-export { ImageInputError, type ImageSourcePolicy, imageUrlToPixels } from './serve/image-input.js';
-export type { LocalModelOptions } from './serve/local-model.js';
-export { LocalModel } from './serve/local-model.js';
 export type { RewardBatchOptions } from './serve/reward-batch.js';
 export {
   extraLogs,
@@ -52,13 +62,10 @@ export {
 export type { NearestMatch } from './serve/reward-labels.js';
 export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
-export type { AblationProgress, AblationRow, AblationTable, RunPlan } from './train/ablation.js';
 export type { OpenedTrainingCheckpoint, TrainerExtras, TrainingCheckpoint } from './train/checkpoint.js';
-export type { EncodedItem } from './train/examples.js';
-// SFT, StableReinforce RL, the ablation and run reports (trainSft / trainRl take one typed config).
+// SFT, StableReinforce RL and run reports (trainSft / trainRl take one typed config).
 export * from './train/index.js';
-export * from './train/referees/index.js';
-export type { RewardOptions } from './train/rewards.js';
+export type { EncodedItem } from './train/judge-items.js';
 export type { Experience, ExperienceStats } from './train/rl-experience.js';
 export type { UpdateOptions, UpdateStats } from './train/rl-update.js';
 export type { LrSchedule } from './train/schedule.js';

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import sharp from 'sharp';
 import { engineInfo, getNumThreads } from '../../src/engine/index.js';
+import { LocalModel } from '../../src/inference/local-model.js';
 import { writeJsonAtomic } from '../../src/io/atomic-write.js';
 import { makeRunRecord } from '../../src/io/run-record.js';
 import {
@@ -37,7 +38,6 @@ import {
   VisionLanguageModel,
 } from '../../src/model/index.js';
 import { buildChatServer } from '../../src/serve/chat-server.js';
-import { LocalModel } from '../../src/serve/local-model.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const option = (name: string, fallback: string) => {

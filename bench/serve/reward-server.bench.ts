@@ -179,7 +179,7 @@ async function main() {
       )
       .join('\n'),
   );
-  const referee = await startProcess('test/train/loopback-referee.ts', [
+  const referee = await startProcess('test/reward/loopback-referee.ts', [
     '--delay-ms',
     String(config.refereeDelayMs),
     '--reply',

@@ -4,6 +4,7 @@
 //   --mode sequential  the released server's design: one sample at a time, each waiting for its
 //                      referee call (requests still run concurrently, as Flask's threaded server does)
 import Fastify from 'fastify';
+import { createReferee } from '../../src/reward/referees/index.js';
 import {
   extraLogs,
   type RewardRequest,
@@ -12,7 +13,6 @@ import {
 } from '../../src/serve/reward-batch.js';
 import { readRewardLabels } from '../../src/serve/reward-labels.js';
 import { buildRewardServer } from '../../src/serve/reward-server.js';
-import { createReferee } from '../../src/train/referees/index.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

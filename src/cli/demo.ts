@@ -1,8 +1,13 @@
-// `r1-reward demo`: the whole pipeline on the synthetic world (src/demo/pipeline.ts); wiring only.
+// `r1-reward demo`: the whole pipeline on the synthetic world (src/experiments/demo/pipeline.ts); wiring only.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_DEMO_PRESET, DEMO_PRESETS, type DemoPresetName, demoConfig } from '../demo/config.js';
-import { runDemo } from '../demo/pipeline.js';
-import { formatSummary } from '../demo/report.js';
+import {
+  DEFAULT_DEMO_PRESET,
+  DEMO_PRESETS,
+  type DemoPresetName,
+  demoConfig,
+} from '../experiments/demo/config.js';
+import { runDemo } from '../experiments/demo/pipeline.js';
+import { formatSummary } from '../experiments/demo/report.js';
 import { reportErrors } from './train.js';
 
 const integer = (flag: string) => (value: string) => {

@@ -1,9 +1,8 @@
-// `r1-reward experiment ablation`: the StableReinforce ablation (src/train/ablation.ts); wiring only.
+// `r1-reward experiment ablation`: the StableReinforce ablation (src/experiments/ablation.ts); wiring only.
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Device } from '../engine/index.js';
-import type { PresetName } from '../model/config.js';
 import {
   type AblationConfig,
   ARMS,
@@ -15,7 +14,8 @@ import {
   SETTINGS,
   type SettingName,
   type Shard,
-} from '../train/ablation.js';
+} from '../experiments/ablation.js';
+import type { PresetName } from '../model/config.js';
 import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
 import { reportErrors } from './train.js';
 

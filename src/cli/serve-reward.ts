@@ -66,7 +66,7 @@ export function registerServeReward(program: Command): void {
 
 async function serveReward(options: ServeRewardOptions): Promise<void> {
   // Loaded here, not at start-up, so other commands do not pay for fastify, openai and prom-client.
-  const { createReferee } = await import('../train/referees/index.js');
+  const { createReferee } = await import('../reward/referees/index.js');
   const { readRewardLabels } = await import('../serve/reward-labels.js');
   const { buildRewardServer } = await import('../serve/reward-server.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');

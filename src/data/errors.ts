@@ -1,7 +1,9 @@
 // Errors that say what is wrong, where (file, line, field or item, path) and how to fix it.
 
+import { R1RewardError } from '../errors.js';
+
 /** A record in a data file does not have the expected shape. */
-export class DataFormatError extends Error {
+export class DataFormatError extends R1RewardError {
   override name = 'DataFormatError';
   constructor(
     readonly file: string,
@@ -13,12 +15,15 @@ export class DataFormatError extends Error {
     readonly unit: 'line' | 'item' | 'row' = 'line',
   ) {
     const where = line === undefined ? file : unit === 'line' ? `${file}:${line}` : `${file} ${unit} ${line}`;
-    super(field === undefined ? `${where}: ${detail}` : `${where}: field '${field}': ${detail}`);
+    super(
+      'data_format',
+      field === undefined ? `${where}: ${detail}` : `${where}: field '${field}': ${detail}`,
+    );
   }
 }
 
 /** An image that an item refers to is missing, undecodable, too large or outside the images root. */
-export class ImageError extends Error {
+export class ImageError extends R1RewardError {
   override name = 'ImageError';
   constructor(
     /** The item the image belongs to (empty when the image is used on its own). */
@@ -27,18 +32,19 @@ export class ImageError extends Error {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(itemId === '' ? `image ${path}: ${reason}` : `item ${itemId}: image ${path}: ${reason}`);
+    super('image', itemId === '' ? `image ${path}: ${reason}` : `item ${itemId}: image ${path}: ${reason}`);
   }
 }
 
 /** A path in a data file points outside the images root (e.g. `../../etc/passwd`). Never skippable. */
-export class PathEscapeError extends Error {
+export class PathEscapeError extends R1RewardError {
   override name = 'PathEscapeError';
   constructor(
     readonly root: string,
     readonly relativePath: string,
   ) {
     super(
+      'path_escape',
       `path ${JSON.stringify(relativePath)} escapes the images root ${root}; ` +
         'image paths must stay inside the root (pass the right --images-root, or fix the data file)',
     );

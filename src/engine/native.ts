@@ -1,8 +1,10 @@
 // Loads the libtorch addon lazily: importing r1-reward never loads it; the first tensor operation
 // does, and a missing build gives one clear error saying how to build it.
+
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { R1RewardError } from '../errors.js';
 import { startupThreads } from './threads.js';
 
 /** An opaque reference to one at::Tensor owned by the addon. */
@@ -244,14 +246,15 @@ export const ADDON_PATH = fileURLToPath(
  * Thrown on first use of the engine when the native addon is not built or libtorch cannot be loaded; the
  * message says how to fix it.
  */
-export class EngineUnavailableError extends Error {
+export class EngineUnavailableError extends R1RewardError {
+  override name = 'EngineUnavailableError';
   constructor(detail: string) {
     super(
+      'engine_unavailable',
       `The libtorch tensor engine is not available: ${detail}. ` +
         'Build it with `npm run build:native` (it needs libtorch: `bash scripts/setup.sh` installs ' +
         "Debian's libtorch-dev and OpenBLAS, or set LIBTORCH=/path/to/libtorch, the official zip's folder).",
     );
-    this.name = 'EngineUnavailableError';
   }
 }
 

@@ -1,8 +1,10 @@
 // safetensors files (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {k: v}}, then the
 // raw little-endian tensor bytes. Reads check every bound; writes are atomic (temp file + rename).
+
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { R1RewardError } from '../errors.js';
 import { BYTES_PER_ELEMENT, type Device, type DType } from './dtype.js';
 import { engine } from './native.js';
 import { fromBytes, type Tensor } from './tensor.js';
@@ -25,10 +27,10 @@ const FROM_DTYPE: Record<DType, string> = Object.fromEntries(
 const MAX_HEADER_BYTES = 100_000_000;
 
 /** A malformed or unreadable safetensors file; the message names the file and what is wrong. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends R1RewardError {
+  override name = 'SafetensorsError';
   constructor(path: string, detail: string) {
-    super(`${path}: not a valid safetensors file: ${detail}`);
-    this.name = 'SafetensorsError';
+    super('safetensors', `${path}: not a valid safetensors file: ${detail}`);
   }
 }
 

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Device } from '../engine/dtype.js';
+import type { ImageSourcePolicy } from '../inference/image-input.js';
+import { LocalModel } from '../inference/local-model.js';
 import { loadCheckpoint } from '../model/index.js';
-import type { ImageSourcePolicy } from '../serve/image-input.js';
-import { LocalModel } from '../serve/local-model.js';
 import type { JudgeBackend, JudgeRequest, SampleOptions, SamplingConfig } from './backend.js';
 import { RepeatCounter } from './repeat-counter.js';
 

@@ -10,6 +10,7 @@
 //   trainer.json           step, optimizer step count and hyper-parameters, RNG state, run config.
 // The directory is written into a temp sibling, then renamed over the target, so a crash leaves the
 // old checkpoint or the new one, never a mix.
+
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ import {
   scope,
   type Tensor,
 } from '../engine/index.js';
+import { R1RewardError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { type ModelConfig, validateConfig } from './config.js';
 import { VisionLanguageModel } from './model.js';
@@ -55,13 +57,14 @@ export interface SavedTrainingState<RunConfig = unknown> {
   } | null;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends R1RewardError {
+  override name = 'CheckpointError';
   constructor(dir: string, problems: readonly string[]) {
     super(
+      'checkpoint',
       `checkpoint ${dir} cannot be loaded:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
         'Use a checkpoint written by this version of r1-reward for this model configuration, or re-save it.',
     );
-    this.name = 'CheckpointError';
   }
 }
 

@@ -8,6 +8,8 @@
 // message: the images as image_url parts, then one text part holding renderCompactPrompt(…) —
 // the exact tokens encodeJudgePrompt gives.
 
+import { R1RewardError } from '../errors.js';
+
 export interface TextPart {
   type: 'text';
   text: string;
@@ -126,13 +128,13 @@ export function chatBodySchema(limits: ChatLimits) {
 }
 
 /** Bad request content found after the schema (e.g. a part without its field); `field` says where. */
-export class ChatInputError extends Error {
+export class ChatInputError extends R1RewardError {
   override name = 'ChatInputError';
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message);
+    super('chat_input', message);
   }
 }
 

@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { JobCancelledError, type SampledToken } from '../inference/batcher.js';
+import { ImageInputError, type ImageSourcePolicy } from '../inference/image-input.js';
+import { LocalModel } from '../inference/local-model.js';
 import type { Generation, LoadedCheckpoint } from '../model/index.js';
-import { JobCancelledError, type SampledToken } from './batcher.js';
 import {
   type ChatCompletionBody,
   ChatInputError,
@@ -18,8 +20,6 @@ import {
   stopList,
 } from './chat-request.js';
 import { createHttpMetrics, guardedFastify } from './http-guards.js';
-import { ImageInputError, type ImageSourcePolicy } from './image-input.js';
-import { LocalModel } from './local-model.js';
 import { ContentStream } from './stream-content.js';
 
 /**

@@ -1,14 +1,16 @@
 // One batch of R1-Reward rewards (docs/spec.md §3), independent of HTTP: cut each response out of its
 // query, find its label, parse it, ask the referee about the whole batch at once, and combine
 // R × (1 + 0.5·C) + 0.5·F with the algorithm's own functions.
+
 import { isStrictFormat, parseJudgement } from '../algo/judgement.js';
 import { r1Reward } from '../algo/reward.js';
+import { R1RewardError } from '../errors.js';
 import {
   judgeBatch,
   type Referee,
   type RefereeVerdict,
   refereeInputFromJudgement,
-} from '../train/referees/index.js';
+} from '../reward/referees/index.js';
 import { cutResponse, type TemplateFamily } from './chat-template.js';
 import { type Label, type LabelIndex, labelFromValue } from './reward-labels.js';
 
@@ -24,12 +26,13 @@ export interface RewardRequest {
 }
 
 /** A request the server must refuse with 400: `field` names the offending part of the body. */
-export class RewardInputError extends Error {
+export class RewardInputError extends R1RewardError {
+  override name = 'RewardInputError';
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message);
+    super('reward_input', message);
   }
 }
 

@@ -1,7 +1,7 @@
 // Prometheus metrics of the reward server (GET /metrics), in a registry of its own so that several
 // servers in one process (tests, benchmarks) never share counters.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Referee } from '../train/referees/referee.js';
+import type { Referee } from '../reward/referees/referee.js';
 import { createHttpMetrics } from './http-guards.js';
 import type { ScoredSample } from './reward-batch.js';
 

@@ -4,7 +4,7 @@
 // deadline: when the referee is slow or down, its unfinished calls become C = 0 (counted), because
 // a trainer dies after 5 failed tries of 180 s.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Referee } from '../train/referees/referee.js';
+import type { Referee } from '../reward/referees/referee.js';
 import type { TemplateFamily } from './chat-template.js';
 import { guardedFastify } from './http-guards.js';
 import { extraLogs, RewardInputError, type RewardRequest, scoreBatch } from './reward-batch.js';

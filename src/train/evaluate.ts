@@ -4,7 +4,7 @@ import { generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import type { EncodedItem } from './examples.js';
+import type { EncodedItem } from './judge-items.js';
 
 /**
  * Greedy held-out accuracy: the share of pairs judged right, the strict-format rate, unparseable outputs and

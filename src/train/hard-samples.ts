@@ -8,8 +8,8 @@ import { generate } from '../model/generate.js';
 import type { VisionLanguageModel } from '../model/model.js';
 import { Rng } from '../model/random.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import type { EncodedItem } from './examples.js';
-import { scoreJudgements } from './rewards.js';
+import { scoreJudgements } from '../reward/rewards.js';
+import type { EncodedItem } from './judge-items.js';
 
 /** The run folder's record of the selection. */
 export const HARD_PROMPTS_FILE = 'hard-prompts.json';

@@ -1,18 +1,5 @@
-// Training: SFT cold start, the RL loop over any reward source and the judge's RL, the ablation,
-// run reports, rewards and referees.
-export {
-  type AblationConfig,
-  ARMS,
-  type ArmName,
-  buildTable,
-  checkShard,
-  inShard,
-  planRuns,
-  runAblation,
-  SETTINGS,
-  type SettingName,
-  type Shard,
-} from './ablation.js';
+// Training: SFT cold start, the RL loop over any reward source and the judge's RL, hard-sample
+// selection, training checkpoints, run reports.
 export {
   latestCheckpoint,
   listCheckpoints,
@@ -21,13 +8,6 @@ export {
 } from './checkpoint.js';
 export { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
 export {
-  type DataSource,
-  type JudgeItem,
-  readJudgeItems,
-  SWAPPED_SUFFIX,
-  withBothOrders,
-} from './examples.js';
-export {
   HARD_PROMPTS_FILE,
   type HardSelection,
   type HardSelectionOptions,
@@ -35,10 +15,15 @@ export {
   passRates,
   selectHardPrompts,
 } from './hard-samples.js';
+export {
+  type DataSource,
+  type JudgeItem,
+  readJudgeItems,
+  SWAPPED_SUFFIX,
+  withBothOrders,
+} from './judge-items.js';
 export { type JudgePrompt, type JudgeRewardDiagnostics, judgeReward } from './judge-reward.js';
-export * from './referees/index.js';
 export { renderReport, writeReport } from './report.js';
-export { type RewardBatch, type ScoredJudgement, scoreJudgements } from './rewards.js';
 export {
   type HeldOutMetrics,
   ppoUpdate,

@@ -2,7 +2,7 @@
 // with each algorithm's defaults (docs/spec.md §4, "Baselines") resolved into explicit switches.
 import { z } from 'zod';
 import { PRE_CLIP, type PreClip } from '../algo/index.js';
-import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './examples.js';
+import { DataSourceSchema, HeldOutSchema, OPTIMISER_FIELDS, RUNTIME_FIELDS } from './config-fields.js';
 
 /** The RL algorithms: StableReinforce (the paper's), Reinforce++, PPO-clip, GRPO, RLOO. */
 export const ALGORITHMS = ['stable-reinforce', 'reinforce++', 'ppo-clip', 'grpo', 'rloo'] as const;

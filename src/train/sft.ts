@@ -9,21 +9,23 @@ import { Rng } from '../model/random.js';
 import { sequenceLogProbs } from '../model/scoring.js';
 import { Tokenizer, type TokenizerJson } from '../model/tokenizer.js';
 import { saveTrainingCheckpoint } from './checkpoint.js';
-import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
 import {
-  CAPTION_PROMPT,
   DataSourceSchema,
-  type EncodedItem,
-  encodeCaptions,
-  encodeItems,
   HeldOutSchema,
   OPTIMISER_FIELDS,
   parseConfig,
   RUNTIME_FIELDS,
+} from './config-fields.js';
+import { type HeldOutResult, heldOutAccuracy } from './evaluate.js';
+import {
+  CAPTION_PROMPT,
+  type EncodedItem,
+  encodeCaptions,
+  encodeItems,
   readCaptionItems,
   readJudgeItems,
   tokenizerCorpus,
-} from './examples.js';
+} from './judge-items.js';
 import { createPolicy, guardedStep, loadPolicy, makeOptimizer, openRunFolder, type Policy } from './run.js';
 import { learningRate } from './schedule.js';
 

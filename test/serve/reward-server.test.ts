@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { createOpenAIReferee, createRuleReferee } from '../../src/reward/referees/index.js';
 import { type LabelIndex, readRewardLabels } from '../../src/serve/reward-labels.js';
 import { buildRewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
-import { createOpenAIReferee, createRuleReferee } from '../../src/train/referees/index.js';
-import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../train/loopback-referee.js';
+import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../reward/loopback-referee.js';
 import { startCliServer } from './cli-server.js';
 
 const root = new URL('../../', import.meta.url).pathname;

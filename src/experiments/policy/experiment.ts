@@ -28,6 +28,7 @@ import { LocalModelBackend } from '../../judge/local-backend.js';
 import type { PresetName } from '../../model/config.js';
 import { COMPACT_TEMPLATE } from '../../model/judge-format.js';
 import { RANK_SCHEMES, type RankOrder, type RankScheme } from '../../rank/types.js';
+import { resolveCheckpoint } from '../../train/checkpoint.js';
 import { loadPolicy } from '../../train/run.js';
 import { type SftResult, trainSft } from '../../train/sft.js';
 import { type CheckedAnswer, type JudgePick, judgePicks } from './best-of-n.js';
@@ -244,7 +245,7 @@ async function pickPhase(
   if (todo.length === 0) return;
   const { k, order, seed, temperature, maxTokens, concurrency } = config.judging;
   const backend = new LocalModelBackend({
-    checkpoint: judge.checkpoint,
+    checkpoint: resolveCheckpoint(judge.checkpoint),
     temperature,
     topP: 1,
     maxTokens,

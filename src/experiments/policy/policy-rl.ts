@@ -24,7 +24,7 @@ import { COMPACT_TEMPLATE } from '../../model/judge-format.js';
 import { Rng } from '../../model/random.js';
 import { rankCandidates } from '../../rank/rank.js';
 import type { RewardSource, RlPrompt } from '../../reward/reward-source.js';
-import { parseConfig } from '../../train/examples.js';
+import { parseConfig } from '../../train/config-fields.js';
 import { type RlLoopConfig, RlLoopConfigSchema } from '../../train/rl-config.js';
 import { type Evaluation, type RlRunResult, runRl } from '../../train/rl-loop.js';
 import type { RlMetrics } from '../../train/rl-metrics.js';

@@ -13,6 +13,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { escapeHtml } from '../../io/html.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
+import { resolveCheckpoint } from '../../train/checkpoint.js';
 import { type Series, seriesChart } from '../../train/report.js';
 import type { JudgeSpec } from './experiment.js';
 import { HELD_OUT_ANSWERS, type HeldOutLine, type PolicyRewardName, trainPolicyRl } from './policy-rl.js';
@@ -76,7 +77,7 @@ export async function runPolicyRlExperiment(
       throw new Error(`the ${reward} reward needs a judge: give --judge PATH`);
   const backend = config.judge
     ? new LocalModelBackend({
-        checkpoint: config.judge.checkpoint,
+        checkpoint: resolveCheckpoint(config.judge.checkpoint),
         temperature: config.judging.temperature,
         topP: 1,
         maxTokens: config.judging.maxTokens,

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { type BatcherOptions, GenerationBatcher, type GenerationJob } from '../../src/inference/batcher.js';
+import { imageUrlToPixels } from '../../src/inference/image-input.js';
 import { type LoadedCheckpoint, loadCheckpoint } from '../../src/model/index.js';
-import { type BatcherOptions, GenerationBatcher, type GenerationJob } from '../../src/serve/batcher.js';
-import { imageUrlToPixels } from '../../src/serve/image-input.js';
-import { JUDGE_TEXT, png, writeTinyCheckpoint } from './tiny-checkpoint.js';
+import { JUDGE_TEXT, png, writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 
 let checkpoint: LoadedCheckpoint;
 before(() => {

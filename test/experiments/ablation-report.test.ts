@@ -1,7 +1,7 @@
 // The ablation page's curves: the per-arm mean over seeds, and a multi-line chart with its legend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { meanCurve, renderAblationPage } from '../../src/train/ablation-report.js';
+import { meanCurve, renderAblationPage } from '../../src/experiments/ablation-report.js';
 import { type MetricRow, seriesChart } from '../../src/train/report.js';
 
 describe('ablation curves', () => {

@@ -2,13 +2,11 @@
 // preferred position, images, and for SFT the teacher's trace) read from R1-Reward-format JSONL or
 // a benchmark file, then encoded with the compact judge template into token ids and image pixels.
 
-import { z } from 'zod';
 import { type Caption, readCaptions } from '../data/captions.js';
 import { imageToFloatPixels } from '../data/image-pipeline.js';
 import { readBenchmark } from '../data/index.js';
 import { readR1RewardData } from '../data/r1-reward-format.js';
 import type { BenchmarkName, ImageInput } from '../data/types.js';
-import { DEVICE_PATTERN, type Device } from '../engine/dtype.js';
 import type { VisionConfig } from '../model/config.js';
 import {
   encodeImagePrompt,
@@ -56,45 +54,6 @@ export function withBothOrders(items: readonly JudgeItem[]): JudgeItem[] {
     return [item, swapped];
   });
 }
-
-/** A split in a run config: R1-Reward JSONL by default. */
-export const DataSourceSchema = z.object({
-  file: z.string().min(1),
-  format: z.string().default('r1-reward'),
-  limit: z.number().int().positive().optional(),
-  imagesRoot: z.string().optional(),
-});
-
-/** The optimiser and schedule fields both trainers share (docs/spec.md §4.6); `lr` is each trainer's own. */
-export const OPTIMISER_FIELDS = {
-  warmupRatio: z.number().min(0).max(1).default(0.03),
-  minLrRatio: z.number().min(0).max(1).default(0.1),
-  weightDecay: z.number().min(0).default(0),
-  gradClip: z.number().positive().default(1),
-};
-
-/**
- * Where both trainers run (model, rollouts, update) and the libtorch threads: 'cpu' (default),
- * 'cuda[:N]' with a CUDA libtorch. Recorded in run.json with the rest of the config.
- */
-export const RUNTIME_FIELDS = {
-  device: z
-    .string()
-    .regex(DEVICE_PATTERN, "unknown device: use 'cpu', 'cuda' or 'cuda:N'")
-    .default('cpu')
-    .transform((name) => name as Device),
-  threads: z.number().int().positive().optional(),
-};
-
-/** Parses a run config, turning zod's issues into one readable error that names each field. */
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new RangeError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
-/** The held-out split: the synthetic world's benchmark file by default. */
-export const HeldOutSchema = DataSourceSchema.extend({ format: z.string().default('synthetic') });
 
 /** Where a split comes from: R1-Reward JSONL (SFT/RL splits) or a benchmark file (held-out). */
 export interface DataSource {

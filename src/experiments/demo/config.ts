@@ -1,7 +1,7 @@
 // The demo's configuration: one typed object, and the three presets (tiny for tests, small as the
 // default `npm start`, large for a longer run). Every phase reads only its own part.
-import type { QuestionKind } from '../data/index.js';
-import type { PresetName } from '../model/config.js';
+import type { QuestionKind } from '../../data/index.js';
+import type { PresetName } from '../../model/config.js';
 
 /** The demo's whole configuration, one typed object (see {@link demoConfig} for the presets). */
 export interface DemoConfig {

@@ -2,8 +2,8 @@
 // no referee (w/o consistency) and a failing OpenAI-compatible referee (C = 0, counted).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOpenAIReferee, createRuleReferee } from '../../src/train/referees/index.js';
-import { scoreJudgements } from '../../src/train/rewards.js';
+import { createOpenAIReferee, createRuleReferee } from '../../src/reward/referees/index.js';
+import { scoreJudgements } from '../../src/reward/rewards.js';
 import { startLoopbackReferee } from './loopback-referee.js';
 
 const texts = [

@@ -2,9 +2,11 @@
 // Data URLs are always accepted; local files only under an allowed root (symbolic links followed,
 // `..` refused); remote http(s) only when enabled. Byte and pixel limits are checked before decoding
 // (byte size before base64-decoding or downloading, declared pixels before decoding the image).
+
 import { fileURLToPath } from 'node:url';
 import { type ImageLimits, imageToFloatPixels } from '../data/image-pipeline.js';
 import { checkedRealPath } from '../data/images-root.js';
+import { R1RewardError } from '../errors.js';
 import type { ImagePixels } from '../model/index.js';
 
 /**
@@ -20,13 +22,13 @@ export interface ImageSourcePolicy extends ImageLimits {
 }
 
 /** Bad image input: the message says what and how to fix it; `field` is where in the request. */
-export class ImageInputError extends Error {
+export class ImageInputError extends R1RewardError {
   override name = 'ImageInputError';
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message);
+    super('image_input', message);
   }
 }
 

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_WORLD, validateWorldConfig } from '../../src/data/index.js';
-import { demoConfig } from '../../src/demo/config.js';
-import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/demo/pipeline.js';
-import { type DemoSummary, pct } from '../../src/demo/report.js';
 import { engineAvailable } from '../../src/engine/index.js';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
+import { demoConfig } from '../../src/experiments/demo/config.js';
+import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/experiments/demo/pipeline.js';
+import { type DemoSummary, pct } from '../../src/experiments/demo/report.js';
 
 const skip = engineAvailable()
   ? false

@@ -3,14 +3,14 @@
 // and the summary table printed at the end.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JudgedItemRecord } from '../eval/record.js';
-import { readRun } from '../eval/runner.js';
-import { type PositionBias, positionBias, scoreRecords } from '../eval/score.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { escapeHtml } from '../io/html.js';
-import { readJsonLines } from '../judge/append-log.js';
-import type { OrderedJudgement } from '../judge/judge.js';
-import { type MetricRow, quantityChart, readMetrics } from '../train/report.js';
+import type { JudgedItemRecord } from '../../eval/record.js';
+import { readRun } from '../../eval/runner.js';
+import { type PositionBias, positionBias, scoreRecords } from '../../eval/score.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { escapeHtml } from '../../io/html.js';
+import { readJsonLines } from '../../judge/append-log.js';
+import type { OrderedJudgement } from '../../judge/judge.js';
+import { type MetricRow, quantityChart, readMetrics } from '../../train/report.js';
 import type { DemoConfig } from './config.js';
 import type { demoPaths, PhaseTime } from './pipeline.js';
 

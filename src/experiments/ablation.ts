@@ -10,11 +10,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { type MetricRow, readMetrics } from '../train/report.js';
+import type { RlStepMetrics } from '../train/rl.js';
+import { type RlConfig, trainRl } from '../train/rl.js';
+import { type SftConfig, trainSft } from '../train/sft.js';
 import { renderAblationPage, type SettingRuns } from './ablation-report.js';
-import { type MetricRow, readMetrics } from './report.js';
-import type { RlStepMetrics } from './rl.js';
-import { type RlConfig, trainRl } from './rl.js';
-import { type SftConfig, trainSft } from './sft.js';
 
 /**
  * The ablation's arms as RL config overrides: StableReinforce, Reinforce++, GRPO, and StableReinforce without

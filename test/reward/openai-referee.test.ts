@@ -9,7 +9,7 @@ import {
   refereeInputFromJudgement,
   refereeLines,
   releasedRefereePrompt,
-} from '../../src/train/referees/index.js';
+} from '../../src/reward/referees/index.js';
 import { closedPort, type LoopbackReferee, startLoopbackReferee } from './loopback-referee.js';
 
 const judgement =

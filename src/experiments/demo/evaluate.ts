@@ -1,13 +1,13 @@
 // One checkpoint judged on the held-out benchmark split by the benchmark runner through the
 // in-process backend (compact template), both response orders, k samples each; then scored.
-import { imageToDataUrl, readBenchmark } from '../data/index.js';
-import type { PreferencePair } from '../data/types.js';
-import { runBenchmark } from '../eval/runner.js';
-import { type ScoredRun, scoreRun } from '../eval/score-run.js';
-import { LocalModelBackend } from '../judge/local-backend.js';
-import { loadCheckpoint } from '../model/checkpoint.js';
-import { COMPACT_TEMPLATE } from '../model/judge-format.js';
-import { encodeItems } from '../train/examples.js';
+import { imageToDataUrl, readBenchmark } from '../../data/index.js';
+import type { PreferencePair } from '../../data/types.js';
+import { runBenchmark } from '../../eval/runner.js';
+import { type ScoredRun, scoreRun } from '../../eval/score-run.js';
+import { LocalModelBackend } from '../../judge/local-backend.js';
+import { loadCheckpoint } from '../../model/checkpoint.js';
+import { COMPACT_TEMPLATE } from '../../model/judge-format.js';
+import { encodeItems } from '../../train/judge-items.js';
 import type { DemoConfig } from './config.js';
 
 export async function evaluateCheckpoint(

@@ -1,7 +1,7 @@
 // A real HTTP server on 127.0.0.1 that plays an OpenAI-compatible referee (GET /v1/models,
 // POST /v1/chat/completions). Tests and bench/serve point the real `openai` client at it; its
 // behaviour (reply, delay, HTTP status) can be changed between calls.
-// Run directly (`tsx test/train/loopback-referee.ts --delay-ms 50 --reply 1`) it prints its port
+// Run directly (`tsx test/reward/loopback-referee.ts --delay-ms 50 --reply 1`) it prints its port
 // and serves until killed — bench/serve runs it in its own process.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';

@@ -14,14 +14,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_WORLD, onlyKinds, type SyntheticWorldConfig, writeSyntheticWorld } from '../data/index.js';
-import { engineInfo } from '../engine/index.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
-import { Tokenizer } from '../model/tokenizer.js';
-import { readJudgeItems, tokenizerCorpus } from '../train/examples.js';
-import { type RlResult, trainRl } from '../train/rl.js';
-import { type SftResult, trainSft } from '../train/sft.js';
+import {
+  DEFAULT_WORLD,
+  onlyKinds,
+  type SyntheticWorldConfig,
+  writeSyntheticWorld,
+} from '../../data/index.js';
+import { engineInfo } from '../../engine/index.js';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
+import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
+import { Tokenizer } from '../../model/tokenizer.js';
+import { readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
+import { type RlResult, trainRl } from '../../train/rl.js';
+import { type SftResult, trainSft } from '../../train/sft.js';
 import type { DemoConfig } from './config.js';
 import { evaluateCheckpoint } from './evaluate.js';
 import { type DemoSummary, summarize, writeDemoReport } from './report.js';

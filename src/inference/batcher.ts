@@ -9,6 +9,7 @@
 // with its own generator, so its answer depends on nothing but the request. A request with a
 // sampleSeed keeps batching but draws from its own generator, so its samples depend on the request
 // and that seed, not on timing (up to the float round-off of batched math).
+import { R1RewardError } from '../errors.js';
 import {
   type FinishReason,
   type Generation,
@@ -80,8 +81,11 @@ interface Pending {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Job was withdrawn before it ran (client gone, or the server is closing). */
-export class JobCancelledError extends Error {
+export class JobCancelledError extends R1RewardError {
   override name = 'JobCancelledError';
+  constructor(message: string) {
+    super('job_cancelled', message);
+  }
 }
 
 let soloKeys = 0;

@@ -6,7 +6,7 @@ import {
   ruleConsistency,
   ruleView,
   sentenceVerdict,
-} from '../../src/train/referees/index.js';
+} from '../../src/reward/referees/index.js';
 
 const consistency = (judgement: string) => ruleConsistency(refereeInputFromJudgement(judgement)).consistency;
 const judged = (analysis: string, choice: string) => `<think>${analysis}</think><answer>${choice}</answer>`;

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { engineAvailable } from '../../src/engine/index.js';
-import { escapeHtml } from '../../src/io/html.js';
 import {
   type AblationConfig,
   ARMS,
@@ -18,9 +17,10 @@ import {
   planRuns,
   runAblation,
   summarizeRun,
-} from '../../src/train/ablation.js';
+} from '../../src/experiments/ablation.js';
+import { escapeHtml } from '../../src/io/html.js';
 import type { RlStepMetrics } from '../../src/train/rl.js';
-import { writeTinyWorld } from './tiny-world.js';
+import { writeTinyWorld } from '../train/tiny-world.js';
 
 const skip = engineAvailable()
   ? false

@@ -2,7 +2,7 @@
 // plus the curves). Per setting, one chart per quantity with a line per arm: the mean over that arm's
 // finished seeds at each step the seeds share. Rebuilt with ablation.md after every finished run.
 import { escapeHtml } from '../io/html.js';
-import { type MetricRow, type Series, seriesChart } from './report.js';
+import { type MetricRow, type Series, seriesChart } from '../train/report.js';
 
 /** The quantities charted per setting, in order; a quantity no run logged is left out. */
 export const ABLATION_CURVES = [
