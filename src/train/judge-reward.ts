@@ -1,8 +1,9 @@
 // The judge's reward as a reward source of the RL loop (docs/spec.md §3): each sampled judgement's
 // format F, result R against its prompt's label, and consistency C from a referee, combined as
 // R·(1 + 0.5·C) + 0.5·F (rewards.ts). The batch's rates are its diagnostics.
-import type { RewardSource, RlPrompt } from '../reward/reward-source.js';
+
 import type { Referee } from '../reward/referees/index.js';
+import type { RewardSource, RlPrompt } from '../reward/reward-source.js';
 import { scoreJudgements } from '../reward/rewards.js';
 
 /** A judging prompt: the pair's preferred position is what a judgement is right about. */

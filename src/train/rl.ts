@@ -4,13 +4,19 @@
 // held-out judging as the evaluation.
 
 import { join } from 'node:path';
+import { createReferee } from '../reward/referees/index.js';
+import { parseConfig } from './config-fields.js';
 import type { HeldOutResult } from './evaluate.js';
 import { heldOutAccuracy } from './evaluate.js';
-import { parseConfig } from './config-fields.js';
-import { type EncodedItem, encodeItems, readJudgeItems, SWAPPED_SUFFIX, withBothOrders } from './judge-items.js';
 import { HARD_PROMPTS_FILE, selectHardPrompts } from './hard-samples.js';
+import {
+  type EncodedItem,
+  encodeItems,
+  readJudgeItems,
+  SWAPPED_SUFFIX,
+  withBothOrders,
+} from './judge-items.js';
 import { type JudgeRewardDiagnostics, judgeReward } from './judge-reward.js';
-import { createReferee } from '../reward/referees/index.js';
 import type { RlConfig, RlResolved } from './rl-config.js';
 import { RlConfigSchema } from './rl-config.js';
 import { type Evaluation, type PromptSet, type RlRunResult, runRl } from './rl-loop.js';
