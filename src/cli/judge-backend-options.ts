@@ -42,7 +42,10 @@ export const positiveInteger = (name: string) =>
 const nonNegative = (name: string) => number(name, (x) => x >= 0, 'a number ≥ 0');
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function addBackendOptions(command: Command, defaults: { concurrency: number }): Command {
+export function addBackendOptions(
+  command: Command,
+  defaults: { concurrency: number; order?: OrderProtocol },
+): Command {
   return command
     .option(
       '--endpoint <url>',
@@ -64,7 +67,7 @@ export function addBackendOptions(command: Command, defaults: { concurrency: num
         'response order: fixed (first/preferred as Response 1), random (seeded per item), both, stored (as the benchmark file stores it)',
       )
         .choices([...ORDER_PROTOCOLS])
-        .default('random'),
+        .default(defaults.order ?? 'random'),
     )
     .option(
       '--seed <n>',

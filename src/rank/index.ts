@@ -1,4 +1,25 @@
 // N-way ranking with a pairwise judge: schemes, debiased comparisons, scores and Bradley–Terry strengths.
+
+export {
+  type BestOfNOptions,
+  type BestOfNProgress,
+  type BestOfNResult,
+  type BestOfNRow,
+  type BestOfNSettings,
+  type BestOfNSummary,
+  RANKINGS_FILE,
+  rankingRow,
+  runBestOfN,
+  SUMMARY_FILE,
+  summarizeBestOfN,
+} from './best-of-n.js';
+export {
+  type BestOfNItem,
+  type BestOfNReadOptions,
+  imagesFolderFor,
+  loadItemImages,
+  readBestOfNItems,
+} from './best-of-n-data.js';
 export {
   type BradleyTerryFit,
   type BradleyTerryGame,

@@ -1,5 +1,7 @@
-// Ranking N candidate answers to one item with a pairwise judge: play the scheme's comparisons, then
-// score each candidate (win rate, ties ½), fit Bradley–Terry strengths and order them best first.
+// Ranking N candidate answers to one item with a pairwise judge (docs/spec.md §9): play the scheme's
+// comparisons, then score each candidate (win rate, ties ½), fit Bradley–Terry strengths and order
+// them best first.
+import { ConfigError } from '../errors.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import { DEFAULT_BT_PRIOR, fitBradleyTerry } from './bradley-terry.js';
 import { MemoryJudgementCache } from './cache.js';
@@ -21,23 +23,24 @@ import {
 /** Swiss rounds when not given. */
 export const DEFAULT_SWISS_ROUNDS = 3;
 
+/** Checks the options and candidates; a ConfigError names the offending one. */
 function checkOptions(candidates: readonly string[], options: RankOptions): void {
   if (!RANK_SCHEMES.includes(options.scheme))
-    throw new Error(`scheme must be one of ${RANK_SCHEMES.join(', ')}, got ${String(options.scheme)}`);
+    throw new ConfigError(`scheme must be one of ${RANK_SCHEMES.join(', ')}, got ${String(options.scheme)}`);
   if (!Number.isInteger(options.k) || options.k < 1)
-    throw new Error(`k must be a positive integer, got ${options.k}`);
+    throw new ConfigError(`k must be a positive integer, got ${options.k}`);
   if (options.order !== undefined && !RANK_ORDERS.includes(options.order))
-    throw new Error(`order must be one of ${RANK_ORDERS.join(', ')}, got ${String(options.order)}`);
+    throw new ConfigError(`order must be one of ${RANK_ORDERS.join(', ')}, got ${String(options.order)}`);
   if (options.seed !== undefined && !Number.isInteger(options.seed))
-    throw new Error(`seed must be an integer, got ${options.seed}`);
+    throw new ConfigError(`seed must be an integer, got ${options.seed}`);
   if (options.rounds !== undefined && (!Number.isInteger(options.rounds) || options.rounds < 1))
-    throw new Error(`rounds must be a positive integer, got ${options.rounds}`);
+    throw new ConfigError(`rounds must be a positive integer, got ${options.rounds}`);
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
-  if (candidates.length === 0) throw new Error('rank needs at least one candidate');
+    throw new ConfigError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (candidates.length === 0) throw new ConfigError('rank needs at least one candidate');
   candidates.forEach((c, i) => {
-    if (typeof c !== 'string') throw new Error(`candidates[${i}] must be a string, got ${typeof c}`);
+    if (typeof c !== 'string') throw new ConfigError(`candidates[${i}] must be a string, got ${typeof c}`);
   });
 }
 
@@ -85,7 +88,7 @@ function playScheme(judging: Judging, options: RankOptions): Promise<SchemeResul
 }
 
 /** Scores, strengths, order, calls and consistency from the comparisons a scheme played. */
-export function summarize(
+function summarize(
   item: RankItem,
   n: number,
   played: SchemeResult,

@@ -69,7 +69,10 @@ export interface OrderVerdict {
 export interface Comparison {
   a: Contestant;
   b: Contestant;
-  /** The round it was played in (0-based; round-robin and reference have one round, sort counts merge levels). */
+  /**
+   * The round it was played in, from 0: round-robin and reference play one round; sort's round is the merge
+   * level counted from the leaves (merges of single candidates are round 0).
+   */
   round: number;
   orders: OrderVerdict[];
   /** The winner, or null for a tie (the orders disagree, or an order has no majority). */

@@ -230,6 +230,14 @@ function checkAgainstOracle(comparisons: readonly Comparison[], k: number, confi
   }
 }
 
+/** Unparseable samples among those the judge answered, by its rules. */
+function unparseableIn(judge: RuleJudge, config: RuleJudgeConfig): number {
+  let count = 0;
+  for (const r of judge.requests)
+    for (let s = 0; s < r.k; s++) if (!ruleSample(r.text, s, config).includes('<answer>')) count++;
+  return count;
+}
+
 describe('rankCandidates with a seeded noisy, position-biased judge', () => {
   const config: RuleJudgeConfig = { positionBias: 0.3, noise: 0.3, unparseable: 0.1, seed: 11 };
 
@@ -255,14 +263,7 @@ describe('rankCandidates with a seeded noisy, position-biased judge', () => {
       }
       assert.equal(c.score, points / 7);
     }
-    const unparseable = judge.requests.reduce(
-      (sum, r) =>
-        sum +
-        Array.from({ length: r.k }, (_, s) => ruleSample(r.text, s, config)).filter(
-          (t) => !t.includes('<answer>'),
-        ).length,
-      0,
-    );
+    const unparseable = unparseableIn(judge, config);
     assert.equal(ranking.unparseable, unparseable);
     assert.ok(unparseable > 0, 'the seed makes some samples unparseable');
     const agree = ranking.comparisons.filter((c) => c.consistent === true).length;
@@ -280,8 +281,22 @@ describe('rankCandidates with a seeded noisy, position-biased judge', () => {
   for (const scheme of ['knockout', 'swiss', 'sort', 'reference'] as const)
     it(`${scheme}: every verdict follows from the rules, and a rerun is identical`, async () => {
       const options: RankOptions = { scheme, k: 3, seed: 9 };
-      const ranking = await rankCandidates(item, candidates, new RuleJudge(config), options);
+      const judge = new RuleJudge(config);
+      const ranking = await rankCandidates(item, candidates, judge, options);
       checkAgainstOracle(ranking.comparisons, 3, config);
+      const cost = { knockout: 14, swiss: 24, reference: 16, sort: ranking.calls.requests }[scheme];
+      assert.ok(cost <= 34);
+      assert.deepEqual(ranking.calls, {
+        requests: cost,
+        sent: cost,
+        samples: 3 * cost,
+        freshSamples: 3 * cost,
+        cachedSamples: 0,
+      });
+      assert.equal(judge.requests.length, cost);
+      assert.equal(ranking.unparseable, unparseableIn(judge, config));
+      const played = ranking.candidates.reduce((sum, c) => sum + c.played, 0);
+      assert.equal(played, scheme === 'reference' ? 8 : 2 * ranking.comparisons.length);
       const rerun = await rankCandidates(item, candidates, new RuleJudge(config), {
         ...options,
         concurrency: 1,

@@ -1,0 +1,332 @@
+// Best-of-n over a data file: rank every item's candidates and append one row per item to
+// RUN_DIR/rankings.jsonl. Like `bench run`, a rerun skips the items already there (a torn last line is
+// cut off and that item ranked again), failed items go to errors.jsonl and are retried by the next
+// rerun, samples are cached in RUN_DIR/cache.jsonl, and an abort keeps everything written. The run's
+// settings are recorded once in run.json; a rerun must use the same ones. summary.json is written
+// atomically at the end from every row on disk.
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
+import { AppendLog, readJsonLines } from '../judge/append-log.js';
+import type { JudgeBackend } from '../judge/backend.js';
+import { FileJudgementCache } from '../judge/cache.js';
+import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
+import type { BestOfNItem } from './best-of-n-data.js';
+import { DEFAULT_SWISS_ROUNDS, rankCandidates } from './rank.js';
+import type { Contestant, JudgeCalls, RankConsistency, Ranking, RankOptions } from './types.js';
+
+/** One row per ranked item, appended as each finishes. */
+export const RANKINGS_FILE = 'rankings.jsonl';
+/** The pooled summary, written atomically at the end of every session. */
+export const SUMMARY_FILE = 'summary.json';
+const ERRORS_FILE = 'errors.jsonl';
+const CACHE_FILE = 'cache.jsonl';
+
+/** One line of RUN_DIR/rankings.jsonl: an item's ranking without the sample texts (those sit in the cache). */
+export interface BestOfNRow {
+  id: string;
+  /** The chosen candidate's index. */
+  best: number;
+  /** Candidate indices, best first. */
+  ranked: number[];
+  /** Per candidate, in input order. */
+  scores: number[];
+  strengths: number[];
+  calls: JudgeCalls;
+  consistency: RankConsistency;
+  unparseable: number;
+  rounds: number;
+  comparisons: {
+    a: Contestant;
+    b: Contestant;
+    round: number;
+    winner: Contestant | null;
+    consistent: boolean | null;
+    orders: { shownFirst: Contestant; picks: (Contestant | null)[]; verdict: Contestant | null }[];
+  }[];
+  /** Wall time spent on the item, milliseconds. */
+  ms: number;
+}
+
+/** The settings that change a ranking; a resumed run must use the same ones. */
+export interface BestOfNSettings {
+  scheme: RankOptions['scheme'];
+  k: number;
+  order: NonNullable<RankOptions['order']>;
+  seed: number;
+  rounds: number | null;
+  prior: number | null;
+  /** Backend identity (model and sampling settings). */
+  backend: string;
+  /** sha256 of the prompt template. */
+  template: string;
+}
+
+/** Options of {@link runBestOfN}. */
+export interface BestOfNOptions {
+  outDir: string;
+  backend: JudgeBackend;
+  rank: Omit<RankOptions, 'cache' | 'signal'>;
+  /** Items ranked at once (each one's requests are bounded by rank.concurrency, the backend's by its own). */
+  concurrency: number;
+  /** Cache file; default RUN_DIR/cache.jsonl; null turns the cache off. */
+  cacheFile?: string | null;
+  /** An item's images as URLs for the backend (data URLs); a failure fails that item only. */
+  loadImages: (item: BestOfNItem) => Promise<string[]>;
+  /** Anything else worth recording in run.json (data file, endpoints, …). */
+  config?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onProgress?: (progress: BestOfNProgress) => void;
+  /** Stop early after this many failed items in a row (a dead endpoint); default max(10, 2 × concurrency). */
+  maxConsecutiveErrors?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** Progress of a run, after every item. */
+export interface BestOfNProgress {
+  total: number;
+  /** Items with a row on disk, from earlier runs or this one. */
+  done: number;
+  /** Ranked in this run. */
+  ranked: number;
+  /** Skipped because an earlier run ranked them. */
+  skipped: number;
+  errors: number;
+  /** Judge requests sent to the backend in this run. */
+  sent: number;
+}
+
+/** What {@link runBestOfN} did, and the summary it wrote. */
+export interface BestOfNResult extends BestOfNProgress {
+  aborted: boolean;
+  stoppedBecause?: string;
+  summary: BestOfNSummary;
+}
+
+/** RUN_DIR/summary.json: every row on disk, pooled. */
+export interface BestOfNSummary {
+  settings: BestOfNSettings;
+  /** Items ranked (rows on disk). */
+  items: number;
+  /** Mean judge work per item. */
+  meanCalls: JudgeCalls;
+  /** Position consistency pooled over every item's both-order comparisons. */
+  consistency: RankConsistency;
+  unparseable: { count: number; samples: number; rate: number | null };
+  /** Mean score of the chosen candidate. */
+  meanBestScore: number | null;
+  /** How often each input position was chosen (index → items). */
+  bestIndex: Record<string, number>;
+}
+
+/** A ranking as a row: scores and strengths as arrays, comparisons without sample texts. */
+export function rankingRow(ranking: Ranking, ms: number): BestOfNRow {
+  return {
+    id: ranking.itemId,
+    best: ranking.best,
+    ranked: ranking.ranked,
+    scores: ranking.candidates.map((c) => c.score),
+    strengths: ranking.candidates.map((c) => c.strength),
+    calls: ranking.calls,
+    consistency: ranking.consistency,
+    unparseable: ranking.unparseable,
+    rounds: ranking.rounds,
+    comparisons: ranking.comparisons.map((c) => ({
+      a: c.a,
+      b: c.b,
+      round: c.round,
+      winner: c.winner,
+      consistent: c.consistent,
+      orders: c.orders.map((o) => ({ shownFirst: o.shownFirst, picks: o.picks, verdict: o.verdict })),
+    })),
+    ms,
+  };
+}
+
+function settingsOf(options: BestOfNOptions): BestOfNSettings {
+  const { rank, backend } = options;
+  return {
+    scheme: rank.scheme,
+    k: rank.k,
+    order: rank.order ?? 'both',
+    seed: rank.seed ?? 0,
+    rounds: rank.scheme === 'swiss' ? (rank.rounds ?? DEFAULT_SWISS_ROUNDS) : null,
+    prior: rank.prior ?? null,
+    backend: backend.identity,
+    template: createHash('sha256')
+      .update(rank.template ?? R1_REWARD_PROMPT_TEMPLATE)
+      .digest('hex'),
+  };
+}
+
+/** Writes run.json on the first session; a rerun must use the same settings (it continues that run). */
+function recordRun(outDir: string, settings: BestOfNSettings, config: Record<string, unknown>): void {
+  const path = join(outDir, 'run.json');
+  if (existsSync(path)) {
+    let previous: BestOfNSettings | undefined;
+    try {
+      previous = (JSON.parse(readFileSync(path, 'utf8')) as { config?: { settings?: BestOfNSettings } })
+        .config?.settings;
+    } catch (error) {
+      throw new Error(
+        `${path} is damaged (${(error as Error).message}); restore it or give a new --out directory`,
+      );
+    }
+    if (!previous) throw new Error(`${path} is not a best-of-n run; give a new --out directory`);
+    for (const key of Object.keys(settings) as (keyof BestOfNSettings)[])
+      if (JSON.stringify(previous[key]) !== JSON.stringify(settings[key]))
+        throw new Error(
+          `${outDir} was started with ${key} = ${JSON.stringify(previous[key])}, not ${JSON.stringify(settings[key])}; ` +
+            'rerun with the same settings to resume, or give a new --out directory',
+        );
+    return;
+  }
+  saveRunRecord(outDir, makeRunRecord('best-of-n', { settings, ...config }, settings.seed));
+}
+
+/**
+ * Ranks every item's candidates into an append-only, resumable run folder (run.json, rankings.jsonl,
+ * errors.jsonl, cache.jsonl, summary.json); rerunning it ranks only what is missing.
+ */
+export async function runBestOfN(
+  items: readonly BestOfNItem[],
+  options: BestOfNOptions,
+): Promise<BestOfNResult> {
+  const { outDir, backend, signal } = options;
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+    throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
+  if (signal) setMaxListeners(0, signal); // every request in flight listens for the abort
+  await mkdir(outDir, { recursive: true });
+  const settings = settingsOf(options);
+  recordRun(outDir, settings, options.config ?? {});
+
+  const rowsPath = join(outDir, RANKINGS_FILE);
+  const done = new Set<string>();
+  await readJsonLines<BestOfNRow>(rowsPath, (row) => done.add(row.id), {
+    repair: true,
+    onTorn: (bytes) =>
+      (options.onWarning ?? console.warn)(
+        `${rowsPath}: cut off a torn last line (${bytes} bytes); that item is ranked again`,
+      ),
+  });
+  const rows = await AppendLog.open(rowsPath);
+  const errors = await AppendLog.open(join(outDir, ERRORS_FILE));
+  const cacheFile = options.cacheFile === undefined ? join(outDir, CACHE_FILE) : options.cacheFile;
+  const cache = cacheFile ? await FileJudgementCache.open(cacheFile) : undefined;
+
+  const progress: BestOfNProgress = {
+    total: items.length,
+    done: 0,
+    ranked: 0,
+    skipped: 0,
+    errors: 0,
+    sent: 0,
+  };
+  const report = () => options.onProgress?.({ ...progress });
+  const errorLimit = options.maxConsecutiveErrors ?? Math.max(10, 2 * options.concurrency);
+  let consecutiveErrors = 0;
+  let stoppedBecause: string | undefined;
+
+  async function rankItem(item: BestOfNItem): Promise<void> {
+    const started = performance.now();
+    try {
+      const images = await options.loadImages(item);
+      const ranking = await rankCandidates(
+        {
+          id: item.id,
+          images,
+          question: item.question,
+          ...(item.reference !== undefined ? { reference: item.reference } : {}),
+        },
+        item.candidates,
+        backend,
+        { ...options.rank, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
+      );
+      rows.append(rankingRow(ranking, Math.round(performance.now() - started)));
+      progress.ranked++;
+      progress.done++;
+      progress.sent += ranking.calls.sent;
+      consecutiveErrors = 0;
+    } catch (error) {
+      if (signal?.aborted) return; // stopped by the user: the item is simply not done yet
+      const message = (error as Error).message ?? String(error);
+      progress.errors++;
+      errors.append({ id: item.id, line: item.line, at: new Date().toISOString(), error: message });
+      if (++consecutiveErrors >= errorLimit && !stoppedBecause)
+        stoppedBecause = `${consecutiveErrors} items in a row failed (last: ${message}); stopped early: fix the cause, then rerun to resume`;
+    }
+    report();
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (const item of items) {
+      if (signal?.aborted || stoppedBecause) break;
+      if (done.has(item.id)) {
+        progress.skipped++;
+        progress.done++;
+        report();
+        continue;
+      }
+      const task = rankItem(item).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
+    await rows.close();
+    await errors.close();
+    await cache?.close();
+  }
+  const summary = await summarizeBestOfN(outDir, settings);
+  writeJsonAtomic(join(outDir, SUMMARY_FILE), summary);
+  return {
+    ...progress,
+    aborted: signal?.aborted ?? false,
+    ...(stoppedBecause ? { stoppedBecause } : {}),
+    summary,
+  };
+}
+
+/** Pools every row of RUN_DIR/rankings.jsonl (the last row of an id wins) into a {@link BestOfNSummary}. */
+export async function summarizeBestOfN(outDir: string, settings: BestOfNSettings): Promise<BestOfNSummary> {
+  const byId = new Map<string, BestOfNRow>();
+  await readJsonLines<BestOfNRow>(join(outDir, RANKINGS_FILE), (row) => byId.set(row.id, row));
+  const rows = [...byId.values()];
+  const total: JudgeCalls = { requests: 0, sent: 0, samples: 0, freshSamples: 0, cachedSamples: 0 };
+  const consistency: RankConsistency = { rate: null, agree: 0, compared: 0, undecided: 0 };
+  const bestIndex: Record<string, number> = {};
+  let [unparseable, bestScore] = [0, 0];
+  for (const row of rows) {
+    for (const key of Object.keys(total) as (keyof JudgeCalls)[]) total[key] += row.calls[key];
+    consistency.agree += row.consistency.agree;
+    consistency.compared += row.consistency.compared;
+    consistency.undecided += row.consistency.undecided;
+    unparseable += row.unparseable;
+    bestScore += row.scores[row.best]!;
+    bestIndex[row.best] = (bestIndex[row.best] ?? 0) + 1;
+  }
+  consistency.rate = consistency.compared > 0 ? consistency.agree / consistency.compared : null;
+  const n = rows.length;
+  const meanCalls = Object.fromEntries(
+    Object.entries(total).map(([key, value]) => [key, n > 0 ? value / n : 0]),
+  ) as unknown as JudgeCalls;
+  return {
+    settings,
+    items: n,
+    meanCalls,
+    consistency,
+    unparseable: {
+      count: unparseable,
+      samples: total.samples,
+      rate: total.samples > 0 ? unparseable / total.samples : null,
+    },
+    meanBestScore: n > 0 ? bestScore / n : null,
+    bestIndex,
+  };
+}
