@@ -182,6 +182,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
       positive('--group'),
       d.loop.samplesPerPrompt,
     )
+    .option('--lr <x>', 'RL learning rate', Number, d.loop.lr)
     .option(
       '--eval-every <n>',
       'steps between held-out evaluations',
