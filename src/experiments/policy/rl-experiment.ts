@@ -202,6 +202,8 @@ export async function writePolicyRlReport(config: PolicyRlExperimentConfig): Pro
         seed,
         before: first.accuracy,
         after: last.accuracy,
+        unparseableBefore: first.unparseable,
+        unparseableAfter: last.unparseable,
         judgeBefore: first.judgeReward,
         judgeAfter: last.judgeReward,
         step: last.step,
@@ -219,11 +221,12 @@ export async function writePolicyRlReport(config: PolicyRlExperimentConfig): Pro
       `${config.loop.algorithm}, ${config.loop.steps} steps of ${config.loop.rolloutBatch} prompts × ${config.loop.samplesPerPrompt} samples, lr ${config.loop.lr}; ` +
       `${config.evalQuestions} held-out questions, one answer each at temperature 1.`,
     '',
-    '| reward | seeds | true accuracy before (no RL) | after | judge win rate vs reference before | after |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| reward | seeds | true accuracy before (no RL) | after | unparseable before | after | judge win rate vs reference before | after |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...summaries.map(
       (s) =>
         `| ${s.reward} | ${s.seeds} | ${meanSd(s.runs.map((r) => r.before))} | ${meanSd(s.runs.map((r) => r.after))} | ` +
+        `${meanSd(s.runs.map((r) => r.unparseableBefore))} | ${meanSd(s.runs.map((r) => r.unparseableAfter))} | ` +
         `${meanSd(judged(s.runs.map((r) => r.judgeBefore)))} | ${meanSd(judged(s.runs.map((r) => r.judgeAfter)))} |`,
     ),
     '',
