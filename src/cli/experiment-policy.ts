@@ -91,6 +91,10 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option('--policy-steps <n>', 'SFT steps of the policy', positive('--policy-steps'), d.policy.steps)
     .option(
+      '--policy-init <path>',
+      'train this policy (a checkpoint or run folder) further instead of a fresh one',
+    )
+    .option(
       '--train-size <n>',
       'training questions of the policy',
       positive('--train-size'),
@@ -119,6 +123,7 @@ export function registerPolicyExperiment(experiment: Command): void {
         maxN: number;
         schemes?: RankScheme[];
         policySteps: number;
+        policyInit?: string;
         trainSize: number;
         flawedShare: number;
         k: number;
@@ -134,7 +139,12 @@ export function registerPolicyExperiment(experiment: Command): void {
             outDir: o.out,
             task: { ...d.task, seed: o.seed, ...(o.kinds ? { kinds: o.kinds } : {}) },
             data: { trainSize: o.trainSize, flawedShare: o.flawedShare },
-            policy: { ...d.policy, steps: o.policySteps, seed: o.seed },
+            policy: {
+              ...d.policy,
+              steps: o.policySteps,
+              seed: o.seed,
+              ...(o.policyInit ? { init: o.policyInit } : {}),
+            },
             questions: o.questions,
             ns,
             sampling: { ...d.sampling, seed: o.seed },

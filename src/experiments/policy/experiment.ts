@@ -53,8 +53,8 @@ export interface PolicyExperimentConfig {
   imageSize: number;
   /** The policy's training questions and the share of flawed targets (its imperfection). */
   data: { trainSize: number; flawedShare: number };
-  /** The policy's SFT. */
-  policy: { preset: PresetName; steps: number; batchSize: number; lr: number; seed: number };
+  /** The policy's SFT: a fresh `preset`, or `init` (a checkpoint or run folder) trained further. */
+  policy: { preset: PresetName; init?: string; steps: number; batchSize: number; lr: number; seed: number };
   /** Held-out questions answered and picked from. */
   questions: number;
   /** The N of best-of-N (ascending; the largest is the number of samples per question). */
@@ -187,11 +187,11 @@ async function trainPolicy(
     );
   if (!existsSync(join(paths.data, 'manifest.json')))
     await writePolicyData(paths.data, { task: config.task, imageSize: config.imageSize, ...config.data });
-  const { preset, steps, batchSize, lr, seed } = config.policy;
+  const { preset, init, steps, batchSize, lr, seed } = config.policy;
   const result = await trainSft({
     runDir: paths.policy,
     data: { file: join(paths.data, 'train.jsonl'), format: 'captions' },
-    preset,
+    ...(init ? { init } : { preset }),
     steps,
     batchSize,
     microBatchSize: batchSize,
