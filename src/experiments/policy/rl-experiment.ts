@@ -174,6 +174,8 @@ interface RewardSummary {
     seed: number;
     before: number;
     after: number;
+    unparseableBefore: number;
+    unparseableAfter: number;
     judgeBefore: number | null;
     judgeAfter: number | null;
     step: number;
