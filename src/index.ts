@@ -36,6 +36,7 @@ export * from './model/index.js';
 // Both data (the synthetic world's generator) and model (sampling) export an `Rng`; the public one is
 // the model's saveable sfc32 stream.
 export { Rng } from './model/index.js';
+export type { RankOrder, RankScheme } from './rank/types.js';
 // Rewards: the reward-source interface of the RL loop, the R1 reward and the consistency referees.
 export * from './reward/index.js';
 export type {
@@ -46,10 +47,28 @@ export type {
   Rollout,
   ScoredRollouts,
 } from './reward/reward-source.js';
+export { BoundedJudgementCache } from './serve/bounded-cache.js';
 export type { ChatLimits } from './serve/chat-request.js';
 export { ChatInputError } from './serve/chat-request.js';
 export { buildChatServer, type ChatServerOptions } from './serve/chat-server.js';
 export { type CutResponse, cutResponse, type TemplateFamily } from './serve/chat-template.js';
+export {
+  ItemImages,
+  type ItemImagesOptions,
+  type PolicyDataOptions,
+  type PolicyItem,
+  type PolicyItemSpec,
+  readPolicyItems,
+} from './serve/policy-items.js';
+export { createPolicyJudge, type PolicyJudgeSettings } from './serve/policy-judge.js';
+export {
+  buildPolicyRewardServer,
+  type JudgeResponses,
+  type PolicyRewardMode,
+  type PolicyRewardServerOptions,
+} from './serve/policy-reward-server.js';
+export type { JudgedGroup } from './serve/policy-scoring.js';
+export type { NearestPrompt, PromptIndex } from './serve/prompt-index.js';
 export type { RewardBatchOptions } from './serve/reward-batch.js';
 export {
   extraLogs,
@@ -62,6 +81,7 @@ export {
 export type { NearestMatch } from './serve/reward-labels.js';
 export { type Label, type LabelIndex, labelFromValue, readRewardLabels } from './serve/reward-labels.js';
 export { buildRewardServer, type RewardServerOptions } from './serve/reward-server.js';
+export { systemTimers, type Timers } from './serve/timers.js';
 export type { OpenedTrainingCheckpoint, TrainerExtras, TrainingCheckpoint } from './train/checkpoint.js';
 // SFT, StableReinforce RL and run reports (trainSft / trainRl take one typed config).
 export * from './train/index.js';

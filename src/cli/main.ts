@@ -12,6 +12,7 @@ import { registerRank } from './rank.js';
 import { registerReport } from './report.js';
 import { registerSelfCheck } from './self-check.js';
 import { registerServe } from './serve.js';
+import { registerServePolicyReward } from './serve-policy-reward.js';
 import { registerServeReward } from './serve-reward.js';
 import { registerTrain } from './train.js';
 
@@ -25,6 +26,7 @@ registerSelfCheck(program);
 registerData(program);
 registerServe(program);
 registerServeReward(program);
+registerServePolicyReward(program);
 registerJudge(program);
 registerBench(program);
 registerRank(program);

@@ -1,7 +1,8 @@
 // report.md and a self-contained report.html (no scripts, no external files; the Voting@K curve is
-// inline SVG) from a run's metrics, with the paper's numbers beside ours.
+// inline SVG drawn by src/io/charts.ts) from a run's metrics, with the paper's numbers beside ours.
 
-import { escapeHtml } from '../io/html.js';
+import { renderChart } from '../io/charts.js';
+import { escapeHtml, REPORT_CSS } from '../io/html.js';
 import { PAPER_RESULTS, type PaperRow } from './paper.js';
 import type { Metrics, ScoreDetails } from './score.js';
 
@@ -132,101 +133,101 @@ export function renderMarkdown(metrics: Metrics, details: ScoreDetails, context:
   return out.join('\n');
 }
 
-/** Voting@K and Any@K against K as an inline SVG line chart, with the paper's numbers as dashed lines. */
+/** Voting@K and Any@K against K as an inline SVG chart, with the paper's numbers as dashed lines. */
 export function votingCurveSvg(metrics: Metrics): string {
-  const W = 560;
-  const H = 280;
-  const left = 48;
-  const right = 150;
-  const top = 16;
-  const bottom = 36;
-  const ks = Object.keys(metrics.votingAtK).map(Number);
+  const ks = Object.keys(metrics.votingAtK)
+    .map(Number)
+    .sort((a, b) => a - b);
   const paper = PAPER_RESULTS[metrics.benchmark];
-  const series = [
-    // Any@K first, so Voting@K is drawn on top where they coincide.
-    { name: 'Any@K', color: '#999999', values: ks.map((K) => metrics.anyAtK[K] ?? null) },
-    { name: 'Voting@K', color: '#1f5fbf', values: ks.map((K) => metrics.votingAtK[K] ?? null) },
-  ];
-  const refs = paper
-    ? [
-        { name: 'paper, 1 sample', value: paper.overall / 100 },
-        { name: 'paper, Voting@15', value: paper.votingAt15 / 100 },
-      ]
-    : [];
-  const all = [...series.flatMap((s) => s.values), ...refs.map((r) => r.value)].filter(
-    (v): v is number => v !== null,
-  );
-  const lo = Math.max(0, Math.floor((Math.min(...all, 1) - 0.05) * 10) / 10);
-  const hi = 1;
-  const x = (K: number) =>
-    left + (ks.length > 1 ? ((K - 1) / (ks.length - 1)) * (W - left - right) : (W - left - right) / 2);
-  const y = (v: number) => top + (1 - (v - lo) / (hi - lo)) * (H - top - bottom);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Voting@K curve">`,
-    `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#333"/>`,
-  ];
-  for (let t = lo; t <= hi + 1e-9; t += 0.1) {
-    parts.push(
-      `<text x="${left - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${Math.round(t * 100)}</text>`,
-      `<line x1="${left}" y1="${y(t)}" x2="${W - right}" y2="${y(t)}" stroke="#eee"/>`,
-    );
-  }
-  for (const K of ks)
-    parts.push(`<text x="${x(K)}" y="${H - bottom + 16}" font-size="11" text-anchor="middle">${K}</text>`);
-  parts.push(
-    `<text x="${(left + W - right) / 2}" y="${H - 4}" font-size="12" text-anchor="middle">K (samples)</text>`,
-  );
-  refs.forEach((r, i) => {
-    parts.push(
-      `<line x1="${left}" y1="${y(r.value)}" x2="${W - right}" y2="${y(r.value)}" stroke="#c0392b" stroke-dasharray="${i === 0 ? '4 3' : '8 3'}"/>`,
-      `<text x="${W - right + 6}" y="${y(r.value) + 4}" font-size="11" fill="#c0392b">${escapeHtml(r.name)} ${(100 * r.value).toFixed(2)}</text>`,
-    );
+  const curve = (values: Record<string, number | null | undefined>) =>
+    ks.flatMap((K) => {
+      const v = values[K];
+      return v == null ? [] : [[K, 100 * v] as const];
+    });
+  const all = [
+    ...Object.values(metrics.votingAtK),
+    ...Object.values(metrics.anyAtK),
+    ...(paper ? [paper.overall / 100, paper.votingAt15 / 100] : []),
+  ].filter((v): v is number => typeof v === 'number');
+  // From 5 points below the lowest value, in steps of 10, up to 100 %.
+  const low = Math.max(0, Math.floor((all.reduce((m, v) => Math.min(m, v), 1) - 0.05) * 10) * 10);
+  return renderChart({
+    title: 'Voting@K curve',
+    series: [
+      { name: 'Voting@K', points: curve(metrics.votingAtK) },
+      { name: 'Any@K', points: curve(metrics.anyAtK) },
+    ],
+    smooth: false,
+    categoryX: true,
+    xName: 'K (samples)',
+    yRange: [low, 100],
+    references: paper
+      ? [
+          { name: 'paper, 1 sample', value: paper.overall },
+          { name: 'paper, Voting@15', value: paper.votingAt15 },
+        ]
+      : [],
+    width: 640,
+    height: 340,
   });
-  series.forEach((s, i) => {
-    const points = ks.flatMap((K, j) => (s.values[j] == null ? [] : [`${x(K)},${y(s.values[j]!)}`]));
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points.join(' ')}"/>`);
-    for (const p of points) {
-      const [px, py] = p.split(',');
-      parts.push(`<circle cx="${px}" cy="${py}" r="3" fill="${s.color}"/>`);
-    }
-    parts.push(
-      `<text x="${W - right + 6}" y="${top + 14 + 16 * i}" font-size="12" fill="${s.color}">${s.name}</text>`,
-    );
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
 }
 
-/** The same report as {@link renderMarkdown}, as a self-contained HTML page with a Voting@K chart. */
+/** The headline numbers as cards above the sections: each a value and what it is. */
+function headlineCards(metrics: Metrics): string {
+  const cards: [string, string][] = [[`${pct(metrics.overall)} %`, 'Overall accuracy']];
+  const votes = metrics.votingAtK[metrics.k];
+  if (metrics.k > 1 && votes != null) cards.push([`${pct(votes)} %`, `Voting@${metrics.k}`]);
+  if (metrics.macro !== null) cards.push([`${pct(metrics.macro)} %`, 'Macro (mean of the categories)']);
+  if (metrics.accPlus !== null)
+    cards.push([`${pct(metrics.accPlus)} %`, 'Acc+ (every pair of a question right)']);
+  if (metrics.positionConsistency)
+    cards.push([`${pct(metrics.positionConsistency.rate)} %`, 'position consistency']);
+  cards.push([`${pct(metrics.unparseable.rate)} %`, 'unparseable samples']);
+  cards.push([String(metrics.items), 'items judged']);
+  return `<div class="cards">${cards
+    .map(
+      ([value, label]) =>
+        `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`,
+    )
+    .join('')}</div>`;
+}
+
+function htmlTable(table: Table): string {
+  const head = `<tr>${table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const rows = table.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
+  return `<table>${head}${rows.join('')}</table>`;
+}
+
+/**
+ * The same report as {@link renderMarkdown}, as a self-contained HTML page: the headline numbers as
+ * cards, then the sections side by side as the page's width allows, the Voting@K curve beside its table.
+ */
 export function renderHtml(metrics: Metrics, details: ScoreDetails, context: ReportContext): string {
-  const body: string[] = [
-    `<h1>${escapeHtml(title(metrics))}</h1>`,
-    `<p>Run directory: <code>${escapeHtml(context.runDir)}</code></p>`,
-    `<details><summary>Run settings</summary><pre>${escapeHtml(JSON.stringify(context.description, null, 2))}</pre></details>`,
-  ];
-  for (const s of sections(metrics, details)) {
-    body.push(`<h2>${escapeHtml(s.title)}</h2>`);
-    if (s.text) body.push(`<p>${escapeHtml(s.text)}</p>`);
-    if (s.table) {
-      body.push('<table>', `<tr>${s.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`);
-      for (const row of s.table.rows)
-        body.push(`<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
-      body.push('</table>');
-    }
-    if (s.title === 'Voting@K and Any@K') body.push(`<figure>${votingCurveSvg(metrics)}</figure>`);
-  }
+  const cards = sections(metrics, details).map((s) => {
+    const voting = s.title === 'Voting@K and Any@K';
+    const content = [s.text ? `<p>${escapeHtml(s.text)}</p>` : '', s.table ? htmlTable(s.table) : ''].join(
+      '',
+    );
+    return voting
+      ? `<section class="wide"><h2>${escapeHtml(s.title)}</h2><div class="side">${content}<figure>${votingCurveSvg(metrics)}</figure></div></section>`
+      : `<section><h2>${escapeHtml(s.title)}</h2>${content}</section>`;
+  });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title(metrics))}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; }
-</style></head>
+<style>${REPORT_CSS}
+.sections{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:16px;align-items:start}
+section{border:1px solid #d8dee4;border-radius:6px;padding:4px 16px 12px}section h2{border:none;margin:10px 0 6px}
+section.wide{grid-column:1/-1}.side{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+figure{margin:0;flex:1 1 480px;max-width:720px}figure svg{width:100%;height:auto;border:1px solid #d8dee4;border-radius:6px}
+section p{color:#57606a;margin:4px 0 8px}</style></head>
 <body>
-${body.join('\n')}
+<h1>${escapeHtml(title(metrics))}</h1>
+<p class="meta">Run directory: <code>${escapeHtml(context.runDir)}</code></p>
+${headlineCards(metrics)}
+<div class="sections">
+${cards.join('\n')}
+</div>
+<details><summary>Run settings</summary><pre>${escapeHtml(JSON.stringify(context.description, null, 2))}</pre></details>
 </body></html>
 `;
 }

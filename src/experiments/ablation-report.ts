@@ -1,8 +1,9 @@
-// OUT/ablation.html: the ablation's table and its curves (a table like the paper's Table 6,
-// plus the curves). Per setting, one chart per quantity with a line per arm: the mean over that arm's
-// finished seeds at each step the seeds share. Rebuilt with ablation.md after every finished run.
-import { escapeHtml } from '../io/html.js';
-import { type MetricRow, type Series, seriesChart } from '../train/report.js';
+// OUT/ablation.html: the ablation's table (laid out like the paper's Table 6) and its curves. Per
+// setting, one chart per quantity with a line per arm: the mean over that arm's finished seeds at
+// each step the seeds share. Rebuilt with ablation.md after every finished run.
+import { type ChartSeries, renderChart, SMOOTHING_NOTE } from '../io/charts.js';
+import { escapeHtml, REPORT_CSS } from '../io/html.js';
+import type { MetricRow } from '../train/report.js';
 
 /** The quantities charted per setting, in order; a quantity no run logged is left out. */
 export const ABLATION_CURVES = [
@@ -17,6 +18,9 @@ export const ABLATION_CURVES = [
   'ratio_below_1e-3',
   'zero_spread_batches',
 ] as const;
+
+/** The curves that are shares or accuracies, drawn on a fixed 0–1 axis. */
+const RATES = new Set(['held_out_accuracy', 'result_rate', 'length_capped_fraction', 'clip_fraction']);
 
 /** A quantity of a logged step; `ratio_below_1e-3` is the sum of its two advantage-sign halves. */
 function value(row: MetricRow, name: string): number | undefined {
@@ -53,22 +57,30 @@ export type SettingRuns = Map<string, MetricRow[][]>;
 export function renderAblationPage(markdown: string, settings: ReadonlyMap<string, SettingRuns>): string {
   const sections = [...settings].map(([setting, arms]) => {
     const charts = ABLATION_CURVES.map((name) => {
-      const series: Series[] = [...arms].map(([arm, runs]) => ({
+      const series: ChartSeries[] = [...arms].map(([arm, runs]) => ({
         name: `${arm} (${runs.length})`,
         points: meanCurve(runs, name),
       }));
-      return series.some((s) => s.points.length > 0) ? seriesChart(name, series, 440, 240) : '';
+      if (!series.some((s) => s.points.length > 0)) return '';
+      return renderChart({
+        title: name,
+        series,
+        height: 320,
+        ...(RATES.has(name) ? { yRange: [0, 1] as const } : {}),
+        // Held-out accuracy is measured every few steps: its points are drawn as they are.
+        ...(name === 'held_out_accuracy' ? { smooth: false } : {}),
+      });
     }).filter((svg) => svg !== '');
     return `<h2>${escapeHtml(setting)}</h2>
-<p>Mean over each arm's finished seeds (their number in brackets), at the steps all of them logged.</p>
+<p class="meta">Mean over each arm's finished seeds (their number in brackets), at the steps all of them logged.</p>
 <div class="grid">${charts.join('\n')}</div>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward ablation</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}
-pre{background:#f6f8fa;padding:12px;overflow:auto}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>StableReinforce ablation</h1>
 <pre>${escapeHtml(markdown)}</pre>
+<p class="meta">${SMOOTHING_NOTE}</p>
 ${sections.join('\n')}
 </body></html>
 `;

@@ -1,7 +1,7 @@
 // Judging one pair: render the prompt in each order the protocol asks for, draw K samples per order,
 // parse them (docs/spec.md §2) and vote (docs/spec.md §6). Choices are kept as the model wrote them (positions) and
 // mapped to the pair's own numbering (1 = the pair's first response) only for voting.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { type Choice, countVotes, type ParsedJudgement, parseJudgement, vote } from '../algo/index.js';
 import type { JudgeBackend } from './backend.js';
 import type { JudgementCache } from './cache.js';
@@ -83,10 +83,21 @@ export function parseSample(text: string): JudgedSample {
   return { text, choice: parsed.choice, via: parsed.via, strictFormat: parsed.strictFormat };
 }
 
+// The hash state after identity and images, per images list: every comparison of a ranking (and
+// every request of a reward server's item) passes the same list, so its images (often hundreds of
+// kilobytes) are hashed once instead of once per request. The keys are unchanged.
+const prefixStates = new WeakMap<readonly string[], { identity: string; state: Hash }>();
+
 /** The content key of one rendered request: backend identity, images and prompt text. */
 export function requestKey(identity: string, images: readonly string[], text: string): string {
-  const hash = createHash('sha256').update(identity).update('\u0000');
-  for (const image of images) hash.update(image).update('\u0000');
+  const known = images.length > 0 ? prefixStates.get(images) : undefined;
+  let hash: Hash;
+  if (known && known.identity === identity) hash = known.state.copy();
+  else {
+    hash = createHash('sha256').update(identity).update('\u0000');
+    for (const image of images) hash.update(image).update('\u0000');
+    if (images.length > 0) prefixStates.set(images, { identity, state: hash.copy() });
+  }
   return hash.update(text).digest('hex');
 }
 

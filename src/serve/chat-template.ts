@@ -47,3 +47,18 @@ export function cutResponse(query: string, family: TemplateFamily = 'auto'): Cut
   }
   return { response: query.replace(END_TOKENS, '').trim(), family: null };
 }
+
+/**
+ * The response inside a query whose prompt is known: the text after the last assistant header as
+ * {@link cutResponse} finds it, or, for a query with no header that starts with its prompt (a
+ * trainer without a chat template), the text after the prompt.
+ */
+export function cutResponseAfterPrompt(
+  query: string,
+  prompt: string | null | undefined,
+  family: TemplateFamily = 'auto',
+): CutResponse {
+  const cut = cutResponse(query, family);
+  if (cut.family !== null || !prompt || !query.startsWith(prompt)) return cut;
+  return { response: query.slice(prompt.length).replace(END_TOKENS, '').trim(), family: null };
+}

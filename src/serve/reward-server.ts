@@ -100,7 +100,7 @@ export async function buildRewardServer(options: RewardServerOptions): Promise<F
     metrics,
     mapError: (error) =>
       error instanceof RewardInputError
-        ? { status: 400, message: error.message, field: error.field }
+        ? { status: 400, message: error.message, field: `body/${error.field}` }
         : undefined,
   });
 

@@ -1,10 +1,12 @@
-// `r1-reward report RUN_DIR`: one self-contained HTML page with an inline SVG line chart per logged
-// quantity of metrics.jsonl (and the run's config from run.json). Hand-written SVG: a polyline per
-// series with axis labels is ~40 lines, smaller than any charting dependency that renders in Node.
+// `r1-reward report RUN_DIR`: one self-contained HTML page (no script, no network) with the run's
+// curves from metrics.jsonl, grouped by what they measure, drawn by src/io/charts.ts (ECharts' SVG
+// renderer): each series raw and faint behind its smoothed line; a quantity that never changed is
+// listed as a value instead of drawn; the held-out accuracy starts from the point before training.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { escapeHtml } from '../io/html.js';
+import { type ChartSeries, type ChartSpec, type Point, renderChart, SMOOTHING_NOTE } from '../io/charts.js';
+import { escapeHtml, REPORT_CSS } from '../io/html.js';
 
 export type MetricRow = Record<string, unknown> & { step: number };
 
@@ -26,129 +28,244 @@ export function readMetrics(runDir: string): MetricRow[] {
   return rows;
 }
 
-const fmt = (x: number) =>
-  x === 0
-    ? '0'
-    : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3
-      ? x.toExponential(2)
-      : Number(x.toPrecision(4)).toString();
-
-/** One named line of a chart: (x, y) points. */
-export interface Series {
-  name: string;
-  points: readonly [number, number][];
-}
-
-/** Line colours, one per series in order (the 8 arms of the ablation get 8 distinct ones). */
-const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7d8c', '#e16f24', '#57606a'];
-
-/** One line chart as an SVG string; points whose value is not finite are dropped (and counted in the title). */
-export function lineChart(
-  title: string,
-  points: readonly [number, number][],
-  width = 420,
-  height = 220,
-): string {
-  return seriesChart(title, [{ name: title, points }], width, height);
-}
-
-/**
- * A chart of several lines on shared axes, with a legend when there is more than one; non-finite
- * points are dropped and counted in the title.
- */
-export function seriesChart(title: string, series: readonly Series[], width = 420, height = 220): string {
-  const lines = series.map((s) => ({
-    name: s.name,
-    finite: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
-  }));
-  const all = lines.flatMap((l) => l.finite);
-  const dropped = series.reduce((n, s) => n + s.points.length, 0) - all.length;
-  const legend = series.length > 1 ? 14 * Math.ceil(series.length / 2) + 4 : 0;
-  const pad = { left: 56, right: 12, top: 26, bottom: 30 + legend };
-  const w = width - pad.left - pad.right;
-  const h = height + legend - pad.top - pad.bottom;
-  const xs = all.map(([x]) => x);
-  const ys = all.map(([, y]) => y);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
-  const sx = (x: number) => pad.left + (x1 === x0 ? w / 2 : ((x - x0) / (x1 - x0)) * w);
-  const sy = (y: number) => pad.top + h - ((y - y0) / (y1 - y0)) * h;
-  const label = `${escapeHtml(title)}${dropped > 0 ? ` (${dropped} non-finite)` : ''}`;
-  const text = (x: number, y: number, body: string, anchor = 'start') =>
-    `<text x="${x}" y="${y}" font-size="10" text-anchor="${anchor}" font-family="sans-serif">${body}</text>`;
-  const plotted = lines.map(({ finite }, i) => {
-    const colour = COLOURS[i % COLOURS.length];
-    // Each later line dashed with its own period, so that identical runs drawn over each other still
-    // show every colour.
-    const dash = i === 0 ? '' : ` stroke-dasharray="${3 + i} ${2 + i}"`;
-    return finite.length > 1
-      ? `<polyline fill="none" stroke="${colour}" stroke-width="1.5"${dash} points="${finite.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`
-      : finite.map(([x, y]) => `<circle cx="${sx(x)}" cy="${sy(y)}" r="2.5" fill="${colour}"/>`).join('');
-  });
-  const legendItems =
-    series.length > 1
-      ? lines.map(({ name }, i) => {
-          const x = pad.left + (i % 2) * (w / 2);
-          const y = height + 6 + 14 * Math.floor(i / 2);
-          return `<rect x="${x}" y="${y - 8}" width="10" height="3" fill="${COLOURS[i % COLOURS.length]}"/>${text(x + 14, y, escapeHtml(name))}`;
-        })
-      : [];
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + legend}" viewBox="0 0 ${width} ${height + legend}" role="img" aria-label="${label}">`,
-    `<text x="${pad.left}" y="16" font-size="13" font-family="sans-serif">${label}</text>`,
-    `<rect x="${pad.left}" y="${pad.top}" width="${w}" height="${h}" fill="none" stroke="#ccc"/>`,
-    text(pad.left - 4, pad.top + 10, fmt(y1), 'end'),
-    text(pad.left - 4, pad.top + h, fmt(y0), 'end'),
-    text(pad.left, pad.top + h + 20, all.length ? fmt(x0) : ''),
-    text(pad.left + w, pad.top + h + 20, all.length ? `step ${fmt(x1)}` : 'no data', 'end'),
-    ...plotted,
-    ...legendItems,
-    '</svg>',
-  ].join('');
-}
+/** Row fields that are not logged quantities: the step and the wall-clock time. */
+const NOT_QUANTITIES = new Set(['step', 'time']);
 
 /** Every numeric (or boolean) quantity that appears in the log, in first-seen order. */
 export function loggedQuantities(rows: readonly MetricRow[]): string[] {
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const row of rows)
     for (const [key, value] of Object.entries(row))
-      if (key !== 'step' && (typeof value === 'number' || typeof value === 'boolean') && !names.includes(key))
-        names.push(key);
-  return names;
+      if (!NOT_QUANTITIES.has(key) && (typeof value === 'number' || typeof value === 'boolean'))
+        names.add(key);
+  return [...names];
 }
 
-/** The chart of one logged quantity against the step, over the rows that logged it. */
-export function quantityChart(
-  rows: readonly MetricRow[],
-  name: string,
-  width?: number,
-  height?: number,
-): string {
-  const points = rows.filter((r) => name in r).map((r) => [r.step, Number(r[name])] as [number, number]);
-  return lineChart(name, points, width, height);
+/** One quantity against the step, over the rows that logged it (booleans as 0 / 1; null as NaN). */
+export function quantityPoints(rows: readonly MetricRow[], name: string): Point[] {
+  const points: Point[] = [];
+  for (const row of rows) if (name in row) points.push([row.step, toNumber(row[name])]);
+  return points;
 }
 
-/** Every logged quantity's chart: [quantity, SVG], in first-logged order. */
-export function runCharts(rows: readonly MetricRow[]): [string, string][] {
-  return loggedQuantities(rows).map((name) => [name, quantityChart(rows, name)]);
+const toNumber = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number.NaN;
+
+/** The value a series held at every logged step, or undefined when it changed (or has no finite value). */
+export function constantValue(points: readonly Point[]): number | undefined {
+  const first = points[0]?.[1];
+  if (first === undefined || !Number.isFinite(first)) return undefined;
+  for (const [, y] of points) if (y !== first) return undefined;
+  return first;
+}
+
+/** A chart of related quantities: its title, its members in order, and a fixed range for rates. */
+export interface ChartGroup {
+  title: string;
+  names: readonly string[];
+  yRange?: readonly [number, number];
+  smooth?: boolean;
+}
+
+/**
+ * Related quantities drawn in one chart; a logged quantity in no group gets a chart of its own.
+ * Held-out numbers are measured every few steps, so they are drawn unsmoothed.
+ */
+export const CHART_GROUPS: readonly ChartGroup[] = [
+  {
+    title: 'held-out (greedy)',
+    names: ['held_out_accuracy', 'held_out_format_rate'],
+    yRange: [0, 1],
+    smooth: false,
+  },
+  { title: 'reward', names: ['reward_mean', 'reward_std'] },
+  {
+    title: 'reward parts (share of samples)',
+    names: ['format_rate', 'result_rate', 'consistency_rate', 'inconsistency_rate'],
+    yRange: [0, 1],
+  },
+  { title: 'loss', names: ['loss', 'max_token_loss'] },
+  { title: 'response length (tokens)', names: ['response_length', 'response_length_max', 'held_out_length'] },
+  {
+    title: 'shares of the batch',
+    names: ['length_capped_fraction', 'clip_fraction', 'filtered_fraction'],
+    yRange: [0, 1],
+  },
+  { title: 'KL', names: ['policy_kl', 'ref_kl'] },
+  { title: 'importance ratio', names: ['ratio_mean', 'ratio_max'] },
+  {
+    title: 'ratio tails (tokens)',
+    names: [
+      'ratio_above_1e3_pos_adv',
+      'ratio_above_1e3_neg_adv',
+      'ratio_below_1e-3_pos_adv',
+      'ratio_below_1e-3_neg_adv',
+    ],
+  },
+  { title: 'advantage', names: ['advantage_mean', 'advantage_std', 'advantage_min', 'advantage_max'] },
+  { title: 'counts per step', names: ['referee_failures', 'fallback_choices', 'unparseable'] },
+  {
+    title: 'counters since the start',
+    names: ['zero_spread_batches', 'non_finite_losses', 'skipped_updates', 'image_token_cuts'],
+  },
+  { title: 'seconds per phase', names: ['rollout_s', 'reward_s', 'logprob_s', 'update_s'] },
+  { title: 'step flags (1 = yes)', names: ['frozen', 'resampled'], yRange: [0, 1] },
+];
+
+/** One chart of the run: a file-name-safe id and what it shows. */
+export interface RunChart {
+  id: string;
+  spec: ChartSpec;
+}
+
+/** What the run's page shows: charts of the quantities that changed, and the ones that did not. */
+export interface RunView {
+  charts: RunChart[];
+  constants: { name: string; value: number }[];
+}
+
+/** The held-out accuracy before the first update, which the RL trainer records next to the log. */
+export function readInitialHeldOut(runDir: string): number | undefined {
+  const path = join(runDir, 'initial-held-out.json');
+  if (!existsSync(path)) return undefined;
+  const accuracy = (JSON.parse(readFileSync(path, 'utf8')) as { accuracy?: unknown } | null)?.accuracy;
+  return typeof accuracy === 'number' ? accuracy : undefined;
+}
+
+/**
+ * Groups the logged quantities into charts ({@link CHART_GROUPS}, then one chart per other quantity),
+ * with constant quantities set aside as values. `initialHeldOut` is drawn one step before the first.
+ */
+export function runView(rows: readonly MetricRow[], initialHeldOut?: number): RunView {
+  const names = loggedQuantities(rows);
+  const changing = new Map<string, Point[]>();
+  const constants: RunView['constants'] = [];
+  for (const name of names) {
+    const points = quantityPoints(rows, name);
+    const value = constantValue(points);
+    if (value === undefined) changing.set(name, points);
+    else constants.push({ name, value });
+  }
+  const firstStep = rows[0]?.step ?? 0;
+  const toChart = (group: ChartGroup, members: string[]): RunChart => {
+    const series: ChartSeries[] = members.map((name) => ({ name, points: changing.get(name)! }));
+    const heldOut = members.includes('held_out_accuracy') && initialHeldOut !== undefined;
+    // A group of which one quantity changed names it in the title (there is no legend then).
+    const single = members.length === 1 && group.title !== members[0] && !heldOut;
+    return {
+      id: group.title === members[0] ? members[0] : slug(group.title),
+      spec: {
+        title: single ? `${group.title}: ${members[0]}` : group.title,
+        series,
+        ...(group.yRange ? { yRange: group.yRange } : {}),
+        ...(group.smooth === false ? { smooth: false } : {}),
+        ...(heldOut
+          ? { markers: [{ name: 'accuracy before training', x: firstStep - 1, y: initialHeldOut }] }
+          : {}),
+      },
+    };
+  };
+  const charts: RunChart[] = [];
+  const grouped = new Set<string>();
+  for (const group of CHART_GROUPS) {
+    for (const name of group.names) grouped.add(name);
+    const members = group.names.filter((name) => changing.has(name));
+    if (members.length > 0) charts.push(toChart(group, members));
+  }
+  for (const name of changing.keys())
+    if (!grouped.has(name)) charts.push(toChart({ title: name, names: [name] }, [name]));
+  return { charts, constants };
+}
+
+const slug = (title: string) =>
+  title
+    .replace(/\(.*?\)/g, '')
+    .trim()
+    .replace(/[^\w.+-]+/g, '_');
+
+const fmt = (x: number) =>
+  x === 0
+    ? '0'
+    : Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3
+      ? x.toExponential(3)
+      : Number(x.toPrecision(5)).toString();
+
+/** A row's wall-clock time in ms (ISO string or epoch ms), or undefined. */
+export function rowTime(row: MetricRow | undefined): number | undefined {
+  const t = row?.['time'];
+  const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** "1 h 02 min", "3 min 05 s", "12.4 s". */
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** The headline numbers of a run as cards: steps, wall-clock time, held-out accuracy before → after. */
+function summaryCards(rows: readonly MetricRow[], initialHeldOut: number | undefined): string {
+  const cards: [string, string][] = [];
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  cards.push([`${rows.length}`, `logged steps${last ? ` (${first!.step} … ${last.step})` : ''}`]);
+  const [t0, t1] = [rowTime(first), rowTime(last)];
+  if (t0 !== undefined && t1 !== undefined && rows.length > 1) {
+    const start = new Date(t0).toISOString().slice(0, 16).replace('T', ' ');
+    cards.push([formatDuration(t1 - t0), `wall clock from ${start} UTC`]);
+    cards.push([`${((t1 - t0) / 1000 / (rows.length - 1)).toFixed(2)} s`, 'per step']);
+  }
+  let heldOut: number | undefined;
+  for (let i = rows.length - 1; i >= 0 && heldOut === undefined; i--) {
+    const v = rows[i]!['held_out_accuracy'];
+    if (typeof v === 'number') heldOut = v;
+  }
+  if (heldOut !== undefined)
+    cards.push([
+      `${initialHeldOut === undefined ? '' : `${(100 * initialHeldOut).toFixed(1)} → `}${(100 * heldOut).toFixed(1)} %`,
+      initialHeldOut === undefined ? 'held-out accuracy, last' : 'held-out accuracy, before → last',
+    ]);
+  return `<div class="cards">${cards
+    .map(
+      ([value, label]) =>
+        `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`,
+    )
+    .join('')}</div>`;
+}
+
+/** The constant quantities as one table: name and the value it held at every step. */
+export function constantsTable(constants: RunView['constants']): string {
+  if (constants.length === 0) return '';
+  return `<h3>Unchanged over the run (${constants.length})</h3><div class="constants">${constants
+    .map(({ name, value }) => `<div><span>${escapeHtml(name)}</span><b>${fmt(value)}</b></div>`)
+    .join('')}</div>`;
+}
+
+/** The charts of a view as the page's grid. */
+export function chartGrid(view: RunView): string {
+  return `<div class="grid">${view.charts.map((c) => renderChart(c.spec)).join('\n')}</div>`;
 }
 
 /** The HTML page for a run folder. */
 export function renderReport(runDir: string): string {
   const rows = readMetrics(runDir);
+  const initialHeldOut = readInitialHeldOut(runDir);
   const runJson = existsSync(join(runDir, 'run.json'))
     ? readFileSync(join(runDir, 'run.json'), 'utf8')
     : '{}';
-  const charts = runCharts(rows).map(([, svg]) => svg);
-  const last = rows[rows.length - 1];
+  const view = runView(rows, initialHeldOut);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward run ${escapeHtml(runDir)}</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}
-pre{background:#f6f8fa;padding:12px;overflow:auto;max-height:320px}</style></head><body>
-<h1>r1-reward run</h1><p>${escapeHtml(runDir)} — ${rows.length} logged steps${last ? `, last step ${last.step}` : ''}.</p>
-<div class="grid">${charts.join('\n')}</div>
-<h2>Run record</h2><pre>${escapeHtml(runJson)}</pre>
+<style>${REPORT_CSS}</style></head><body>
+<h1>r1-reward run</h1><p class="meta">${escapeHtml(runDir)}</p>
+${summaryCards(rows, initialHeldOut)}
+<h2>Curves</h2><p class="meta">${SMOOTHING_NOTE}</p>
+${chartGrid(view)}
+${constantsTable(view.constants)}
+<details><summary>Run record (run.json)</summary><pre>${escapeHtml(runJson)}</pre></details>
 </body></html>
 `;
 }
@@ -160,14 +277,15 @@ export function writeReport(runDir: string, out = join(runDir, 'report.html')): 
 }
 
 /**
- * Writes each chart of the run as its own SVG file, `DIR/<quantity>.svg` (for papers and slides), and
+ * Writes each chart of the run as its own SVG file, `DIR/<chart>.svg` (for papers and slides), and
  * returns the paths.
  */
 export function writeChartFiles(runDir: string, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  return runCharts(readMetrics(runDir)).map(([name, svg]) => {
-    const path = join(dir, `${name.replace(/[^\w.+-]+/g, '_')}.svg`);
-    writeFileAtomic(path, `${svg}\n`);
+  const view = runView(readMetrics(runDir), readInitialHeldOut(runDir));
+  return view.charts.map(({ id, spec }) => {
+    const path = join(dir, `${id}.svg`);
+    writeFileAtomic(path, `${renderChart(spec)}\n`);
     return path;
   });
 }

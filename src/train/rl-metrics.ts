@@ -57,7 +57,14 @@ export type RlMetrics<
 > = RlLoopMetrics & D & Partial<H>;
 
 /** Timing fields: the only ones that differ between a resumed run and an uninterrupted one. */
-export const TIMING_FIELDS = ['tokens_per_s', 'rollout_s', 'reward_s', 'logprob_s', 'update_s'] as const;
+export const TIMING_FIELDS = [
+  'tokens_per_s',
+  'rollout_s',
+  'reward_s',
+  'logprob_s',
+  'update_s',
+  'time',
+] as const;
 
 /** Counters that run over the whole run (saved in checkpoints). */
 export interface RlCounters {

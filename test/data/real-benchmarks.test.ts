@@ -1,7 +1,8 @@
-// The real benchmark text files in ../shared/data (images are not shipped, so text only).
+// The real benchmark files, text only (their images are not shipped): the committed extracts on every
+// clone, and the full files in ../shared/data as well where they are present.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type PreferencePair,
@@ -12,12 +13,21 @@ import {
 } from '../../src/data/index.js';
 import type { BenchmarkName } from '../../src/data/types.js';
 
-const shared = join(new URL('../../', import.meta.url).pathname, '..', 'shared', 'data');
-const vlFile = join(shared, 'vl-rewardbench.r1-copy.jsonl');
-const mmFile = join(shared, 'mm-rlhf-rewardbench.jsonl');
+const repo = new URL('../../', import.meta.url).pathname;
+const shared = join(repo, '..', 'shared', 'data');
+const extracts = join(repo, 'test', 'fixtures', 'benchmarks');
 const promptFile = join(shared, 'r1-reward-prompt.json');
-const absent = (file: string) =>
-  !existsSync(file) && `${file} not present (the shared benchmark data is not in this clone)`;
+
+/**
+ * The committed extract (test/fixtures/benchmarks, made by scripts/make-benchmark-extracts.mjs) and,
+ * where this clone has it, the full file in ../shared/data: each with the numbers it must show.
+ */
+function sources<T>(extract: string, full: string, expectExtract: T, expectFull: T): [string, T][] {
+  return [
+    [join(extracts, extract), expectExtract],
+    ...(existsSync(join(shared, full)) ? [[join(shared, full), expectFull] as [string, T]] : []),
+  ];
+}
 
 async function readTextOnly(benchmark: BenchmarkName, file: string): Promise<PreferencePair[]> {
   const pairs: PreferencePair[] = [];
@@ -31,50 +41,66 @@ function tally(values: (string | undefined)[]): Record<string, number> {
   return out;
 }
 
-describe('real VL-RewardBench R1 copy', { skip: absent(vlFile) }, () => {
-  it('has 1,250 pairs with unique ids and the official split 183 / 749 / 318', async () => {
-    const pairs = await readTextOnly('vl-rewardbench', vlFile);
-    assert.equal(pairs.length, 1250);
-    assert.equal(new Set(pairs.map((p) => p.id)).size, 1250, 'ids made unique (the file repeats 25 ids)');
-    assert.deepEqual(tally(pairs.map((p) => p.category)), {
-      general: 183,
-      hallucination: 749,
-      reasoning: 318,
+describe('real VL-RewardBench R1 copy', () => {
+  const vl = sources(
+    'vl-rewardbench.r1-copy.extract.jsonl',
+    'vl-rewardbench.r1-copy.jsonl',
+    {
+      pairs: 35,
+      official: { general: 10, hallucination: 13, reasoning: 12 },
+      r1Compat: { general: 17, hallucination: 6, reasoning: 12 },
+      repeated: 2,
+    },
+    {
+      pairs: 1250,
+      official: { general: 183, hallucination: 749, reasoning: 318 },
+      r1Compat: { general: 484, hallucination: 448, reasoning: 318 },
+      repeated: 25,
+    },
+  );
+  for (const [file, expected] of vl)
+    it(`${basename(file)}: unique ids, the official split and the r1-compat split`, async () => {
+      const pairs = await readTextOnly('vl-rewardbench', file);
+      assert.equal(pairs.length, expected.pairs);
+      assert.equal(
+        new Set(pairs.map((p) => p.id)).size,
+        expected.pairs,
+        'ids made unique (the file repeats some)',
+      );
+      assert.deepEqual(tally(pairs.map((p) => p.category)), expected.official);
+      assert.deepEqual(tally(pairs.map((p) => p.meta?.['r1CompatCategory'] as string)), expected.r1Compat);
+      assert.equal(pairs.filter((p) => p.meta?.['sourceId'] !== undefined).length, expected.repeated);
+      for (const p of pairs) {
+        assert.equal(p.images.length, 1);
+        assert.ok(typeof p.images[0] === 'string' && p.images[0].startsWith(dirname(file)));
+      }
     });
-    assert.deepEqual(tally(pairs.map((p) => p.meta?.['r1CompatCategory'] as string)), {
-      general: 484,
-      hallucination: 448,
-      reasoning: 318,
+});
+
+describe('real MM-RLHF-RewardBench', () => {
+  const mm = sources(
+    'mm-rlhf-rewardbench.extract.jsonl',
+    'mm-rlhf-rewardbench.jsonl',
+    { pairs: 40, groups: 10, categories: { mcq: 9, long: 7, short: 7, safety: 12, video: 5 } },
+    { pairs: 170, groups: 46, categories: { mcq: 42, long: 37, short: 34, safety: 32, video: 25 } },
+  );
+  for (const [file, expected] of mm)
+    it(`${basename(file)}: pairs in question groups, a category per image or video path`, async () => {
+      const pairs = await readTextOnly('mm-rlhf', file);
+      assert.equal(pairs.length, expected.pairs);
+      assert.equal(new Set(pairs.map((p) => p.id)).size, expected.pairs);
+      assert.equal(new Set(pairs.map((p) => p.meta?.['groupId'])).size, expected.groups);
+      assert.deepEqual(tally(pairs.map((p) => p.category)), expected.categories);
+      assert.equal(pairs.filter((p) => p.meta?.['video'] !== undefined).length, expected.categories.video);
     });
-    assert.equal(pairs.filter((p) => p.meta?.['sourceId'] !== undefined).length, 25);
-    for (const p of pairs) {
-      assert.equal(p.images.length, 1);
-      assert.ok(typeof p.images[0] === 'string' && p.images[0].startsWith(shared));
+});
+
+describe('the released judge prompt', () => {
+  it('R1_REWARD_PROMPT_TEMPLATE round-trips (and equals r1-reward-prompt.json where present)', () => {
+    if (existsSync(promptFile)) {
+      const { template } = JSON.parse(readFileSync(promptFile, 'utf8')) as { template: string };
+      assert.equal(R1_REWARD_PROMPT_TEMPLATE, template);
     }
-  });
-});
-
-describe('real MM-RLHF-RewardBench', { skip: absent(mmFile) }, () => {
-  it('has 170 pairs in 46 question groups: mcq 42, long 37, short 34, safety 32, video 25', async () => {
-    const pairs = await readTextOnly('mm-rlhf', mmFile);
-    assert.equal(pairs.length, 170);
-    assert.equal(new Set(pairs.map((p) => p.id)).size, 170);
-    assert.equal(new Set(pairs.map((p) => p.meta?.['groupId'])).size, 46);
-    assert.deepEqual(tally(pairs.map((p) => p.category)), {
-      mcq: 42,
-      long: 37,
-      short: 34,
-      safety: 32,
-      video: 25,
-    });
-    assert.equal(pairs.filter((p) => p.meta?.['video'] !== undefined).length, 25);
-  });
-});
-
-describe('the released judge prompt', { skip: absent(promptFile) }, () => {
-  it('R1_REWARD_PROMPT_TEMPLATE is byte-identical to r1-reward-prompt.json, and round-trips', () => {
-    const { template } = JSON.parse(readFileSync(promptFile, 'utf8')) as { template: string };
-    assert.equal(R1_REWARD_PROMPT_TEMPLATE, template);
     const filled = r1RewardPrompt('What is {answer1}?', 'A $& cat.  ', 'B');
     assert.deepEqual(parseR1RewardPrompt(filled), {
       question: 'What is {answer1}?',

@@ -3,12 +3,17 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
-import { type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
+import {
+  type ChatBody,
+  promptText,
+  type ScriptedJudge,
+  startScriptedJudge,
+} from '../judge/scripted-judge.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-bench-cli-'));
@@ -81,16 +86,20 @@ function readRecords(dir: string): JudgedItemRecord[] {
     .map((l) => JSON.parse(l) as JudgedItemRecord);
 }
 
+/** Waits until `file` has `n` lines: the child writes them, so it is polled (a condition, not a deadline). */
 async function linesAtLeast(file: string, n: number): Promise<void> {
-  for (;;) {
-    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= n) return;
+  while (!existsSync(file) || readFileSync(file, 'utf8').split('\n').filter(Boolean).length < n)
     await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
-/** Starts `bench run` on a fixture against a slow judge and interrupts it once `lines` items are written. */
+/**
+ * Starts `bench run` on a fixture against a judge that answers the first `lines` pictures and holds
+ * every later request, then interrupts it once those `lines` items are written: exactly `lines`
+ * items are done when the signal arrives, whatever the machine's speed.
+ */
 async function interruptedRun(name: string, count: number, k: string, signal: NodeJS.Signals, lines: number) {
-  const server = await startScriptedJudge({ latencyMs: 60 });
+  const picture = (body: ChatBody) => Number(/picture (\d+)\?/.exec(promptText(body))?.[1]);
+  const server = await startScriptedJudge({ hold: (body) => picture(body) >= lines });
   servers.push(server);
   const { data, images } = fixture(name, count);
   const out = join(root, `${name}-run`);
@@ -98,8 +107,11 @@ async function interruptedRun(name: string, count: number, k: string, signal: No
   args.push('--endpoint', server.url, '--model', 'scripted', '-k', k, '--concurrency', '3', '--out', out);
   const first = cli(args);
   await linesAtLeast(join(out, 'judgements.jsonl'), lines);
+  await server.whenHeld(1);
   first.child.kill(signal);
-  return { out, args, interrupted: await first.done };
+  const interrupted = await first.done;
+  server.open();
+  return { out, args, interrupted };
 }
 
 describe('r1-reward bench run / score (CLI)', () => {
@@ -107,7 +119,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     const { out, args, interrupted: killed } = await interruptedRun('kill', 40, '1', 'SIGKILL', 6);
     assert.equal(killed.code, null, 'killed, not finished');
     const before = readRecords(out).length;
-    assert.ok(before >= 6 && before < 40, `${before} judged before the kill`);
+    assert.equal(before, 6, 'the six answered items, no more');
 
     const second = await run(args);
     assert.equal(second.code, 0, second.stderr);
@@ -125,6 +137,7 @@ describe('r1-reward bench run / score (CLI)', () => {
     const { out, args, interrupted: stopped } = await interruptedRun('sigint', 30, '2', 'SIGINT', 4);
     assert.equal(stopped.code, 130);
     assert.match(stopped.stderr, /stopped; rerun the same command to resume/);
+    assert.equal(readRecords(out).length, 4, 'the four answered items, no more');
     const text = readFileSync(join(out, 'judgements.jsonl'), 'utf8');
     assert.ok(text.endsWith('\n'));
     const run1 = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
@@ -215,58 +228,61 @@ describe('r1-reward bench run / score (CLI)', () => {
     assert.match(noRun.stderr, /has no run\.json: give the --out directory/);
   });
 
-  const vlCopy = join(repo, '../shared/data/vl-rewardbench.r1-copy.jsonl');
-  it('judges the released VL-RewardBench copy end to end (fixture images) and scores both splits', {
-    skip: !existsSync(vlCopy) && `${vlCopy} absent (the steering repository's data is not checked out here)`,
-  }, async () => {
-    // The scripted judge prefers the longer response; the expected accuracy follows from the data alone.
-    const server = await startScriptedJudge({ prefer: 'longer' });
-    servers.push(server);
-    const rows = readFileSync(vlCopy, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { id: string; chosen: string; rejected: string; image: string });
-    const images = join(root, 'vl-images');
-    for (const image of new Set(rows.map((r) => r.image))) {
-      mkdirSync(dirname(join(images, image)), { recursive: true });
-      writeFileSync(join(images, image), png);
-    }
-    const out = join(root, 'vl-run');
-    const done = await run([
-      ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', vlCopy, '--images', images],
-      ...[
-        '--endpoint',
-        server.url,
-        '--model',
-        'scripted',
-        '-k',
-        '1',
-        '--order',
-        'fixed',
-        '--concurrency',
-        '16',
-      ],
-      ...['--out', out],
-    ]);
-    assert.equal(done.code, 0, done.stderr);
-    const expected = rows.filter((r) => r.chosen.length >= r.rejected.length).length / rows.length;
-    const official = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as Metrics;
-    assert.equal(official.items, 1250);
-    assert.equal(official.overall, expected);
-    assert.deepEqual(Object.fromEntries(Object.entries(official.categories).map(([n, c]) => [n, c.items])), {
-      general: 183,
-      hallucination: 749,
-      reasoning: 318,
+  // The committed extract on every clone; the full file in ../shared/data as well where it is present.
+  const fullCopy = join(repo, '../shared/data/vl-rewardbench.r1-copy.jsonl');
+  const copies: [string, { official: Record<string, number>; r1Compat: Record<string, number> }][] = [
+    [
+      join(repo, 'test/fixtures/benchmarks/vl-rewardbench.r1-copy.extract.jsonl'),
+      {
+        official: { general: 10, hallucination: 13, reasoning: 12 },
+        r1Compat: { general: 17, hallucination: 6, reasoning: 12 },
+      },
+    ],
+    ...(existsSync(fullCopy)
+      ? [
+          [
+            fullCopy,
+            {
+              official: { general: 183, hallucination: 749, reasoning: 318 },
+              r1Compat: { general: 484, hallucination: 448, reasoning: 318 },
+            },
+          ] as [string, { official: Record<string, number>; r1Compat: Record<string, number> }],
+        ]
+      : []),
+  ];
+  for (const [vlCopy, split] of copies)
+    it(`judges ${basename(vlCopy)} end to end (fixture images) and scores both splits`, async () => {
+      // The scripted judge prefers the longer response; the expected accuracy follows from the data alone.
+      const server = await startScriptedJudge({ prefer: 'longer' });
+      servers.push(server);
+      const rows = readFileSync(vlCopy, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { id: string; chosen: string; rejected: string; image: string });
+      const images = join(root, `vl-images-${basename(vlCopy)}`);
+      for (const image of new Set(rows.map((r) => r.image))) {
+        mkdirSync(dirname(join(images, image)), { recursive: true });
+        writeFileSync(join(images, image), png);
+      }
+      const out = join(root, `vl-run-${basename(vlCopy)}`);
+      const done = await run([
+        ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', vlCopy, '--images', images],
+        ...['--endpoint', server.url, '--model', 'scripted', '-k', '1', '--order', 'fixed'],
+        ...['--concurrency', '16', '--out', out],
+      ]);
+      assert.equal(done.code, 0, done.stderr);
+      const expected = rows.filter((r) => r.chosen.length >= r.rejected.length).length / rows.length;
+      const items = (m: Metrics) =>
+        Object.fromEntries(Object.entries(m.categories).map(([n, c]) => [n, c.items]));
+      const official = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as Metrics;
+      assert.equal(official.items, rows.length);
+      assert.equal(official.overall, expected);
+      assert.deepEqual(items(official), split.official);
+      const compat = await run(['bench', 'score', out, '--protocol', 'r1-compat', '--json']);
+      const metrics = JSON.parse(compat.stdout) as Metrics;
+      assert.equal(metrics.overall, expected);
+      assert.deepEqual(items(metrics), split.r1Compat);
     });
-    const compat = await run(['bench', 'score', out, '--protocol', 'r1-compat', '--json']);
-    const metrics = JSON.parse(compat.stdout) as Metrics;
-    assert.equal(metrics.overall, expected);
-    assert.deepEqual(Object.fromEntries(Object.entries(metrics.categories).map(([n, c]) => [n, c.items])), {
-      general: 484,
-      hallucination: 448,
-      reasoning: 318,
-    });
-  });
 });
 
 describe('r1-reward judge (CLI)', () => {

@@ -9,7 +9,12 @@ import { type RunOptions, runBenchmark } from '../../src/eval/runner.js';
 import { scoreRun } from '../../src/eval/score-run.js';
 import { OpenAICompatibleBackend } from '../../src/judge/openai-backend.js';
 import { positionsFor } from '../../src/judge/order.js';
-import { promptText, type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
+import {
+  type ChatBody,
+  promptText,
+  type ScriptedJudge,
+  startScriptedJudge,
+} from '../judge/scripted-judge.js';
 
 const root = mkdtempSync(join(tmpdir(), 'r1-runner-'));
 const servers: ScriptedJudge[] = [];
@@ -104,13 +109,22 @@ describe('bench runner against a scripted judge on 127.0.0.1', () => {
   });
 
   it('keeps at most `concurrency` items in flight', async () => {
-    const server = await judgeServer({ latencyMs: 20 });
-    await runBenchmark(pairs(16), options(server, freshDir(), { k: 1, concurrency: 3 }));
+    // Every request is held until released one at a time, each time once three have arrived: a
+    // runner sending a fourth would have four held at once.
+    const server = await judgeServer({ hold: true });
+    const run = runBenchmark(pairs(16), options(server, freshDir(), { k: 1, concurrency: 3 }));
+    for (let released = 0; released < 16; released++) {
+      await server.whenHeld(Math.min(3, 16 - released));
+      server.release(1);
+    }
+    assert.equal((await run).judged, 16);
     assert.equal(server.maxInFlight, 3);
   });
 
   it('resumes after an abort: skips finished items, loses and duplicates none', async () => {
-    const server = await judgeServer({ latencyMs: 10 });
+    // Pictures 0–6 are answered, later ones held: the run is aborted with exactly 7 items judged.
+    const picture = (body: ChatBody) => Number(/picture (\d+)\?/.exec(promptText(body))?.[1]);
+    const server = await judgeServer({ hold: (body) => picture(body) >= 7 });
     const dir = freshDir();
     const controller = new AbortController();
     const first = await runBenchmark(
@@ -123,11 +137,12 @@ describe('bench runner against a scripted judge on 127.0.0.1', () => {
       }),
     );
     assert.equal(first.aborted, true);
-    assert.ok(first.judged >= 7 && first.judged < 30, `judged ${first.judged}`);
+    assert.equal(first.judged, 7);
     assert.equal(first.errors, 0, 'aborted items are not errors');
+    server.open();
     const second = await runBenchmark(pairs(30), options(server, dir));
-    assert.equal(second.skipped, first.judged);
-    assert.equal(second.judged, 30 - first.judged);
+    assert.equal(second.skipped, 7);
+    assert.equal(second.judged, 23);
     const ids = readRecords(dir).map((r) => r.id);
     assert.equal(ids.length, 30);
     assert.equal(new Set(ids).size, 30);

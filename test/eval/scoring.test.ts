@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { describe, it } from 'node:test';
 import { type ScoreOptions, scoreRecords } from '../../src/eval/score.js';
 import { r1CompatGroup, vlRewardBenchVerdict } from '../../src/eval/scoring-rules.js';
@@ -84,22 +85,29 @@ describe('r1-compat: the released R1-Reward evaluation', () => {
     assert.equal(group('x#2', { sourceId: 'mmmu_1' }), 'reasoning', 'the raw id, not a deduplicated one');
   });
 
-  const vlFile = new URL('../../../shared/data/vl-rewardbench.r1-copy.jsonl', import.meta.url).pathname;
-  it('splits the released VL-RewardBench copy 484 / 448 / 318', {
-    skip: !existsSync(vlFile) && `${vlFile} absent (the steering repository's data is not checked out here)`,
-  }, () => {
-    const ids = readFileSync(vlFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => (JSON.parse(l) as { id: string }).id);
-    const records = ids.map((id) => record(id, [picks(1, 'R')]));
-    const { metrics } = scoreRecords(records, opts({ benchmark: 'vl-rewardbench', protocol: 'r1-compat' }));
-    assert.deepEqual(Object.fromEntries(Object.entries(metrics.categories).map(([n, c]) => [n, c.items])), {
-      general: 484,
-      hallucination: 448,
-      reasoning: 318,
+  // The committed extract on every clone; the full released copy as well where it is present.
+  const fullCopy = new URL('../../../shared/data/vl-rewardbench.r1-copy.jsonl', import.meta.url).pathname;
+  const extract = new URL('../fixtures/benchmarks/vl-rewardbench.r1-copy.extract.jsonl', import.meta.url)
+    .pathname;
+  const copies: [string, Record<string, number>][] = [
+    [extract, { general: 17, hallucination: 6, reasoning: 12 }],
+    ...(existsSync(fullCopy)
+      ? [[fullCopy, { general: 484, hallucination: 448, reasoning: 318 }] as [string, Record<string, number>]]
+      : []),
+  ];
+  for (const [vlFile, split] of copies)
+    it(`splits ${basename(vlFile)} as the released evaluation does`, () => {
+      const ids = readFileSync(vlFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { id: string }).id);
+      const records = ids.map((id) => record(id, [picks(1, 'R')]));
+      const { metrics } = scoreRecords(records, opts({ benchmark: 'vl-rewardbench', protocol: 'r1-compat' }));
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(metrics.categories).map(([n, c]) => [n, c.items])),
+        split,
+      );
     });
-  });
 
   it('uses the first sample of the preferred-first judgement; unparseable is wrong; nothing is dropped', () => {
     const records = [

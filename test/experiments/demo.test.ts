@@ -112,8 +112,9 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     assert.equal(shown.get('phase.sft'), `${times['sft']!.seconds.toFixed(1)} s`);
     assert.equal(shown.get('phase.eval-rl'), `${times['eval-rl']!.seconds.toFixed(1)} s`);
     // Curves, and example judgements with their images inline.
-    assert.match(html, /<svg[^>]*aria-label="reward_mean"/);
+    assert.match(html, /<svg[^>]*aria-label="reward"/);
     assert.match(html, /<svg[^>]*aria-label="loss"/);
+    assert.match(html, /<svg[^>]*aria-label="held-out \(greedy\)"/);
     assert.match(html, /<img [^>]*src="data:image\/png;base64,/);
   });
 

@@ -113,18 +113,31 @@ describe('OpenAICompatibleBackend against a scripted HTTP judge on 127.0.0.1', (
   });
 
   it('keeps at most `concurrency` requests in flight', async () => {
-    const server = await judgeServer({ latencyMs: 30 });
+    // Held until released one at a time, each time once three have arrived: a fourth request sent
+    // early would be held beside them.
+    const server = await judgeServer({ hold: true });
     const backend = new OpenAICompatibleBackend({ baseURLs: [server.url], model: 'r1', concurrency: 3 });
-    await Promise.all(Array.from({ length: 12 }, () => backend.sample(request, 1)));
+    const all = Promise.all(Array.from({ length: 12 }, () => backend.sample(request, 1)));
+    for (let released = 0; released < 12; released++) {
+      await server.whenHeld(Math.min(3, 12 - released));
+      server.release(1);
+    }
+    await all;
     assert.equal(server.log.length, 12);
     assert.equal(server.maxInFlight, 3);
   });
 
   it('spreads requests over several base URLs and fails over from a dead one', async () => {
-    const a = await judgeServer({ latencyMs: 20 });
-    const b = await judgeServer({ latencyMs: 20 });
+    // The first eight requests are held where they land: the fewest in flight wins, so four each.
+    const a = await judgeServer({ hold: true });
+    const b = await judgeServer({ hold: true });
     const backend = new OpenAICompatibleBackend({ baseURLs: [a.url, b.url], model: 'r1', concurrency: 8 });
-    await Promise.all(Array.from({ length: 16 }, () => backend.sample(request, 1)));
+    const all = Promise.all(Array.from({ length: 16 }, () => backend.sample(request, 1)));
+    await Promise.all([a.whenHeld(4), b.whenHeld(4)]);
+    assert.deepEqual([a.held, b.held], [4, 4]);
+    a.open();
+    b.open();
+    await all;
     assert.equal(a.log.length + b.log.length, 16);
     assert.ok(a.log.length >= 4 && b.log.length >= 4, `split ${a.log.length}/${b.log.length}`);
 
@@ -137,8 +150,8 @@ describe('OpenAICompatibleBackend against a scripted HTTP judge on 127.0.0.1', (
     assert.equal(b.log.length - before, 4);
   });
 
-  it('times out a slow request (per-request timeout) and reports it', async () => {
-    const server = await judgeServer({ latencyMs: 400 });
+  it('times out a request the server never answers (per-request timeout) and reports it', async () => {
+    const server = await judgeServer({ hold: true });
     const backend = new OpenAICompatibleBackend({
       baseURLs: [server.url],
       model: 'r1',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +7,22 @@ import { describe, it } from 'node:test';
 import { loadTemplate, R1_REWARD_PROMPT_TEMPLATE, renderPrompt } from '../../src/judge/prompt.js';
 
 const shared = new URL('../../../shared/data/r1-reward-prompt.json', import.meta.url).pathname;
+/**
+ * SHA-256 of the released template's UTF-8 bytes, the `template` field of R1-Reward's
+ * r1-reward-prompt.json (spec §2), computed from that file with
+ * `node -e "const {template} = JSON.parse(fs.readFileSync(process.argv[1], 'utf8')); console.log(crypto.createHash('sha256').update(template).digest('hex'))" FILE`.
+ */
+const RELEASED_TEMPLATE_SHA256 = '5593ecd7d4d7ec962076e313f8b061a91e39e1b68f6517afb4278a3bbdc89245';
 
 describe('the judge prompt (spec §2)', () => {
-  it('embeds the released template byte for byte', {
-    skip: !existsSync(shared) && `${shared} absent (the steering repository's data is not checked out here)`,
-  }, () => {
-    const { template } = JSON.parse(readFileSync(shared, 'utf8')) as { template: string };
-    assert.ok(Buffer.from(R1_REWARD_PROMPT_TEMPLATE, 'utf8').equals(Buffer.from(template, 'utf8')));
+  it('embeds the released template byte for byte (pinned by its SHA-256)', () => {
+    const bytes = Buffer.from(R1_REWARD_PROMPT_TEMPLATE, 'utf8');
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), RELEASED_TEMPLATE_SHA256);
+    // Where this clone has the released file as well, compare with it directly.
+    if (existsSync(shared)) {
+      const { template } = JSON.parse(readFileSync(shared, 'utf8')) as { template: string };
+      assert.ok(bytes.equals(Buffer.from(template, 'utf8')));
+    }
   });
 
   it('has the shape the spec shows: 717 characters, trailing double spaces, the output format last', () => {

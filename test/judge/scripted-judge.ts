@@ -1,6 +1,7 @@
 // A real HTTP server on 127.0.0.1 that plays an OpenAI-compatible judge by rules the test controls:
-// it prefers the response containing GOOD, answers malformed text when the question says so, and
-// can be slow, rate-limit (429 + retry-after), fail (500), or reject / ignore `n`.
+// it prefers the response containing GOOD, answers malformed text when the question says so, can
+// hold requests until the test releases them (a gate: no timing in the tests), rate-limit (429 +
+// retry-after), fail (500), or reject / ignore `n`; a fixed latency is for the speed benchmarks.
 // Used by the tests and by bench/runner (not a mocked client: the real openai client talks to it).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,8 +24,13 @@ export type Reply =
   | { status: number; headers?: Record<string, string>; body?: unknown };
 
 export interface ScriptedJudgeOptions {
-  /** Fixed delay before every answer. */
+  /** Fixed delay before every answer (bench/runner's throughput runs; tests hold requests instead). */
   latencyMs?: number;
+  /**
+   * Holds every request for which this returns true (all requests with `true`) until the test calls
+   * `release` or `open`; `whenHeld` says when they have arrived.
+   */
+  hold?: boolean | ((body: ChatBody) => boolean);
   /** 400 for any request with n > 1 (as some servers do). */
   rejectN?: boolean;
   /** Answer one choice whatever n says (as llama.cpp does). */
@@ -44,6 +50,14 @@ export interface ScriptedJudge {
   /** Requests received, in arrival order, with their arrival time (ms since start). */
   log: { body: ChatBody; at: number; status: number; authorization: string | undefined }[];
   maxInFlight: number;
+  /** Requests held now (arrived, not yet released). */
+  readonly held: number;
+  /** Resolves once at least `count` requests are held. */
+  whenHeld(count: number): Promise<void>;
+  /** Answers the first `count` held requests in arrival order (all of them by default). */
+  release(count?: number): void;
+  /** Stops holding: releases every held request and answers later ones at once. */
+  open(): void;
   close(): Promise<void>;
 }
 
@@ -100,7 +114,37 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
   const faults = [...(options.faults ?? [])];
   const started = performance.now();
   let inFlight = 0;
-  const judge: ScriptedJudge = { url: '', log: [], maxInFlight: 0, close: async () => {} };
+  let hold = options.hold ?? false;
+  const held: (() => void)[] = [];
+  const waiting: { count: number; resolve: () => void }[] = [];
+  const wake = () => {
+    for (const w of [...waiting])
+      if (held.length >= w.count) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+  };
+  const judge: ScriptedJudge = {
+    url: '',
+    log: [],
+    maxInFlight: 0,
+    get held() {
+      return held.length;
+    },
+    whenHeld: (count) =>
+      new Promise<void>((resolve) => {
+        waiting.push({ count, resolve });
+        wake();
+      }),
+    release: (count = held.length) => {
+      for (const answer of held.splice(0, count)) answer();
+    },
+    open: () => {
+      hold = false;
+      judge.release();
+    },
+    close: async () => {},
+  };
 
   const server: Server = createServer(async (req, res) => {
     inFlight++;
@@ -114,6 +158,11 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
         authorization: req.headers.authorization,
       };
       judge.log.push(entry);
+      if (hold === true || (typeof hold === 'function' && hold(body)))
+        await new Promise<void>((resolve) => {
+          held.push(resolve);
+          wake();
+        });
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
       const n = body.n ?? 1;
       const fault = faults.shift();
@@ -168,6 +217,7 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
   judge.url = `http://127.0.0.1:${port}/v1`;
   judge.close = () =>
     new Promise<void>((resolve) => {
+      judge.open();
       server.closeAllConnections();
       server.close(() => resolve());
     });

@@ -42,6 +42,28 @@ const long = {
 
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 
+/** Waits until the server has let every request go (asks /metrics, a condition rather than a delay). */
+async function requestsLeft(): Promise<void> {
+  for (;;) {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    if (metric(metrics, 'r1_serve_requests_in_flight') === 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The batch of a request that has left ran `ran` steps and runs no more: the model runs one batch at
+ * a time, so a one-token request sent now would wait behind a batch still running; it takes only its
+ * own single step. And the batch stopped before its last step (219 of a full run).
+ */
+async function assertBatchStopped(ran: number): Promise<void> {
+  const before = steps;
+  const probe = await client.chat.completions.create({ ...long, n: 1, max_tokens: 1, temperature: 0 });
+  assert.equal(probe.usage!.completion_tokens, 1);
+  assert.ok(steps - before <= 1, `${steps - before} decode steps ran for a one-token request`);
+  assert.ok(ran < 219, `the batch stopped early (${ran} of up to 219 steps)`);
+}
+
 describe('serve --model during a batch', () => {
   it('streams chunks as tokens are sampled, and answers /health and /metrics meanwhile', async () => {
     const before = steps;
@@ -105,16 +127,8 @@ describe('serve --model during a batch', () => {
     const stream = await client.chat.completions.create({ ...long, stream: true });
     let chunks = 0;
     for await (const chunk of stream) if (chunk.choices[0]?.delta.content && ++chunks === 2) break;
-    // Wait until the server has let the request go, then see how far the batch got.
-    for (;;) {
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      if (metric(metrics, 'r1_serve_requests_in_flight') === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const ran = steps - before;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(steps - before, ran, 'no decode step after the request left');
-    assert.ok(ran < 150, `the batch stopped early (${ran} of up to 219 steps)`);
+    await requestsLeft();
+    await assertBatchStopped(steps - before);
   });
 
   it('stops a plain (non-streaming) request whose client leaves mid-batch', async () => {
@@ -129,14 +143,7 @@ describe('serve --model during a batch', () => {
     while (steps - before < 3) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     await assert.rejects(request, /abort/i);
-    for (;;) {
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      if (metric(metrics, 'r1_serve_requests_in_flight') === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const ran = steps - before;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(steps - before, ran, 'no decode step after the request left');
-    assert.ok(ran < 150, `the batch stopped early (${ran} of up to 219 steps)`);
+    await requestsLeft();
+    await assertBatchStopped(steps - before);
   });
 });

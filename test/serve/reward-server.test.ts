@@ -15,8 +15,6 @@ import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../rewar
 import { startCliServer } from './cli-server.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const hasPython = spawnSync('python3', ['--version']).status === 0;
-const skip = hasPython ? false : 'python3 is not installed (the OpenRLHF-shaped client is Python)';
 
 interface Result {
   status: number;
@@ -37,7 +35,13 @@ function runPython(args: string[], stdin: string, env: NodeJS.ProcessEnv = proce
     child.stderr.on('data', (d) => {
       err += d;
     });
-    child.on('error', reject);
+    child.on('error', (error) =>
+      reject(
+        new Error(
+          `cannot run python3 (${error.message}): the OpenRLHF-shaped client needs it; install python3`,
+        ),
+      ),
+    );
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
     child.stdin.end(stdin);
   });
@@ -102,7 +106,7 @@ const noVerdict1 = '<think>The image shows a dog.</think><answer>1</answer>';
 const loose1 = '<think>Response 1 is better.</think>\n<answer>1</answer>';
 const noAnswer = '<think>I am not sure.</think>';
 
-describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
+describe('reward server: OpenRLHF protocols (Python client)', () => {
   let app: FastifyInstance;
   let url: string;
   before(async () => {
@@ -183,7 +187,7 @@ describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
       prompts: ['Which dog is that?'],
     });
     assert.equal(r.status, 400);
-    assert.equal(r.body.field, 'prompts/0');
+    assert.equal(r.body.field, 'body/prompts/0');
     assert.match(
       r.body.error,
       /prompts\/0 is not in .*rl\.jsonl \(2 prompts\): "Which dog is that\?".*--nearest/,
@@ -207,7 +211,7 @@ describe('reward server: OpenRLHF protocols (Python client)', { skip }, () => {
   });
 });
 
-describe('reward server: --nearest fallback', { skip }, () => {
+describe('reward server: --nearest fallback', () => {
   it('uses the most similar prompt and counts it in extra_logs', async () => {
     const { app, url } = await serve({ nearest: true });
     try {
@@ -227,7 +231,7 @@ describe('reward server: --nearest fallback', { skip }, () => {
   });
 });
 
-describe('reward server: referee down, slow, garbage — always answered, C = 0 counted', { skip }, () => {
+describe('reward server: referee down, slow, garbage — always answered, C = 0 counted', () => {
   let endpoint: LoopbackReferee;
   before(async () => {
     endpoint = await startLoopbackReferee();
@@ -292,7 +296,7 @@ describe('reward server: referee down, slow, garbage — always answered, C = 0 
   });
 });
 
-describe('reward server: bearer-token auth', { skip }, () => {
+describe('reward server: bearer-token auth', () => {
   let app: FastifyInstance;
   let url: string;
   before(async () => {
@@ -321,7 +325,7 @@ describe('reward server: bearer-token auth', { skip }, () => {
   });
 });
 
-describe('reward server: bad input gets a clear 4xx', { skip }, () => {
+describe('reward server: bad input gets a clear 4xx', () => {
   let app: FastifyInstance;
   let url: string;
   before(async () => {
@@ -375,7 +379,7 @@ describe('reward server: bad input gets a clear 4xx', { skip }, () => {
       json({ query: [q], prompts: [P1], labels: ['3'] }),
       400,
       /labels\/0 must be 1, 2/,
-      'labels/0',
+      'body/labels/0',
     ],
     ['an empty batch', json({ query: [], prompts: [] }), 400, /fewer than 1 items/, 'body/query'],
     [
@@ -390,14 +394,14 @@ describe('reward server: bad input gets a clear 4xx', { skip }, () => {
       json({ query: [q, q], prompts: [P1] }),
       400,
       /prompts has 1 items but query has 2/,
-      'prompts',
+      'body/prompts',
     ],
     [
       'no label and no prompt',
       json({ query: [q], labels: [null] }),
       400,
       /query 0 has no label/,
-      'prompts/0',
+      'body/prompts/0',
     ],
     [
       'a body over the size limit',
@@ -453,7 +457,7 @@ describe('reward server: graceful shutdown', () => {
   });
 });
 
-describe('r1-reward serve-reward (CLI)', { skip }, () => {
+describe('r1-reward serve-reward (CLI)', () => {
   it('starts from the command line, serves the Python client, and exits cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'r1-cli-'));
     const path = join(dir, 'rl.jsonl');
@@ -488,7 +492,7 @@ describe('r1-reward serve-reward (CLI)', { skip }, () => {
   });
 });
 
-describe('the verl reward function in docs/reward-server.md', { skip }, () => {
+describe('the verl reward function in docs/reward-server.md', () => {
   it('scores a batch through the server (batch and naive reward managers)', async () => {
     const doc = readFileSync(join(root, 'docs/reward-server.md'), 'utf8');
     const code = /```python\n(# r1_reward_verl\.py[\s\S]*?)```/.exec(doc)?.[1];

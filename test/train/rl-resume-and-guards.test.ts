@@ -191,7 +191,7 @@ describe('RL: exact resume, non-finite guard, corrupted checkpoint', { skip }, (
         .trim()
         .split('\n')
         .map((line) => {
-          const { tokens_per_s: _, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          const { tokens_per_s: _, time: __, ...rest } = JSON.parse(line) as Record<string, unknown>;
           return rest;
         });
     assert.equal(read('sft-whole').length, 6);

@@ -7,10 +7,18 @@ import type { JudgedItemRecord } from '../../eval/record.js';
 import { readRun } from '../../eval/runner.js';
 import { type PositionBias, positionBias, scoreRecords } from '../../eval/score.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { escapeHtml } from '../../io/html.js';
+import { SMOOTHING_NOTE } from '../../io/charts.js';
+import { escapeHtml, REPORT_CSS } from '../../io/html.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import type { OrderedJudgement } from '../../judge/judge.js';
-import { type MetricRow, quantityChart, readMetrics } from '../../train/report.js';
+import {
+  chartGrid,
+  constantsTable,
+  type MetricRow,
+  readInitialHeldOut,
+  readMetrics,
+  runView,
+} from '../../train/report.js';
 import type { DemoConfig } from './config.js';
 import type { demoPaths, PhaseTime } from './pipeline.js';
 
@@ -227,13 +235,15 @@ function biasTable(s: DemoSummary): string {
   return `<table><tr><th></th><th>answered "1"</th><th>accuracy, preferred shown first</th><th>accuracy, preferred shown second</th></tr>${line('sft', s.sft.positionBias)}${line('rl', s.rl.positionBias)}</table>`;
 }
 
-const SFT_CURVES = ['loss', 'held_out_accuracy', 'grad_norm', 'lr'];
+const SFT_CURVES = ['loss', 'held_out_accuracy', 'held_out_format_rate', 'grad_norm', 'lr'];
 const RL_CURVES = [
   'reward_mean',
+  'reward_std',
   'result_rate',
   'consistency_rate',
   'format_rate',
   'held_out_accuracy',
+  'held_out_format_rate',
   'response_length',
   'loss',
   'ratio_max',
@@ -243,12 +253,15 @@ const RL_CURVES = [
   'grad_norm',
 ];
 
+/** A run's curves of the named quantities (grouped as in the run report), then those that never changed. */
 function curves(runDir: string, names: readonly string[]): string {
-  const rows = readMetrics(runDir);
-  return names
-    .filter((name) => rows.some((r) => name in r))
-    .map((name) => quantityChart(rows, name, 360, 200))
-    .join('\n');
+  const rows = readMetrics(runDir).map((row) => {
+    const kept: MetricRow = { step: row.step };
+    for (const name of names) if (name in row) kept[name] = row[name];
+    return kept;
+  });
+  const view = runView(rows, readInitialHeldOut(runDir));
+  return `${chartGrid(view)}\n${constantsTable(view.constants)}`;
 }
 
 interface BenchmarkLine {
@@ -303,9 +316,7 @@ export function renderDemoReport(s: DemoSummary, paths: Paths, exampleHtml: stri
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward demo ${escapeHtml(s.preset)}</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}.grid{display:flex;flex-wrap:wrap;gap:12px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}
-pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;max-height:320px;overflow:auto}
+<style>${REPORT_CSS}
 .example{display:flex;gap:16px;border-top:1px solid #eee;padding:8px 0}</style></head><body>
 <h1>r1-reward demo — preset ${escapeHtml(s.preset)}, seed ${s.seed}</h1>
 <p>Synthetic world → tokenizer → SFT cold start → StableReinforce RL → held-out benchmark (${s.items} pairs,
@@ -313,8 +324,8 @@ both response orders, Voting@K with K samples per order, temperature from the co
 <h2>Held-out accuracy: SFT-only vs RL</h2>${accuracyTable(s)}
 <h2>Position bias</h2>${biasTable(s)}
 <h2>Time per phase</h2><table>${phases}</table>
-<h2>Training curves: SFT cold start</h2><div class="grid">${curves(paths.sft, SFT_CURVES)}</div>
-<h2>Training curves: StableReinforce RL</h2><div class="grid">${curves(paths.rl, RL_CURVES)}</div>
+<h2>Training curves: SFT cold start</h2><p class="meta">${SMOOTHING_NOTE}</p>${curves(paths.sft, SFT_CURVES)}
+<h2>Training curves: StableReinforce RL</h2>${curves(paths.rl, RL_CURVES)}
 <h2>Example judgements (RL checkpoint, first sample of each order)</h2>${exampleHtml}
 <h2>Run record</h2><pre>${escapeHtml(runJson)}</pre>
 </body></html>

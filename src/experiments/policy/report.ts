@@ -1,8 +1,8 @@
 // The downstream experiment's tables (Markdown), summary (JSON) and page (HTML with a chart per
 // judge: true accuracy of the picked answer against N, one line per selector).
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
+import { type ChartSeries, renderChart } from '../../io/charts.js';
 import { escapeHtml } from '../../io/html.js';
-import { type Series, seriesChart } from '../../train/report.js';
 import { baselinePicks } from './best-of-n.js';
 import {
   type PolicyExperimentConfig,
@@ -116,14 +116,23 @@ export function policyExperimentPage(
   s: PolicyExperimentSummary,
   markdown: string,
 ): string {
-  const line = (r: SelectorRow): Series => ({
+  const line = (r: SelectorRow): ChartSeries => ({
     name: r.selector,
     points: config.ns.map((n) => [n, r.accuracy[n]!] as [number, number]),
   });
+  const chart = (title: string, rows: readonly SelectorRow[]) =>
+    renderChart({
+      title,
+      series: rows.map(line),
+      xName: 'N',
+      categoryX: true,
+      smooth: false,
+      yRange: [0, 1],
+    });
   const charts = Object.entries(s.judges).map(([name, judge]) =>
-    seriesChart(`judge ${name}: true accuracy vs N`, [...s.baselines, ...judge.rows].map(line), 520, 300),
+    chart(`judge ${name}: true accuracy of the pick vs N`, [...s.baselines, ...judge.rows]),
   );
-  if (charts.length === 0) charts.push(seriesChart('true accuracy vs N', s.baselines.map(line), 520, 300));
+  if (charts.length === 0) charts.push(chart('true accuracy of the pick vs N', s.baselines));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward downstream: best-of-N</title>
 <style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}

@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_POLICY_TASK, type PolicyTaskConfig } from '../../data/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
+import { type ChartSeries, renderChart } from '../../io/charts.js';
 import { escapeHtml } from '../../io/html.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
 import { resolveCheckpoint } from '../../train/checkpoint.js';
-import { type Series, seriesChart } from '../../train/report.js';
 import type { JudgeSpec } from './experiment.js';
 import { HELD_OUT_ANSWERS, type HeldOutLine, type PolicyRewardName, trainPolicyRl } from './policy-rl.js';
 
@@ -267,24 +267,16 @@ function meanCurve(
 }
 
 function rlPage(markdown: string, curves: ReadonlyMap<string, HeldOutLine[][]>): string {
-  const series = (value: (l: HeldOutLine) => number | null): Series[] =>
+  const series = (value: (l: HeldOutLine) => number | null): ChartSeries[] =>
     [...curves].map(([reward, runs]) => ({
       name: `${reward} (${runs.length})`,
       points: meanCurve(runs, value),
     }));
+  const chart = (title: string, value: (l: HeldOutLine) => number | null) =>
+    renderChart({ title, series: series(value), xName: 'steps done', smooth: false, yRange: [0, 1] });
   const charts = [
-    seriesChart(
-      'held-out true accuracy (steps done)',
-      series((l) => l.accuracy),
-      460,
-      260,
-    ),
-    seriesChart(
-      'judge win rate vs reference',
-      series((l) => l.judgeReward),
-      460,
-      260,
-    ),
+    chart('held-out true accuracy', (l) => l.accuracy),
+    chart('judge win rate vs reference', (l) => l.judgeReward),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward downstream: policy RL</title>
