@@ -16,6 +16,7 @@ import {
   type Shard,
 } from '../experiments/ablation.js';
 import type { PresetName } from '../model/config.js';
+import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
 import { exitCodesHelp } from './options.js';
 import { reportErrors } from './train.js';
 
@@ -50,6 +51,8 @@ const shardOf = (value: string): Shard => {
 
 export function registerExperiment(program: Command): void {
   const experiment = program.command('experiment').description('experiments that test the paper’s claims');
+  registerPolicyExperiment(experiment);
+  registerPolicyRlExperiment(experiment);
   experiment
     .command('ablation')
     .description('SFT cold start, then every arm × setting × seed of RL; resumable; writes OUT/ablation.md')

@@ -1,5 +1,6 @@
 // Image descriptions (captions) as JSONL: `{"id": "...", "image": "images/x.png", "caption": "..."}`
-// (or `"images": [...]` for several). The data of the perception pretraining stage that precedes the
+// (or `"images": [...]` for several; an optional `"prompt"` replaces the caption instruction, so the
+// same data path trains a policy on question → answer). The data of the perception pretraining stage that precedes the
 // judge's SFT, as LLaVA-style models are aligned on captions before instruction tuning; the synthetic
 // world writes one per training scene (captions.jsonl).
 import { z } from 'zod';
@@ -14,6 +15,8 @@ export interface Caption {
   id: string;
   images: ImageInput[];
   caption: string;
+  /** The instruction after the images (default: the caption prompt): a question, for a policy's answers. */
+  prompt?: string;
 }
 
 const CaptionRecord = z
@@ -22,6 +25,7 @@ const CaptionRecord = z
     image: z.string().min(1).optional(),
     images: z.array(z.string().min(1)).min(1).optional(),
     caption: z.string().min(1),
+    prompt: z.string().min(1).optional(),
   })
   .refine((r) => (r.image === undefined) !== (r.images === undefined), {
     message: "give exactly one of 'image' (a path) or 'images' (a list of paths)",
@@ -36,6 +40,6 @@ export async function* readCaptions(file: string, options: ReadOptions = {}): As
     const paths = r.images ?? [r.image!];
     const refs = paths.map((path) => ({ kind: 'path' as const, path }));
     const images = await imagesOrSkip(r.id, refs, root, options);
-    if (images) yield { id: r.id, images, caption: r.caption };
+    if (images) yield { id: r.id, images, caption: r.caption, ...(r.prompt ? { prompt: r.prompt } : {}) };
   }
 }

@@ -61,7 +61,7 @@ export const ROPE_BASE = 10_000;
  * A model preset of {@link PRESETS}: `tiny` (tests and the demo), `small`, `reference-lm` (the engine
  * benchmark's text-only LM).
  */
-export type PresetName = 'tiny' | 'cells' | 'cells-mix' | 'small' | 'reference-lm';
+export type PresetName = 'tiny' | 'cells' | 'cells-mix' | 'policy' | 'small' | 'reference-lm';
 
 /** The `cells` preset (also the base of `cells-mix`). */
 const CELLS: Omit<ModelConfig, 'vocabSize'> = {
@@ -95,6 +95,9 @@ export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
   // the cell world with attribute pairs (1,500 caption + 1,500 SFT steps) it judged 96.5 % of held-out
   // pairs, against 74.5 % without the mixing (docs/training.md).
   'cells-mix': { ...CELLS, localMix: 4 },
+  // The policy of the downstream experiment (docs/downstream.md): the judge's architecture
+  // (`cells-mix`) with a context for a question and a one-sentence answer (9 image tokens + ~40).
+  policy: { ...CELLS, localMix: 4, maxSeqLen: 96 },
   // A longer demo: a few million parameters (spec compute budget: ~1,950 tokens/s of training on 2 cores).
   small: {
     maxSeqLen: 384,

@@ -185,8 +185,8 @@ async function loadPixels(
 export const CAPTION_PROMPT = 'Describe the image.\n';
 
 /**
- * Encodes captions (perception pretraining): images, then {@link CAPTION_PROMPT}; the target is the
- * caption and end of sequence. Items longer than `maxSeqLen` are dropped and counted.
+ * Encodes captions (perception pretraining): images, then the item's prompt ({@link CAPTION_PROMPT}
+ * unless it has its own, e.g. a question for a policy); the target is the caption and end of sequence. Items longer than `maxSeqLen` are dropped and counted.
  */
 export async function encodeCaptions(
   captions: readonly Caption[],
@@ -198,7 +198,12 @@ export async function encodeCaptions(
   let tooLong = 0;
   const pixelCache = new Map<ImageInput, Float32Array>();
   for (const c of captions) {
-    const promptTokens = encodeImagePrompt(tokenizer, c.images.length, model.vision, CAPTION_PROMPT);
+    const promptTokens = encodeImagePrompt(
+      tokenizer,
+      c.images.length,
+      model.vision,
+      c.prompt ?? CAPTION_PROMPT,
+    );
     const targetTokens = encodeJudgement(tokenizer, c.caption);
     if (promptTokens.length + targetTokens.length > model.maxSeqLen) {
       tooLong++;

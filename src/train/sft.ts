@@ -172,7 +172,9 @@ export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetric
   const policy = run.resumeFrom
     ? run.resumeFrom.loaded
     : await initialPolicy(config, () =>
-        captions ? [CAPTION_PROMPT, ...captionItems.map((c) => c.caption)] : tokenizerCorpus(items),
+        captions
+          ? [CAPTION_PROMPT, ...captionItems.flatMap((c) => [c.prompt ?? '', c.caption])]
+          : tokenizerCorpus(items),
       );
   const { model, tokenizer } = policy;
   const encoded = captions

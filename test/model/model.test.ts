@@ -65,6 +65,7 @@ describe('VisionLanguageModel', () => {
       ['tiny', 300],
       ['cells', 512],
       ['cells-mix', 512],
+      ['policy', 512],
       ['small', 1000],
       ['reference-lm', 263],
     ] as const) {

@@ -2,6 +2,18 @@
 export { type Claim, claimClause, claimHolds, OPPOSITE, RELATIONS, type Relation } from './claims.js';
 export { perceiveScene, silhouetteMargin } from './perceive.js';
 export {
+  type AnswerCheck,
+  checkAnswer,
+  DEFAULT_POLICY_TASK,
+  type PolicyProblem,
+  type PolicySplit,
+  type PolicyTaskConfig,
+  parseAnswer,
+  policyProblem,
+  validatePolicyTask,
+} from './policy-task.js';
+export { flawedTarget, type PolicyDataConfig, policyPrompt, writePolicyData } from './policy-write.js';
+export {
   ERROR_KINDS,
   type ErrorKind,
   type Hardness,
