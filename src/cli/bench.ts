@@ -1,11 +1,10 @@
 // `r1-reward bench run` (judge a benchmark into RUN_DIR, resumable) and `r1-reward bench score`
 // (recompute metrics.json, report.md, report.html from the saved judgements).
 import { resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BENCHMARK_NAMES, imageToDataUrl, readBenchmark } from '../data/index.js';
 import type { BenchmarkName } from '../data/types.js';
-import { type RunProgress, runBenchmark } from '../eval/runner.js';
+import { runBenchmark } from '../eval/runner.js';
 import type { Metrics } from '../eval/score.js';
 import { scoreRun } from '../eval/score-run.js';
 import { SCORE_PROTOCOLS, type ScoreProtocol } from '../eval/scoring-rules.js';
@@ -24,6 +23,7 @@ import {
   resolveCheckpointPath,
   withExitCodes,
 } from './options.js';
+import { abortOnInterrupt, itemsProgressBar, reportAborted, reportFailures } from './run-controls.js';
 
 interface RunCliOptions extends BackendOptions {
   benchmark: BenchmarkName;
@@ -60,43 +60,6 @@ function headline(m: Metrics): string {
   parts.push(`${m.unparseable.count} unparseable of ${m.unparseable.samples} samples`);
   if (m.positionConsistency) parts.push(`position consistency ${pct(m.positionConsistency.rate)}`);
   return `${m.benchmark} (${m.protocol}, ${m.items} items, k = ${m.k}, order ${m.order}): ${parts.join(', ')}`;
-}
-
-/** A progress bar on stderr with items/s over the items judged by this invocation and an ETA from that rate. */
-function progressBar(enabled: boolean) {
-  const bar = new SingleBar({
-    format:
-      '{bar} {value}/{total} items | {speed} items/s | ETA {etaText} | errors {errors} | unparseable {unparseable}',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 10_000,
-    stream: process.stderr,
-    fps: 5,
-  });
-  const started = performance.now();
-  let running = false;
-  return {
-    update(p: RunProgress) {
-      if (!enabled) return;
-      const seconds = (performance.now() - started) / 1000;
-      const speed = seconds > 0 ? p.judged / seconds : 0;
-      const remaining = p.total === undefined ? undefined : p.total - p.done;
-      const eta = remaining !== undefined && speed > 0 ? remaining / speed : undefined;
-      const payload = {
-        speed: speed.toFixed(2),
-        etaText: eta === undefined ? '–' : new Date(eta * 1000).toISOString().slice(11, 19),
-        errors: p.errors,
-        unparseable: p.unparseable,
-      };
-      if (!running) {
-        bar.start(p.total ?? 0, p.done, payload);
-        running = true;
-      } else bar.update(p.done, payload);
-    },
-    stop() {
-      if (running) bar.stop();
-    },
-  };
 }
 
 /** Items the run will read (without opening images; items skipped by --skip-missing not counted). */
@@ -160,19 +123,11 @@ export function registerBench(program: Command): void {
         },
       };
       const total = await countItems(options.benchmark, options.data, read.imagesRoot, read.skipMissing);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(EXIT.interrupted);
-        console.error(
-          '\nstopping: finishing nothing new, keeping every judgement written (Ctrl-C again to quit at once)',
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', onSigint);
-      const bar = progressBar(options.progress && !process.env.CI);
+      const interrupt = abortOnInterrupt('finishing nothing new, keeping every judgement written');
+      const bar = itemsProgressBar(
+        options.progress && !process.env.CI,
+        'errors {errors} | unparseable {unparseable}',
+      );
       let summary: Awaited<ReturnType<typeof runBenchmark>>;
       try {
         summary = await runBenchmark(readBenchmark(options.benchmark, options.data, read), {
@@ -199,14 +154,19 @@ export function registerBench(program: Command): void {
             template: options.template ? resolve(options.template) : 'r1-reward (docs/spec.md §2)',
             maxPixels: options.maxPixels,
           },
-          signal: controller.signal,
-          onProgress: (p) => bar.update(p),
+          signal: interrupt.signal,
+          onProgress: (p) =>
+            bar.update({
+              done: p.done,
+              total: p.total,
+              worked: p.judged,
+              columns: { errors: p.errors, unparseable: p.unparseable },
+            }),
           onWarning: (m) => console.error(m),
         });
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
+        interrupt.release();
         await backend.close?.();
       }
       const line = `${summary.done}/${total} items judged (${summary.judged} now, ${summary.skipped} from earlier runs), ${summary.errors} errors, ${summary.unparseable} unparseable samples, ${summary.cached} from the cache`;
@@ -219,22 +179,12 @@ export function registerBench(program: Command): void {
         console.error(
           `${summary.duplicateIds.length} duplicate ids in the data were judged once: ${summary.duplicateIds.slice(0, 5).join(', ')}…`,
         );
-      if (summary.aborted) {
-        console.error(`stopped; rerun the same command to resume into ${out}`);
-        process.exitCode = EXIT.interrupted;
-        return;
-      }
+      if (reportAborted(summary, out)) return;
       if (summary.done > 0) {
         const { metrics } = await scoreRun(out, 'official');
         console.log(headline(metrics));
       }
-      if (summary.stoppedBecause) console.error(summary.stoppedBecause);
-      if (summary.errors > 0) {
-        console.error(
-          `${summary.errors} items failed (see ${out}/errors.jsonl); rerun the same command to retry them`,
-        );
-        process.exitCode = EXIT.failed;
-      }
+      reportFailures(summary, out);
     }),
   );
 

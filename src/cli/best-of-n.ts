@@ -1,12 +1,12 @@
 // `r1-reward best-of-n`: rank the candidates of every item of a JSON-lines file into RUN_DIR (resumable).
 import { resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { type BestOfNProgress, type BestOfNResult, runBestOfN } from '../rank/best-of-n.js';
+import { type BestOfNResult, runBestOfN } from '../rank/best-of-n.js';
 import { imagesFolderFor, loadItemImages, readBestOfNItems } from '../rank/best-of-n-data.js';
 import { backendFromOptions, exitOnError } from './judge-backend-options.js';
-import { deprecatedAlias, EXIT, resolveCheckpointPath, withExitCodes } from './options.js';
+import { deprecatedAlias, resolveCheckpointPath, withExitCodes } from './options.js';
 import { addRankOptions, type RankCliOptions, rankSettings } from './rank.js';
+import { abortOnInterrupt, itemsProgressBar, reportAborted, reportFailures } from './run-controls.js';
 
 interface BestOfNCliOptions extends RankCliOptions {
   data: string;
@@ -14,42 +14,6 @@ interface BestOfNCliOptions extends RankCliOptions {
   out: string;
   cache?: string | false;
   progress: boolean;
-}
-
-/** A progress bar on stderr with items/s over this session's ranked items and an ETA from that rate. */
-function progressBar(enabled: boolean) {
-  const bar = new SingleBar({
-    format:
-      '{bar} {value}/{total} items | {speed} items/s | ETA {etaText} | errors {errors} | requests sent {sent}',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 10_000,
-    stream: process.stderr,
-    fps: 5,
-  });
-  const started = performance.now();
-  let running = false;
-  return {
-    update(p: BestOfNProgress) {
-      if (!enabled) return;
-      const seconds = (performance.now() - started) / 1000;
-      const speed = seconds > 0 ? p.ranked / seconds : 0;
-      const eta = speed > 0 ? (p.total - p.done) / speed : undefined;
-      const payload = {
-        speed: speed.toFixed(2),
-        etaText: eta === undefined ? '–' : new Date(eta * 1000).toISOString().slice(11, 19),
-        errors: p.errors,
-        sent: p.sent,
-      };
-      if (!running) {
-        bar.start(p.total, p.done, payload);
-        running = true;
-      } else bar.update(p.done, payload);
-    },
-    stop() {
-      if (running) bar.stop();
-    },
-  };
 }
 
 const percent = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
@@ -98,19 +62,11 @@ export function registerBestOfN(program: Command): void {
       const root = imagesFolderFor(data, options.imagesRoot);
       const backend = backendFromOptions(options);
       const out = resolve(options.out);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(EXIT.interrupted);
-        console.error(
-          '\nstopping: starting nothing new, keeping every ranking written (Ctrl-C again to quit at once)',
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', onSigint);
-      const bar = progressBar(options.progress && !process.env.CI);
+      const interrupt = abortOnInterrupt('starting nothing new, keeping every ranking written');
+      const bar = itemsProgressBar(
+        options.progress && !process.env.CI,
+        'errors {errors} | requests sent {sent}',
+      );
       let result: BestOfNResult;
       try {
         result = await runBestOfN(items, {
@@ -141,29 +97,24 @@ export function registerBestOfN(program: Command): void {
             maxPixels: options.maxPixels,
             concurrency: options.concurrency,
           },
-          signal: controller.signal,
-          onProgress: (p) => bar.update(p),
+          signal: interrupt.signal,
+          onProgress: (p) =>
+            bar.update({
+              done: p.done,
+              total: p.total,
+              worked: p.ranked,
+              columns: { errors: p.errors, sent: p.sent },
+            }),
           onWarning: (m) => console.error(m),
         });
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
+        interrupt.release();
         await backend.close?.();
       }
       report(result, out);
-      if (result.aborted) {
-        console.error(`stopped; rerun the same command to resume into ${out}`);
-        process.exitCode = EXIT.interrupted;
-        return;
-      }
-      if (result.stoppedBecause) console.error(result.stoppedBecause);
-      if (result.errors > 0) {
-        console.error(
-          `${result.errors} items failed (see ${out}/errors.jsonl); rerun the same command to retry them`,
-        );
-        process.exitCode = EXIT.failed;
-      }
+      if (reportAborted(result, out)) return;
+      reportFailures(result, out);
     }),
   );
 }
