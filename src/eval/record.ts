@@ -22,6 +22,5 @@ export interface JudgedItemRecord {
 }
 
 export const JUDGEMENTS_FILE = 'judgements.jsonl';
-export const ERRORS_FILE = 'errors.jsonl';
 export const RUN_FILE = 'run.json';
-export const CACHE_FILE = 'cache.jsonl';
+export { CACHE_FILE, ERRORS_FILE } from '../judge/item-run.js';

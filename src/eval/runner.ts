@@ -3,22 +3,21 @@
 // judge calls failed go to errors.jsonl and are retried by the next rerun; an abort (Ctrl-C) lets
 // the items in flight stop and keeps everything already written.
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { BenchmarkName, ImageInput, PreferencePair } from '../data/types.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { gitCommit } from '../io/run-record.js';
-import { AppendLog, readJsonLines } from '../judge/append-log.js';
+import { readJsonLines } from '../judge/append-log.js';
 import type { JudgeBackend } from '../judge/backend.js';
-import { FileJudgementCache } from '../judge/cache.js';
+import type { JudgementCache } from '../judge/cache.js';
+import { checkSameSettings, openRunDir, runItems } from '../judge/item-run.js';
 import { judgePair } from '../judge/judge.js';
 import type { OrderProtocol, Position } from '../judge/order.js';
 import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
 import { VERSION } from '../version.js';
-import { CACHE_FILE, ERRORS_FILE, JUDGEMENTS_FILE, type JudgedItemRecord, RUN_FILE } from './record.js';
+import { JUDGEMENTS_FILE, type JudgedItemRecord, RUN_FILE } from './record.js';
 
 /** The settings that change what a judgement is; a resumed run must use the same ones. */
 export interface RunSettings {
@@ -105,16 +104,6 @@ function readRunFile(path: string): RunFile {
   }
 }
 
-function checkSameSettings(previous: RunSettings, now: RunSettings, outDir: string): void {
-  for (const key of Object.keys(now) as (keyof RunSettings)[]) {
-    if (JSON.stringify(previous[key]) !== JSON.stringify(now[key]))
-      throw new Error(
-        `${outDir} was started with ${key} = ${JSON.stringify(previous[key])}, not ${JSON.stringify(now[key])}; ` +
-          'rerun with the same settings to resume, or give a new --out directory',
-      );
-  }
-}
-
 /**
  * Judges every pair with the backend (K samples per order) into an append-only, resumable run folder
  * (run.json, judgements.jsonl, errors.jsonl, cache.jsonl); rerunning it judges only what is missing.
@@ -125,12 +114,8 @@ export async function runBenchmark(
 ): Promise<RunSummary> {
   const { outDir, backend, k, order, seed, signal } = options;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-    throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
   const template = options.template ?? R1_REWARD_PROMPT_TEMPLATE;
-  // Every request in flight listens for the abort: lift the default cap of 10 listeners.
-  if (signal) setMaxListeners(0, signal);
-  await mkdir(outDir, { recursive: true });
+  await openRunDir(outDir, options.concurrency, signal);
 
   const settings: RunSettings = {
     benchmark: options.benchmark,
@@ -158,19 +143,6 @@ export async function runBenchmark(
   run.sessions.push(session);
   writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
 
-  const done = new Set<string>();
-  await readJsonLines<JudgedItemRecord>(judgementsPath, (record) => done.add(record.id), {
-    repair: true,
-    onTorn: (bytes) =>
-      (options.onWarning ?? console.warn)(
-        `${judgementsPath}: cut off a torn last line (${bytes} bytes); that item is judged again`,
-      ),
-  });
-  const judgements = await AppendLog.open(judgementsPath);
-  const errors = await AppendLog.open(join(outDir, ERRORS_FILE));
-  const cacheFile = options.cacheFile === undefined ? join(outDir, CACHE_FILE) : options.cacheFile;
-  const cache = cacheFile ? await FileJudgementCache.open(cacheFile) : undefined;
-
   const progress: RunProgress = {
     total: options.total,
     done: 0,
@@ -180,96 +152,63 @@ export async function runBenchmark(
     unparseable: 0,
     cached: 0,
   };
-  const duplicateIds: string[] = [];
-  const seen = new Set<string>();
-  const report = () => options.onProgress?.({ ...progress });
-  const errorLimit = options.maxConsecutiveErrors ?? Math.max(10, 2 * options.concurrency);
-  let consecutiveErrors = 0;
-  let stoppedBecause: string | undefined;
 
-  async function judgeItem(pair: PreferencePair): Promise<void> {
+  async function judgeItem(
+    pair: PreferencePair,
+    cache: JudgementCache | undefined,
+  ): Promise<JudgedItemRecord> {
     const started = performance.now();
-    try {
-      const images = await Promise.all(pair.images.map((image) => options.encodeImage(image)));
-      const result = await judgePair(
-        {
-          id: pair.id,
-          images,
-          question: pair.question,
-          responses: [pair.chosen, pair.rejected],
-          ...storedOrder(pair),
-        },
-        backend,
-        { k, order, seed, template, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
-      );
-      const record: JudgedItemRecord = {
+    const images = await Promise.all(pair.images.map((image) => options.encodeImage(image)));
+    const result = await judgePair(
+      {
         id: pair.id,
-        ...(pair.category !== undefined ? { category: pair.category } : {}),
-        ...(pair.meta !== undefined ? { meta: pair.meta } : {}),
-        order,
-        k,
-        judgements: result.judgements,
-        ms: Math.round(performance.now() - started),
-      };
-      judgements.append(record);
-      progress.judged++;
-      progress.done++;
-      progress.unparseable += result.votes.unparseable;
-      for (const j of result.judgements) progress.cached += j.cached;
-      consecutiveErrors = 0;
-    } catch (error) {
-      if (signal?.aborted) return; // stopped by the user: the item is simply not done yet
-      const message = (error as Error).message ?? String(error);
-      progress.errors++;
-      errors.append({ id: pair.id, at: new Date().toISOString(), error: message });
-      // A dead endpoint fails every item after long retries: stop instead of grinding through the data.
-      if (++consecutiveErrors >= errorLimit && !stoppedBecause)
-        stoppedBecause = `${consecutiveErrors} items in a row failed (last: ${message}); stopped early: fix the cause, then rerun to resume`;
-    }
-    report();
+        images,
+        question: pair.question,
+        responses: [pair.chosen, pair.rejected],
+        ...storedOrder(pair),
+      },
+      backend,
+      { k, order, seed, template, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
+    );
+    progress.judged++;
+    progress.unparseable += result.votes.unparseable;
+    for (const j of result.judgements) progress.cached += j.cached;
+    return {
+      id: pair.id,
+      ...(pair.category !== undefined ? { category: pair.category } : {}),
+      ...(pair.meta !== undefined ? { meta: pair.meta } : {}),
+      order,
+      k,
+      judgements: result.judgements,
+      ms: Math.round(performance.now() - started),
+    };
   }
 
-  const inFlight = new Set<Promise<void>>();
-  try {
-    for await (const pair of pairs) {
-      if (signal?.aborted || stoppedBecause) break;
-      if (seen.has(pair.id)) {
-        duplicateIds.push(pair.id);
-        continue;
-      }
-      seen.add(pair.id);
-      if (done.has(pair.id)) {
-        progress.skipped++;
-        progress.done++;
-        report();
-        continue;
-      }
-      const task = judgeItem(pair).finally(() => inFlight.delete(task));
-      inFlight.add(task);
-      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-  } finally {
-    await Promise.allSettled(inFlight);
-    await judgements.close();
-    await errors.close();
-    await cache?.close();
-    Object.assign(session, {
-      endedAt: new Date().toISOString(),
-      judged: progress.judged,
-      skipped: progress.skipped,
-      errors: progress.errors,
-      aborted: signal?.aborted ?? false,
-      ...(stoppedBecause ? { stoppedBecause } : {}),
-    });
-    writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
-  }
-  return {
-    ...progress,
-    aborted: signal?.aborted ?? false,
-    ...(stoppedBecause ? { stoppedBecause } : {}),
-    duplicateIds,
-  };
+  const outcome = await runItems(pairs, {
+    outDir,
+    rowsFile: JUDGEMENTS_FILE,
+    verb: 'judged',
+    concurrency: options.concurrency,
+    cacheFile: options.cacheFile,
+    signal,
+    maxConsecutiveErrors: options.maxConsecutiveErrors,
+    onWarning: options.onWarning,
+    progress,
+    report: () => options.onProgress?.({ ...progress }),
+    work: judgeItem,
+    onFinish: ({ aborted, stoppedBecause }) => {
+      Object.assign(session, {
+        endedAt: new Date().toISOString(),
+        judged: progress.judged,
+        skipped: progress.skipped,
+        errors: progress.errors,
+        aborted,
+        ...(stoppedBecause ? { stoppedBecause } : {}),
+      });
+      writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
+    },
+  });
+  return { ...progress, ...outcome };
 }
 
 /** The file's own order, where the loader recorded it (Multimodal RewardBench: meta.chosenPosition). */

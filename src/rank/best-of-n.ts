@@ -1,19 +1,18 @@
 // Best-of-n over a data file: rank every item's candidates and append one row per item to
-// RUN_DIR/rankings.jsonl. Like `bench run`, a rerun skips the items already there (a torn last line is
-// cut off and that item ranked again), failed items go to errors.jsonl and are retried by the next
-// rerun, samples are cached in RUN_DIR/cache.jsonl, and an abort keeps everything written. The run's
-// settings are recorded once in run.json; a rerun must use the same ones. summary.json is written
-// atomically at the end from every row on disk.
+// RUN_DIR/rankings.jsonl through the resumable item loop `bench run` uses too (judge/item-run.ts): a
+// rerun skips the items already there (a torn last line is cut off and that item ranked again), failed
+// items go to errors.jsonl and are retried by the next rerun, samples are cached in RUN_DIR/cache.jsonl,
+// and an abort keeps everything written. The run's settings are recorded once in run.json; a rerun
+// must use the same ones. summary.json is written atomically at the end from every row on disk.
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
-import { AppendLog, readJsonLines } from '../judge/append-log.js';
+import { readJsonLines } from '../judge/append-log.js';
 import type { JudgeBackend } from '../judge/backend.js';
-import { FileJudgementCache } from '../judge/cache.js';
+import type { JudgementCache } from '../judge/cache.js';
+import { checkSameSettings, openRunDir, runItems } from '../judge/item-run.js';
 import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
 import type { BestOfNItem } from './best-of-n-data.js';
 import { DEFAULT_SWISS_ROUNDS, rankCandidates } from './rank.js';
@@ -23,8 +22,6 @@ import type { Contestant, JudgeCalls, RankConsistency, Ranking, RankOptions } fr
 export const RANKINGS_FILE = 'rankings.jsonl';
 /** The pooled summary, written atomically at the end of every session. */
 export const SUMMARY_FILE = 'summary.json';
-const ERRORS_FILE = 'errors.jsonl';
-const CACHE_FILE = 'cache.jsonl';
 
 /** One line of RUN_DIR/rankings.jsonl: an item's ranking without the sample texts (those sit in the cache). */
 export interface BestOfNRow {
@@ -177,12 +174,7 @@ function recordRun(outDir: string, settings: BestOfNSettings, config: Record<str
       );
     }
     if (!previous) throw new Error(`${path} is not a best-of-n run; give a new --out directory`);
-    for (const key of Object.keys(settings) as (keyof BestOfNSettings)[])
-      if (JSON.stringify(previous[key]) !== JSON.stringify(settings[key]))
-        throw new Error(
-          `${outDir} was started with ${key} = ${JSON.stringify(previous[key])}, not ${JSON.stringify(settings[key])}; ` +
-            'rerun with the same settings to resume, or give a new --out directory',
-        );
+    checkSameSettings(previous, settings, outDir);
     return;
   }
   saveRunRecord(outDir, makeRunRecord('best-of-n', { settings, ...config }, settings.seed));
@@ -197,26 +189,9 @@ export async function runBestOfN(
   options: BestOfNOptions,
 ): Promise<BestOfNResult> {
   const { outDir, backend, signal } = options;
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-    throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
-  if (signal) setMaxListeners(0, signal); // every request in flight listens for the abort
-  await mkdir(outDir, { recursive: true });
+  await openRunDir(outDir, options.concurrency, signal);
   const settings = settingsOf(options);
   recordRun(outDir, settings, options.config ?? {});
-
-  const rowsPath = join(outDir, RANKINGS_FILE);
-  const done = new Set<string>();
-  await readJsonLines<BestOfNRow>(rowsPath, (row) => done.add(row.id), {
-    repair: true,
-    onTorn: (bytes) =>
-      (options.onWarning ?? console.warn)(
-        `${rowsPath}: cut off a torn last line (${bytes} bytes); that item is ranked again`,
-      ),
-  });
-  const rows = await AppendLog.open(rowsPath);
-  const errors = await AppendLog.open(join(outDir, ERRORS_FILE));
-  const cacheFile = options.cacheFile === undefined ? join(outDir, CACHE_FILE) : options.cacheFile;
-  const cache = cacheFile ? await FileJudgementCache.open(cacheFile) : undefined;
 
   const progress: BestOfNProgress = {
     total: items.length,
@@ -226,71 +201,43 @@ export async function runBestOfN(
     errors: 0,
     sent: 0,
   };
-  const report = () => options.onProgress?.({ ...progress });
-  const errorLimit = options.maxConsecutiveErrors ?? Math.max(10, 2 * options.concurrency);
-  let consecutiveErrors = 0;
-  let stoppedBecause: string | undefined;
 
-  async function rankItem(item: BestOfNItem): Promise<void> {
+  async function rankItem(item: BestOfNItem, cache: JudgementCache | undefined): Promise<BestOfNRow> {
     const started = performance.now();
-    try {
-      const images = await options.loadImages(item);
-      const ranking = await rankCandidates(
-        {
-          id: item.id,
-          images,
-          question: item.question,
-          ...(item.reference !== undefined ? { reference: item.reference } : {}),
-        },
-        item.candidates,
-        backend,
-        { ...options.rank, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
-      );
-      rows.append(rankingRow(ranking, Math.round(performance.now() - started)));
-      progress.ranked++;
-      progress.done++;
-      progress.sent += ranking.calls.sent;
-      consecutiveErrors = 0;
-    } catch (error) {
-      if (signal?.aborted) return; // stopped by the user: the item is simply not done yet
-      const message = (error as Error).message ?? String(error);
-      progress.errors++;
-      errors.append({ id: item.id, line: item.line, at: new Date().toISOString(), error: message });
-      if (++consecutiveErrors >= errorLimit && !stoppedBecause)
-        stoppedBecause = `${consecutiveErrors} items in a row failed (last: ${message}); stopped early: fix the cause, then rerun to resume`;
-    }
-    report();
+    const images = await options.loadImages(item);
+    const ranking = await rankCandidates(
+      {
+        id: item.id,
+        images,
+        question: item.question,
+        ...(item.reference !== undefined ? { reference: item.reference } : {}),
+      },
+      item.candidates,
+      backend,
+      { ...options.rank, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) },
+    );
+    progress.ranked++;
+    progress.sent += ranking.calls.sent;
+    return rankingRow(ranking, Math.round(performance.now() - started));
   }
 
-  const inFlight = new Set<Promise<void>>();
-  try {
-    for (const item of items) {
-      if (signal?.aborted || stoppedBecause) break;
-      if (done.has(item.id)) {
-        progress.skipped++;
-        progress.done++;
-        report();
-        continue;
-      }
-      const task = rankItem(item).finally(() => inFlight.delete(task));
-      inFlight.add(task);
-      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-  } finally {
-    await Promise.allSettled(inFlight);
-    await rows.close();
-    await errors.close();
-    await cache?.close();
-  }
+  const { aborted, stoppedBecause } = await runItems(items, {
+    outDir,
+    rowsFile: RANKINGS_FILE,
+    verb: 'ranked',
+    concurrency: options.concurrency,
+    cacheFile: options.cacheFile,
+    signal,
+    maxConsecutiveErrors: options.maxConsecutiveErrors,
+    onWarning: options.onWarning,
+    progress,
+    report: () => options.onProgress?.({ ...progress }),
+    work: rankItem,
+    errorContext: (item) => ({ line: item.line }),
+  });
   const summary = await summarizeBestOfN(outDir, settings);
   writeJsonAtomic(join(outDir, SUMMARY_FILE), summary);
-  return {
-    ...progress,
-    aborted: signal?.aborted ?? false,
-    ...(stoppedBecause ? { stoppedBecause } : {}),
-    summary,
-  };
+  return { ...progress, aborted, ...(stoppedBecause ? { stoppedBecause } : {}), summary };
 }
 
 /** Pools every row of RUN_DIR/rankings.jsonl (the last row of an id wins) into a {@link BestOfNSummary}. */
