@@ -110,7 +110,8 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
   const { createPolicyJudge } = await import('../serve/policy-judge.js');
   const { BoundedJudgementCache } = await import('../serve/bounded-cache.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');
-  const http = rewardServerSettings(options);
+  // Where to listen; the rest (key, body and batch limits, logging) goes to the server as it is.
+  const { host, port, ...limits } = rewardServerSettings(options);
   const chatTemplate = templateFamily('--chat-template', options.chatTemplate);
   if (options.order !== 'both' && options.order !== 'random')
     throw new RangeError(`--order must be both or random for ranking, got '${options.order}'`);
@@ -150,12 +151,9 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
     judgeDeadlineMs: options.judgeDeadline * 1000,
     maxOpenGroups: options.maxOpenGroups,
     template: chatTemplate,
-    apiKey: http.apiKey,
-    bodyLimitBytes: http.bodyLimitBytes,
-    maxBatch: http.maxBatch,
-    logger: http.logger,
+    ...limits,
   });
-  const address = await app.listen({ host: http.host, port: http.port });
+  const address = await app.listen({ host, port });
   const grouping =
     options.mode === 'group'
       ? `groups of ${options.groupSize}, ${options.scheme}, timeout ${options.groupTimeout} s`

@@ -65,7 +65,8 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
   const { readRewardLabels } = await import('../serve/reward-labels.js');
   const { buildRewardServer } = await import('../serve/reward-server.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');
-  const http = rewardServerSettings(options);
+  // Where to listen; the rest (key, body and batch limits, logging) goes to the server as it is.
+  const { host, port, ...limits } = rewardServerSettings(options);
   const referee = createReferee(options.referee, {
     model: options.refereeModel,
     apiKey: options.refereeApiKey ?? process.env['R1_REWARD_REFEREE_API_KEY'],
@@ -79,13 +80,10 @@ async function serveReward(options: ServeRewardOptions): Promise<void> {
     labels,
     nearest: options.nearest ?? false,
     template: templateFamily('--template', options.template),
-    apiKey: http.apiKey,
     deadlineMs: Math.round(options.deadline * 1000),
-    bodyLimitBytes: http.bodyLimitBytes,
-    maxBatch: http.maxBatch,
-    logger: http.logger,
+    ...limits,
   });
-  const address = await app.listen({ host: http.host, port: http.port });
+  const address = await app.listen({ host, port });
   console.log(
     `r1-reward serve-reward listening on ${address} (POST /get_reward, /get_reward_mllm; referee ${referee.name}${labels ? `; ${labels.size} labelled prompts` : ''})`,
   );
