@@ -18,26 +18,9 @@ import {
   writePolicyRlReport,
 } from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
+import { positiveInteger } from './judge-backend-options.js';
+import { commaList, shardOption } from './options.js';
 import { reportErrors } from './train.js';
-
-const positive = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-};
-
-const listOf =
-  <T extends string>(flag: string, allowed: readonly string[]) =>
-  (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim());
-    for (const item of items)
-      if (!allowed.includes(item))
-        throw new InvalidArgumentError(
-          `${flag}: unknown '${item}'; use a comma-separated list of ${allowed.join(', ')}`,
-        );
-    return items as T[];
-  };
 
 /** `--judge NAME=PATH` or `--judge PATH` (named after its run folder), repeatable. */
 const judgeOf = (value: string, previous: JudgeSpec[] = []): JudgeSpec[] => {
@@ -49,13 +32,6 @@ const judgeOf = (value: string, previous: JudgeSpec[] = []): JudgeSpec[] => {
       ? value.slice(0, eq)
       : basename(/checkpoints\/step-\d+\/?$/.test(value) ? dirname(dirname(value)) : value);
   return [...previous, { name, checkpoint }];
-};
-
-const shardOf = (value: string): Shard => {
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  if (!m || Number(m[1]) >= Number(m[2]))
-    throw new InvalidArgumentError(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${value}'`);
-  return { index: Number(m[1]), count: Number(m[2]) };
 };
 
 export function registerPolicyExperiment(experiment: Command): void {
@@ -75,21 +51,26 @@ export function registerPolicyExperiment(experiment: Command): void {
     .option(
       '--kinds <list>',
       `question kinds (default ${d.task.kinds.join(',')})`,
-      listOf<QuestionKind>('--kinds', QUESTION_KINDS),
+      commaList<QuestionKind>('--kinds', QUESTION_KINDS),
     )
-    .option('--questions <n>', 'held-out questions', positive('--questions'), d.questions)
+    .option('--questions <n>', 'held-out questions', positiveInteger('--questions'), d.questions)
     .option(
       '--max-n <n>',
       'samples per question; N runs over 1, 2, 4, … up to it',
-      positive('--max-n'),
+      positiveInteger('--max-n'),
       d.ns.at(-1),
     )
     .option(
       '--schemes <list>',
       `ranking schemes (default all): ${RANK_SCHEMES.join(', ')}`,
-      listOf<RankScheme>('--schemes', RANK_SCHEMES),
+      commaList<RankScheme>('--schemes', RANK_SCHEMES),
     )
-    .option('--policy-steps <n>', 'SFT steps of the policy', positive('--policy-steps'), d.policy.steps)
+    .option(
+      '--policy-steps <n>',
+      'SFT steps of the policy',
+      positiveInteger('--policy-steps'),
+      d.policy.steps,
+    )
     .option(
       '--policy-init <path>',
       'train this policy (a checkpoint or run folder) further instead of a fresh one',
@@ -97,7 +78,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     .option(
       '--train-size <n>',
       'training questions of the policy',
-      positive('--train-size'),
+      positiveInteger('--train-size'),
       d.data.trainSize,
     )
     .option(
@@ -106,14 +87,19 @@ export function registerPolicyExperiment(experiment: Command): void {
       Number,
       d.data.flawedShare,
     )
-    .option('--k <n>', 'judge samples per comparison order', positive('--k'), d.judging.k)
-    .option('--seed <n>', 'seed of the task, the policy and its samples', positive('--seed'), d.task.seed)
+    .option('--k <n>', 'judge samples per comparison order', positiveInteger('--k'), d.judging.k)
+    .option(
+      '--seed <n>',
+      'seed of the task, the policy and its samples',
+      positiveInteger('--seed'),
+      d.task.seed,
+    )
     .option(
       '--shard <i/n>',
       'only the held-out questions i, i+n, … (after one run without it trained the policy)',
-      shardOf,
+      shardOption,
     )
-    .option('--threads <n>', 'libtorch threads', positive('--threads'))
+    .option('--threads <n>', 'libtorch threads', positiveInteger('--threads'))
     .action(
       (o: {
         out: string;
@@ -181,36 +167,41 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     .option(
       '--rewards <list>',
       `comma-separated rewards (default all): ${POLICY_REWARDS.join(', ')}`,
-      listOf<PolicyRewardName>('--rewards', POLICY_REWARDS),
+      commaList<PolicyRewardName>('--rewards', POLICY_REWARDS),
     )
-    .option('--seeds <n>', 'seeds per reward', positive('--seeds'), d.seeds.length)
-    .option('--steps <n>', 'RL steps per run', positive('--steps'), d.loop.steps)
-    .option('--rollout-batch <n>', 'prompts per step', positive('--rollout-batch'), d.loop.rolloutBatch)
+    .option('--seeds <n>', 'seeds per reward', positiveInteger('--seeds'), d.seeds.length)
+    .option('--steps <n>', 'RL steps per run', positiveInteger('--steps'), d.loop.steps)
+    .option(
+      '--rollout-batch <n>',
+      'prompts per step',
+      positiveInteger('--rollout-batch'),
+      d.loop.rolloutBatch,
+    )
     .option(
       '--group <n>',
       'samples per prompt (the group the judge ranks)',
-      positive('--group'),
+      positiveInteger('--group'),
       d.loop.samplesPerPrompt,
     )
     .option('--lr <x>', 'RL learning rate', Number, d.loop.lr)
     .option(
       '--eval-every <n>',
       'steps between held-out evaluations',
-      positive('--eval-every'),
+      positiveInteger('--eval-every'),
       d.loop.evalEvery,
     )
     .option(
       '--eval-questions <n>',
       'held-out questions per evaluation',
-      positive('--eval-questions'),
+      positiveInteger('--eval-questions'),
       d.evalQuestions,
     )
     .option(
       '--kinds <list>',
       `question kinds (default ${d.task.kinds.join(',')})`,
-      listOf<QuestionKind>('--kinds', QUESTION_KINDS),
+      commaList<QuestionKind>('--kinds', QUESTION_KINDS),
     )
-    .option('--threads <n>', 'libtorch threads', positive('--threads'))
+    .option('--threads <n>', 'libtorch threads', positiveInteger('--threads'))
     .action(
       (o: {
         policy: string;

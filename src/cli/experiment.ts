@@ -1,13 +1,11 @@
 // `r1-reward experiment ablation`: the StableReinforce ablation (src/experiments/ablation.ts); wiring only.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { Device } from '../engine/index.js';
 import {
   type AblationConfig,
   ARMS,
   type ArmName,
-  checkShard,
   inShard,
   planRuns,
   runAblation,
@@ -17,37 +15,9 @@ import {
 } from '../experiments/ablation.js';
 import type { PresetName } from '../model/config.js';
 import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
-import { exitCodesHelp } from './options.js';
+import { positiveInteger } from './judge-backend-options.js';
+import { commaList, exitCodesHelp, shardOption } from './options.js';
 import { reportErrors } from './train.js';
-
-const list =
-  <T extends string>(flag: string, allowed: readonly string[]) =>
-  (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim());
-    for (const item of items)
-      if (!allowed.includes(item))
-        throw new InvalidArgumentError(
-          `${flag}: unknown '${item}'; use a comma-separated list of ${allowed.join(', ')}`,
-        );
-    return items as T[];
-  };
-
-const int = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-};
-
-const shardOf = (value: string): Shard => {
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  try {
-    if (!m) throw new RangeError('not of the form i/n');
-    return checkShard({ index: Number(m[1]), count: Number(m[2]) });
-  } catch {
-    throw new InvalidArgumentError(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${value}'`);
-  }
-};
 
 export function registerExperiment(program: Command): void {
   const experiment = program.command('experiment').description('experiments that test the paper’s claims');
@@ -64,27 +34,31 @@ export function registerExperiment(program: Command): void {
     .option(
       '--arms <list>',
       `comma-separated arms: ${Object.keys(ARMS).join(', ')} (default: all)`,
-      list<ArmName>('--arms', Object.keys(ARMS)),
+      commaList<ArmName>('--arms', Object.keys(ARMS)),
     )
     .option(
       '--settings <list>',
       `comma-separated settings: ${SETTINGS.join(', ')} (default: all)`,
-      list<SettingName>('--settings', SETTINGS),
+      commaList<SettingName>('--settings', SETTINGS),
     )
-    .option('--seeds <n>', 'seeds per arm and setting', int('--seeds'), 5)
-    .option('--rl-steps <n>', 'RL steps per run', int('--rl-steps'), 100)
-    .option('--sft-steps <n>', 'steps of the shared SFT cold start', int('--sft-steps'), 2000)
+    .option('--seeds <n>', 'seeds per arm and setting', positiveInteger('--seeds'), 5)
+    .option('--rl-steps <n>', 'RL steps per run', positiveInteger('--rl-steps'), 100)
+    .option('--sft-steps <n>', 'steps of the shared SFT cold start', positiveInteger('--sft-steps'), 2000)
     .option('--preset <name>', 'model preset', 'tiny')
-    .option('--rollout-batch <n>', 'sequences per rollout', int('--rollout-batch'), 8)
-    .option('--max-new-tokens <n>', 'longest sampled judgement', int('--max-new-tokens'), 64)
-    .option('--eval-size <n>', 'held-out pairs judged', int('--eval-size'), 100)
-    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", int('--threads'))
+    .option('--rollout-batch <n>', 'sequences per rollout', positiveInteger('--rollout-batch'), 8)
+    .option('--max-new-tokens <n>', 'longest sampled judgement', positiveInteger('--max-new-tokens'), 64)
+    .option('--eval-size <n>', 'held-out pairs judged', positiveInteger('--eval-size'), 100)
+    .option(
+      '--threads <n>',
+      "libtorch threads (default: libtorch's own choice)",
+      positiveInteger('--threads'),
+    )
     .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
     .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
       '--shard <i/n>',
       'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes (default: all runs)',
-      shardOf,
+      shardOption,
     )
     .option('--dry-run', 'print the planned runs and exit')
     .addHelpText('after', exitCodesHelp())

@@ -176,3 +176,24 @@ export const msToSeconds = (value: string): string => {
 export function describeDefault(description: string, value: unknown): string {
   return `${description} (default: ${typeof value === 'string' ? value : JSON.stringify(value)})`;
 }
+
+/** A comma-separated list option whose every entry is one of `allowed`. */
+export const commaList =
+  <T extends string>(flag: string, allowed: readonly string[]) =>
+  (value: string): T[] => {
+    const items = value.split(',').map((s) => s.trim());
+    for (const item of items)
+      if (!allowed.includes(item))
+        throw new InvalidArgumentError(
+          `${flag}: unknown '${item}'; use a comma-separated list of ${allowed.join(', ')}`,
+        );
+    return items as T[];
+  };
+
+/** `--shard i/n`: every n-th piece of the work starting at i, with 0 ≤ i < n. */
+export const shardOption = (value: string): { index: number; count: number } => {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  if (!m || Number(m[1]) >= Number(m[2]))
+    throw new InvalidArgumentError(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${value}'`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+};
