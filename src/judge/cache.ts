@@ -17,12 +17,39 @@ interface CacheLine {
   samples: readonly string[];
 }
 
+/** A judgement cache held in memory only (the default of one rankCandidates call). */
+export class MemoryJudgementCache implements JudgementCache {
+  constructor(private readonly entries = new Map<string, readonly string[]>()) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): readonly string[] | undefined {
+    return this.entries.get(key);
+  }
+
+  put(key: string, samples: readonly string[]): void {
+    this.keep(key, samples);
+  }
+
+  /** Stores the samples unless as many are already known for the key; says whether it stored them. */
+  protected keep(key: string, samples: readonly string[]): boolean {
+    const known = this.entries.get(key);
+    if (known && known.length >= samples.length) return false;
+    this.entries.set(key, samples);
+    return true;
+  }
+}
+
 /** A cache kept in memory and appended to a JSON-lines file (the last line for a key wins). */
-export class FileJudgementCache implements JudgementCache {
+export class FileJudgementCache extends MemoryJudgementCache {
   private constructor(
-    private readonly entries: Map<string, readonly string[]>,
+    entries: Map<string, readonly string[]>,
     private readonly log: AppendLog,
-  ) {}
+  ) {
+    super(entries);
+  }
 
   static async open(file: string): Promise<FileJudgementCache> {
     const entries = new Map<string, readonly string[]>();
@@ -36,19 +63,8 @@ export class FileJudgementCache implements JudgementCache {
     return new FileJudgementCache(entries, await AppendLog.open(file));
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): readonly string[] | undefined {
-    return this.entries.get(key);
-  }
-
-  put(key: string, samples: readonly string[]): void {
-    const known = this.entries.get(key);
-    if (known && known.length >= samples.length) return;
-    this.entries.set(key, samples);
-    this.log.append({ key, samples } satisfies CacheLine);
+  override put(key: string, samples: readonly string[]): void {
+    if (this.keep(key, samples)) this.log.append({ key, samples } satisfies CacheLine);
   }
 
   close(): Promise<void> {

@@ -4,23 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { JudgementCache } from '../judge/cache.js';
 
-/** A judgement cache held in memory only (the default of one rankCandidates call). */
-export class MemoryJudgementCache implements JudgementCache {
-  private readonly entries = new Map<string, readonly string[]>();
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): readonly string[] | undefined {
-    return this.entries.get(key);
-  }
-
-  put(key: string, samples: readonly string[]): void {
-    const known = this.entries.get(key);
-    if (!known || known.length < samples.length) this.entries.set(key, samples);
-  }
-}
+export { MemoryJudgementCache } from '../judge/cache.js';
 
 /** The key under which ranking stores a request's samples: judgePair's request key and the sample seed. */
 export function rankCacheKey(requestKey: string, seed: number): string {
