@@ -1,6 +1,5 @@
 // The CLI end to end: real child processes talking to a scripted judge served by this test process.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -8,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
+import { cli, runCli as run } from '../cli/run-cli.js';
 import {
   type ChatBody,
   promptText,
@@ -20,37 +20,10 @@ import { writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-bench-cli-'));
 const servers: ScriptedJudge[] = [];
-const children: ChildProcess[] = [];
 after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.all(servers.map((s) => s.close()));
   rmSync(root, { recursive: true, force: true });
 });
-
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Done> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env, CI: '1' },
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const done = new Promise<Done>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
-const run = (args: string[], env?: Record<string, string>) => cli(args, env).done;
 
 let png: Buffer;
 before(async () => {

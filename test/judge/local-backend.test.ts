@@ -1,7 +1,6 @@
 // The in-process judge backend with a tiny checkpoint: a pair judged end to end (image, both orders,
 // k samples sharing a prefill), batching of concurrent items, and `judge` / `bench run` with --checkpoint.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,27 +9,11 @@ import { noGrad } from '../../src/engine/index.js';
 import { judgePair } from '../../src/judge/judge.js';
 import { LocalModelBackend } from '../../src/judge/local-backend.js';
 import { COMPACT_TEMPLATE, loadCheckpoint, saveCheckpoint } from '../../src/model/index.js';
+import { runCli } from '../cli/run-cli.js';
 import { png, pngDataUrl, writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 
-const repo = new URL('../../', import.meta.url).pathname;
 const checkpoint = writeTinyCheckpoint(3);
 const sampling = { temperature: 1, topP: 1, maxTokens: 8 };
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, CI: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe('LocalModelBackend', () => {
   it('judges a pair with an image end to end: both orders, k samples each, votes over all', async () => {
@@ -151,7 +134,7 @@ describe('judge and bench run with --checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'r1-local-judge-'));
     const image = join(dir, 'a.png');
     writeFileSync(image, await png(20, 20));
-    const done = await cli([
+    const done = await runCli([
       ...['judge', '--checkpoint', checkpoint, '--image', image, '--question', 'what is shown?'],
       ...[
         '--response1',
@@ -189,7 +172,7 @@ describe('judge and bench run with --checkpoint', () => {
     );
     writeFileSync(join(dir, 'data.jsonl'), `${lines.join('\n')}\n`);
     const out = join(dir, 'run');
-    const done = await cli([
+    const done = await runCli([
       ...['bench', 'run', '--benchmark', 'vl-rewardbench', '--data', join(dir, 'data.jsonl')],
       ...['--checkpoint', checkpoint, '-k', '2', '--max-tokens', '6', '--concurrency', '3', '--out', out],
     ]);

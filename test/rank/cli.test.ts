@@ -1,7 +1,7 @@
 // `rank` and `best-of-n` end to end: real child processes talking to a scripted judge served by this
 // test process, which decides by the rule judge's rules (the higher `q=` wins).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,42 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { BestOfNRow, BestOfNSummary } from '../../src/rank/best-of-n.js';
 import type { Ranking } from '../../src/rank/types.js';
+import { cli, runCli as run } from '../cli/run-cli.js';
 import { promptText, type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
 import { ruleSample } from './rule-judge.js';
 
-const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'r1-rank-cli-'));
 const servers: ScriptedJudge[] = [];
-const children: ChildProcess[] = [];
 after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.all(servers.map((s) => s.close()));
   rmSync(root, { recursive: true, force: true });
 });
-
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): { child: ChildProcess; done: Promise<Done> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, CI: '1' },
-  });
-  children.push(child);
-  let [stdout, stderr] = ['', ''];
-  child.stdout!.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const done = new Promise<Done>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
-const run = (args: string[]) => cli(args).done;
 
 /**
  * A scripted judge that answers by the rule judge's rules (higher quality wins); `onRequest` sees each
