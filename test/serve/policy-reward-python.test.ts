@@ -2,32 +2,19 @@
 // only): OpenRLHF's one-rollout-per-request pattern with a dropped connection and its retry, and
 // the shipped verl and TRL reward functions, each against a real server on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { prompt, query, type Served, serve } from './policy-fixtures.js';
+import { runPython } from './run-python.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 const skip = hasPython ? false : 'python3 is not installed (the trainers’ clients are Python)';
 
-/** Runs python3 asynchronously (the server lives in this process) and parses its JSON stdout. */
-function python(args: string[], stdin: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-    child.stdin.end(stdin);
-  });
-}
+/** Runs python3 and parses its JSON stdout. */
+const python = async (args: string[], stdin: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
+  JSON.parse(await runPython(args, stdin, { ...process.env, ...env }));
 
 /** Calls `call` (Python source) with the integration module `module` imported from integrations/<dir>. */
 const runIntegration = (url: string, dir: string, module: string, call: string) =>

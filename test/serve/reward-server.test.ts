@@ -2,7 +2,7 @@
 // OpenRLHF-shaped bodies to a real server on 127.0.0.1; referees are real (rule, or the openai
 // client against a loopback endpoint that is fine, slow, down or talking garbage).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { type LabelIndex, readRewardLabels } from '../../src/serve/reward-labels
 import { buildRewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
 import { closedPort, type LoopbackReferee, startLoopbackReferee } from '../reward/loopback-referee.js';
 import { startCliServer } from './cli-server.js';
+import { runPython } from './run-python.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -22,30 +23,6 @@ interface Result {
   body: any;
 }
 type Case = Record<string, unknown>;
-
-/** Runs python3 asynchronously (the server lives in this process) and returns its stdout. */
-function runPython(args: string[], stdin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', (error) =>
-      reject(
-        new Error(
-          `cannot run python3 (${error.message}): the OpenRLHF-shaped client needs it; install python3`,
-        ),
-      ),
-    );
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-    child.stdin.end(stdin);
-  });
-}
 
 /** Runs the OpenRLHF-shaped Python client on some cases. */
 async function python(url: string, cases: Case[]): Promise<Result[]> {
