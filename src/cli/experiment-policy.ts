@@ -18,6 +18,7 @@ import {
   writePolicyRlReport,
 } from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
+import { exitCodesHelp } from './options.js';
 import { reportErrors } from './train.js';
 
 const positive = (flag: string) => (value: string) => {
@@ -62,6 +63,7 @@ export function registerPolicyExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_EXPERIMENT;
   experiment
     .command('policy')
+    .addHelpText('after', exitCodesHelp())
     .description(
       'train a policy on the synthetic world, sample N answers per held-out question, and measure the true accuracy of the answer each judge picks (vs chance, majority vote, oracle); resumable; writes OUT/best-of-n.md',
     )
@@ -74,7 +76,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--kinds <list>',
-      `question kinds (default ${d.task.kinds.join(',')})`,
+      `question kinds (default: ${d.task.kinds.join(',')})`,
       listOf<QuestionKind>('--kinds', QUESTION_KINDS),
     )
     .option('--questions <n>', 'held-out questions', positive('--questions'), d.questions)
@@ -86,13 +88,13 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--schemes <list>',
-      `ranking schemes (default all): ${RANK_SCHEMES.join(', ')}`,
+      `ranking schemes: ${RANK_SCHEMES.join(', ')} (default: all)`,
       listOf<RankScheme>('--schemes', RANK_SCHEMES),
     )
     .option('--policy-steps <n>', 'SFT steps of the policy', positive('--policy-steps'), d.policy.steps)
     .option(
       '--policy-init <path>',
-      'train this policy (a checkpoint or run folder) further instead of a fresh one',
+      'train this policy (a checkpoint or run folder) further instead of a fresh one (default: none, a fresh policy)',
     )
     .option(
       '--train-size <n>',
@@ -110,10 +112,10 @@ export function registerPolicyExperiment(experiment: Command): void {
     .option('--seed <n>', 'seed of the task, the policy and its samples', positive('--seed'), d.task.seed)
     .option(
       '--shard <i/n>',
-      'only the held-out questions i, i+n, … (after one run without it trained the policy)',
+      'only the held-out questions i, i+n, … (after one run without it trained the policy) (default: all)',
       shardOf,
     )
-    .option('--threads <n>', 'libtorch threads', positive('--threads'))
+    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", positive('--threads'))
     .action(
       (o: {
         out: string;
@@ -164,6 +166,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_RL;
   experiment
     .command('policy-rl')
+    .addHelpText('after', exitCodesHelp())
     .description(
       'RL of a policy (from experiment policy) with the judge ranking each group, the judge against the reference, or the truth; every reward × seed; logs held-out true accuracy and the judge’s win rate; resumable; writes OUT/policy-rl.md',
     )
@@ -180,7 +183,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     )
     .option(
       '--rewards <list>',
-      `comma-separated rewards (default all): ${POLICY_REWARDS.join(', ')}`,
+      `comma-separated rewards: ${POLICY_REWARDS.join(', ')} (default: all)`,
       listOf<PolicyRewardName>('--rewards', POLICY_REWARDS),
     )
     .option('--seeds <n>', 'seeds per reward', positive('--seeds'), d.seeds.length)
@@ -207,10 +210,10 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     )
     .option(
       '--kinds <list>',
-      `question kinds (default ${d.task.kinds.join(',')})`,
+      `question kinds (default: ${d.task.kinds.join(',')})`,
       listOf<QuestionKind>('--kinds', QUESTION_KINDS),
     )
-    .option('--threads <n>', 'libtorch threads', positive('--threads'))
+    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", positive('--threads'))
     .action(
       (o: {
         policy: string;
