@@ -19,7 +19,7 @@ import {
 } from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
 import { positiveInteger } from './judge-backend-options.js';
-import { commaList, shardOption } from './options.js';
+import { commaList, exitCodesHelp, shardOption } from './options.js';
 import { reportErrors } from './train.js';
 
 /** `--judge NAME=PATH` or `--judge PATH` (named after its run folder), repeatable. */
@@ -38,6 +38,7 @@ export function registerPolicyExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_EXPERIMENT;
   experiment
     .command('policy')
+    .addHelpText('after', exitCodesHelp())
     .description(
       'train a policy on the synthetic world, sample N answers per held-out question, and measure the true accuracy of the answer each judge picks (vs chance, majority vote, oracle); resumable; writes OUT/best-of-n.md',
     )
@@ -50,7 +51,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--kinds <list>',
-      `question kinds (default ${d.task.kinds.join(',')})`,
+      `question kinds (default: ${d.task.kinds.join(',')})`,
       commaList<QuestionKind>('--kinds', QUESTION_KINDS),
     )
     .option('--questions <n>', 'held-out questions', positiveInteger('--questions'), d.questions)
@@ -62,7 +63,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--schemes <list>',
-      `ranking schemes (default all): ${RANK_SCHEMES.join(', ')}`,
+      `ranking schemes: ${RANK_SCHEMES.join(', ')} (default: all)`,
       commaList<RankScheme>('--schemes', RANK_SCHEMES),
     )
     .option(
@@ -73,7 +74,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--policy-init <path>',
-      'train this policy (a checkpoint or run folder) further instead of a fresh one',
+      'train this policy (a checkpoint or run folder) further instead of a fresh one (default: none, a fresh policy)',
     )
     .option(
       '--train-size <n>',
@@ -96,10 +97,14 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--shard <i/n>',
-      'only the held-out questions i, i+n, … (after one run without it trained the policy)',
+      'only the held-out questions i, i+n, … (after one run without it trained the policy) (default: all)',
       shardOption,
     )
-    .option('--threads <n>', 'libtorch threads', positiveInteger('--threads'))
+    .option(
+      '--threads <n>',
+      "libtorch threads (default: libtorch's own choice)",
+      positiveInteger('--threads'),
+    )
     .action(
       (o: {
         out: string;
@@ -150,6 +155,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_RL;
   experiment
     .command('policy-rl')
+    .addHelpText('after', exitCodesHelp())
     .description(
       'RL of a policy (from experiment policy) with the judge ranking each group, the judge against the reference, or the truth; every reward × seed; logs held-out true accuracy and the judge’s win rate; resumable; writes OUT/policy-rl.md',
     )
@@ -166,7 +172,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     )
     .option(
       '--rewards <list>',
-      `comma-separated rewards (default all): ${POLICY_REWARDS.join(', ')}`,
+      `comma-separated rewards: ${POLICY_REWARDS.join(', ')} (default: all)`,
       commaList<PolicyRewardName>('--rewards', POLICY_REWARDS),
     )
     .option('--seeds <n>', 'seeds per reward', positiveInteger('--seeds'), d.seeds.length)
@@ -198,10 +204,14 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     )
     .option(
       '--kinds <list>',
-      `question kinds (default ${d.task.kinds.join(',')})`,
+      `question kinds (default: ${d.task.kinds.join(',')})`,
       commaList<QuestionKind>('--kinds', QUESTION_KINDS),
     )
-    .option('--threads <n>', 'libtorch threads', positiveInteger('--threads'))
+    .option(
+      '--threads <n>',
+      "libtorch threads (default: libtorch's own choice)",
+      positiveInteger('--threads'),
+    )
     .action(
       (o: {
         policy: string;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Rng } from '../../src/algo/random.js';
 import {
   checkAnswer,
   type Hardness,
@@ -12,7 +13,6 @@ import {
   type Scene,
   validatePolicyTask,
 } from '../../src/data/index.js';
-import { Rng } from '../../src/data/synthetic/random.js';
 
 // Hand-written problems: the scene and the question's faithful claims (what is asked) are all the
 // checker reads.

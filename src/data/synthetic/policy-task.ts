@@ -29,9 +29,9 @@
 // Numbers are digits ("two" does not parse); "It" stands for the question's (first) object.
 // Anything else — another sentence, trailing text, a claim of another form — is unparseable.
 
+import { Rng } from '../../algo/random.js';
 import { type Claim, claimHolds, placePhrase, RELATIONS, type Relation } from './claims.js';
 import { type Hardness, makeProblem, type Problem, QUESTION_KINDS, type QuestionKind } from './questions.js';
-import { Rng } from './random.js';
 import {
   CELL_NAMES,
   COLORS,

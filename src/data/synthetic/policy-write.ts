@@ -9,8 +9,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { Rng } from '../../algo/random.js';
 import { type PolicyTaskConfig, policyProblem, validatePolicyTask } from './policy-task.js';
-import { Rng } from './random.js';
 import { renderPng } from './render.js';
 
 /** What {@link writePolicyData} writes: the task, how many training questions, image side, noise. */

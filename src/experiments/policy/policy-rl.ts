@@ -8,6 +8,7 @@
 // opinion of the policy. Where that rises while the true accuracy falls, the policy fools the judge.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../../algo/random.js';
 import {
   checkAnswer,
   imageToDataUrl,
@@ -21,7 +22,6 @@ import type { JudgeBackend } from '../../judge/backend.js';
 import { FileJudgementCache, type JudgementCache } from '../../judge/cache.js';
 import { generate } from '../../model/generate.js';
 import { COMPACT_TEMPLATE } from '../../model/judge-format.js';
-import { Rng } from '../../model/random.js';
 import { rankCandidates } from '../../rank/rank.js';
 import type { RewardSource, RlPrompt } from '../../reward/reward-source.js';
 import { parseConfig } from '../../train/config-fields.js';

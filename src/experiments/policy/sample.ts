@@ -1,11 +1,12 @@
 // The policy's answers to held-out questions: N samples per question at a temperature, each checked
 // against the scene. Every question draws from its own generator (seed, question index), so its
 // samples do not depend on which questions shared a batch.
+
+import { Rng } from '../../algo/random.js';
 import { imageToFloatPixels } from '../../data/image-pipeline.js';
 import { checkAnswer, type PolicyProblem, policyPrompt, renderPng } from '../../data/index.js';
 import { generate } from '../../model/generate.js';
 import { encodeImagePrompt } from '../../model/judge-format.js';
-import { Rng } from '../../model/random.js';
 import type { Policy } from '../../train/run.js';
 import type { CheckedAnswer } from './best-of-n.js';
 
