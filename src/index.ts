@@ -135,7 +135,7 @@ export {
   type SampleOptions,
   type SamplingConfig,
 } from './judge/backend.js';
-export { FileJudgementCache, type JudgementCache } from './judge/cache.js';
+export { FileJudgementCache, type JudgementCache, MemoryJudgementCache } from './judge/cache.js';
 export {
   type JudgedSample,
   type JudgeOptions,

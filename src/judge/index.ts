@@ -7,7 +7,7 @@ export {
   type SampleOptions,
   type SamplingConfig,
 } from './backend.js';
-export { FileJudgementCache, type JudgementCache } from './cache.js';
+export { FileJudgementCache, type JudgementCache, MemoryJudgementCache } from './cache.js';
 export {
   type JudgedSample,
   type JudgeOptions,
