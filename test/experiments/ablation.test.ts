@@ -67,7 +67,9 @@ describe('ablation experiment (smoke)', { skip }, () => {
     const page = readFileSync(join(config.outDir, 'ablation.html'), 'utf8');
     assert.match(page, /<h2>stress<\/h2>/);
     const reward = /<svg[^>]*aria-label="reward_mean"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
-    for (const arm of Object.keys(ARMS)) assert.match(reward, new RegExp(`>${arm} \\(\\d+\\)</text>`), arm);
+    const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const arm of Object.keys(ARMS))
+      assert.match(reward, new RegExp(`>${escapeRegExp(arm)} \\(\\d+\\)</text>`), arm);
     for (const arm of Object.keys(ARMS)) assert.ok(reward.includes(`${escapeHtml(arm)} (1)`), arm);
     const again: string[] = [];
     await runAblation(config, { onRunStart: (p) => again.push(p.arm) });
