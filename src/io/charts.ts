@@ -307,6 +307,7 @@ export function chartOption(spec: ChartSpec): Record<string, unknown> {
           nameGap: 6,
           nameTextStyle: { fontSize: 11, color: '#57606a', verticalAlign: 'top', padding: [6, 0, 0, 0] },
           scale: true,
+          minInterval: 1, // steps and K are whole numbers: no tick at step 0.2
           axisLine: { onZero: false },
           splitLine: { show: true, lineStyle: { color: '#eef0f2' } },
           axisLabel: { hideOverlap: true },
