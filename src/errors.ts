@@ -16,7 +16,9 @@ export type R1RewardErrorCode =
   | 'chat_input'
   | 'reward_input'
   | 'item_field'
-  | 'too_many_groups';
+  | 'too_many_groups'
+  | 'malformed_reply'
+  | 'remote_image';
 
 /**
  * Base class of r1-reward's errors: `code` says which kind it is, the message says what is wrong, where

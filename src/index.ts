@@ -127,6 +127,7 @@ export {
 } from './inference/batcher.js';
 export { ImageInputError, type ImageSourcePolicy } from './inference/image-input.js';
 export { LocalModel, type LocalModelOptions } from './inference/local-model.js';
+export { RemoteImageError } from './inference/remote-image.js';
 // Judging a pair: the prompt, the backends, order protocols, k samples with voting, the cache.
 export {
   DEFAULT_SAMPLING,
@@ -146,7 +147,11 @@ export {
   parseSample,
 } from './judge/judge.js';
 export { type LocalBackendConfig, LocalModelBackend } from './judge/local-backend.js';
-export { type OpenAIBackendConfig, OpenAICompatibleBackend } from './judge/openai-backend.js';
+export {
+  MalformedReplyError,
+  type OpenAIBackendConfig,
+  OpenAICompatibleBackend,
+} from './judge/openai-backend.js';
 export { ORDER_PROTOCOLS, type OrderProtocol, type Position } from './judge/order.js';
 export { loadTemplate, type PromptFields, renderPrompt } from './judge/prompt.js';
 // The vision-language judge model: config, tokenizer, generation, checkpoints.

@@ -22,6 +22,8 @@ const EXAMPLES: Record<string, () => api.R1RewardError> = {
   RewardInputError: () => new api.RewardInputError('sample 0 has no label', 'labels[0]'),
   ItemFieldError: () => new api.ItemFieldError('images/0 must be a string', 'images/0'),
   TooManyGroupsError: () => new api.TooManyGroupsError(64),
+  MalformedReplyError: () => new api.MalformedReplyError('the reply holds no choices'),
+  RemoteImageError: () => new api.RemoteImageError('the image could not be fetched', 'address'),
 };
 
 function documentedErrors(): { code: string; className: string }[] {

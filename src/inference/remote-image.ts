@@ -8,6 +8,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { get as httpGet, type IncomingMessage, type RequestOptions } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { R1RewardError } from '../errors.js';
 
 /** How a remote image may be fetched. */
 export interface RemoteImagePolicy {
@@ -80,13 +81,13 @@ export function isFetchableAddress(address: string, allowed?: BlockList): boolea
 }
 
 /** The one error every refused or failed fetch gives; `reason` is for the server's own log only. */
-export class RemoteImageError extends Error {
+export class RemoteImageError extends R1RewardError {
   override name = 'RemoteImageError';
   constructor(
     message: string,
     readonly reason: string,
   ) {
-    super(message);
+    super('remote_image', message);
   }
 }
 

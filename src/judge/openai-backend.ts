@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { R1RewardError } from '../errors.js';
 import { nodeHttpFetch } from '../io/http-transport.js';
 import {
   DEFAULT_SAMPLING,
@@ -51,8 +52,12 @@ interface Endpoint {
 }
 
 /** A 2xx reply that is not a chat completion: a truncated or garbled body, or no choices. */
-class MalformedReplyError extends Error {
+/** A 200 reply that is not a chat completion (not JSON, or no choices): retried like a 5xx, then failed over. */
+export class MalformedReplyError extends R1RewardError {
   override name = 'MalformedReplyError';
+  constructor(message: string) {
+    super('malformed_reply', message);
+  }
 }
 
 /** The client's backoff: 0.5 s doubling to 8 s, up to 25 % less (jitter). */
