@@ -192,7 +192,7 @@ export async function runRl<
       lastHeldOut = await evaluate();
       if (lastHeldOut !== null) Object.assign(metrics, evaluation!.metrics(lastHeldOut));
     }
-    run.log.append({ ...metrics, time: new Date().toISOString() });
+    run.logStep(metrics);
     hooks.onStep?.(metrics, config.steps);
     if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || last)
       lastCheckpoint = checkpoint(step + 1);

@@ -31,6 +31,8 @@ export interface RunFolder<Config> {
   dir: string;
   checkpoints: string;
   log: JsonlAppender;
+  /** Appends one step's metrics to metrics.jsonl, stamped with its wall-clock time (`time`, ISO 8601). */
+  logStep(metrics: object): void;
   /** The checkpoint to continue from (with resume), already verified. */
   resumeFrom: OpenedTrainingCheckpoint<Config> | null;
 }
@@ -82,7 +84,9 @@ export function openRunFolder<
   }
   if (!resumeFrom)
     saveRunRecord(dir, makeRunRecord(command, config, config.seed, { libtorch: engineVersion() }));
-  return { dir, checkpoints, log: new JsonlAppender(metricsPath), resumeFrom };
+  const log = new JsonlAppender(metricsPath);
+  const logStep = (metrics: object) => log.append({ ...metrics, time: new Date().toISOString() });
+  return { dir, checkpoints, log, logStep, resumeFrom };
 }
 
 function engineVersion(): string | undefined {

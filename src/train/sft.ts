@@ -271,7 +271,7 @@ export async function trainSft(input: SftConfig, hooks: TrainHooks<SftStepMetric
         metrics.held_out_format_rate = lastHeldOut.formatRate;
       }
     }
-    run.log.append({ ...metrics, time: new Date().toISOString() });
+    run.logStep(metrics);
     hooks.onStep?.(metrics, steps);
     if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || last)
       lastCheckpoint = checkpoint(step + 1);
