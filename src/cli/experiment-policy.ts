@@ -1,7 +1,7 @@
 // `r1-reward experiment policy`: best-of-N against the truth (src/experiments/policy); wiring only.
 import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { QUESTION_KINDS, type QuestionKind } from '../data/index.js';
 import {
   DEFAULT_POLICY_EXPERIMENT,
@@ -14,10 +14,12 @@ import { POLICY_REWARDS, type PolicyRewardName } from '../experiments/policy/pol
 import { writePolicyExperimentReport } from '../experiments/policy/report.js';
 import {
   DEFAULT_POLICY_RL,
+  type PolicyRlExperimentConfig,
   runPolicyRlExperiment,
   writePolicyRlReport,
 } from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
+import { ALGORITHMS } from '../train/rl-config.js';
 import { positiveInteger } from './judge-backend-options.js';
 import { commaList, exitCodesHelp, shardOption } from './options.js';
 import { reportErrors } from './train.js';
@@ -74,7 +76,7 @@ export function registerPolicyExperiment(experiment: Command): void {
     )
     .option(
       '--policy-init <path>',
-      'train this policy (a checkpoint or run folder) further instead of a fresh one (default: none, a fresh policy)',
+      'start the policy from this checkpoint or run folder, e.g. the demo’s OUT/pretrain (a fresh policy learns the answers’ form but not the image) (default: none, a fresh policy)',
     )
     .option(
       '--train-size <n>',
@@ -189,6 +191,11 @@ export function registerPolicyRlExperiment(experiment: Command): void {
       positiveInteger('--group'),
       d.loop.samplesPerPrompt,
     )
+    .addOption(
+      new Option('--algorithm <name>', 'advantages and loss of the RL loop (docs/spec.md §4)')
+        .choices([...ALGORITHMS])
+        .default(d.loop.algorithm),
+    )
     .option('--lr <x>', 'RL learning rate', Number, d.loop.lr)
     .option(
       '--eval-every <n>',
@@ -222,6 +229,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
         steps: number;
         rolloutBatch: number;
         group: number;
+        algorithm: PolicyRlExperimentConfig['loop']['algorithm'];
         lr: number;
         evalEvery: number;
         evalQuestions: number;
@@ -244,6 +252,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
               steps: o.steps,
               rolloutBatch: o.rolloutBatch,
               samplesPerPrompt: o.group,
+              algorithm: o.algorithm,
               lr: o.lr,
               evalEvery: o.evalEvery,
             },

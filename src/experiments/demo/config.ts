@@ -107,8 +107,8 @@ const SMALL: PresetFields = {
   bestOfN: {
     questions: 100,
     ns: [1, 4, 8],
-    schemes: ['knockout', 'swiss'],
-    policy: { steps: 1500, trainSize: 20000, flawedShare: 0.3 },
+    schemes: ['round-robin', 'knockout'],
+    policy: { steps: 800, trainSize: 20000, flawedShare: 0.3 },
   },
 };
 

@@ -78,8 +78,8 @@ export interface PolicyExperimentConfig {
 export const DEFAULT_POLICY_EXPERIMENT: Omit<PolicyExperimentConfig, 'outDir' | 'judges'> = {
   task: DEFAULT_POLICY_TASK,
   imageSize: 48,
-  data: { trainSize: 4000, flawedShare: 0.3 },
-  policy: { preset: 'policy', steps: 300, batchSize: 32, lr: 3e-3, seed: 1 },
+  data: { trainSize: 20000, flawedShare: 0.3 },
+  policy: { preset: 'policy', steps: 800, batchSize: 32, lr: 3e-3, seed: 1 },
   questions: 200,
   ns: [1, 2, 4, 8, 16],
   sampling: { temperature: 1, maxNewTokens: 32, seed: 1, batch: 8 },

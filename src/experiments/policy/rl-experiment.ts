@@ -15,6 +15,7 @@ import { escapeHtml } from '../../io/html.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
 import { resolveCheckpoint } from '../../train/checkpoint.js';
+import type { Algorithm } from '../../train/rl-config.js';
 import type { JudgeSpec } from './experiment.js';
 import { HELD_OUT_ANSWERS, type HeldOutLine, type PolicyRewardName, trainPolicyRl } from './policy-rl.js';
 
@@ -36,7 +37,7 @@ export interface PolicyRlExperimentConfig {
     lr: number;
     maxNewTokens: number;
     evalEvery: number;
-    algorithm: 'stable-reinforce' | 'grpo' | 'rloo';
+    algorithm: Algorithm;
   };
   judging: { k: number; temperature: number; maxTokens: number; seed: number };
   threads?: number;
