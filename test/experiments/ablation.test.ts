@@ -6,7 +6,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable } from '../../src/engine/index.js';
 import {
   type AblationConfig,
   ARMS,
@@ -20,11 +19,10 @@ import {
 } from '../../src/experiments/ablation.js';
 import { escapeHtml } from '../../src/io/html.js';
 import type { RlStepMetrics } from '../../src/train/rl.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { writeTinyWorld } from '../train/tiny-world.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 describe('ablation experiment (smoke)', { skip }, () => {
   let dir: string;

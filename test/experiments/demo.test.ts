@@ -8,16 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_WORLD, validateWorldConfig } from '../../src/data/index.js';
-import { engineAvailable } from '../../src/engine/index.js';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
 import { demoConfig } from '../../src/experiments/demo/config.js';
 import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/experiments/demo/pipeline.js';
 import { type DemoSummary, pct } from '../../src/experiments/demo/report.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 /** Every `<td data-key="…">value</td>` of the page. */
 function cells(html: string): Map<string, string> {
