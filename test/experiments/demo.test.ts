@@ -180,7 +180,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
   it('refuses to continue a run folder with another config', async () => {
     await assert.rejects(
       runDemo(demoConfig('tiny', { outDir: join(root, 'run'), seed: 4 })),
-      /another config.*same --preset and --seed/,
+      /was started with seed = \d+, not 4; rerun with the same --preset and --seed/,
     );
   });
 });

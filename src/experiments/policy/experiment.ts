@@ -21,7 +21,7 @@ import {
   writePolicyData,
 } from '../../data/index.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
+import { openRunRecord } from '../../io/run-record.js';
 import { AppendLog, readJsonLines } from '../../judge/append-log.js';
 import { FileJudgementCache } from '../../judge/cache.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
@@ -148,18 +148,9 @@ const inShard = (index: number, shard?: Shard) => !shard || index % shard.count 
 
 /** Writes run.json on the first invocation; a rerun must keep what decides the numbers. */
 function recordRun(config: PolicyExperimentConfig, dir: string): void {
-  const path = join(dir, 'run.json');
   // Shards, threads and the judge list may differ between invocations of one experiment.
   const { outDir: _o, shard: _s, threads: _t, judges: _j, ...decisive } = config;
-  if (existsSync(path)) {
-    const before = JSON.parse(readFileSync(path, 'utf8')) as { config: typeof decisive };
-    if (JSON.stringify(before.config) !== JSON.stringify(decisive))
-      throw new Error(
-        `${dir} holds a policy experiment with another config (see its run.json); rerun with the same options or use a new --out folder`,
-      );
-    return;
-  }
-  saveRunRecord(dir, makeRunRecord('experiment policy', decisive, config.policy.seed));
+  openRunRecord(dir, 'experiment policy', decisive, { seed: config.policy.seed });
 }
 
 /** Every line of every shard's JSON-lines file in `dir` whose name matches, first line per id wins. */
