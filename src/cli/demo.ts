@@ -8,7 +8,7 @@ import {
 } from '../experiments/demo/config.js';
 import { runDemo } from '../experiments/demo/pipeline.js';
 import { formatSummary } from '../experiments/demo/report.js';
-import { exitCodesHelp } from './options.js';
+import { withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
 const integer = (flag: string) => (value: string) => {
@@ -19,7 +19,7 @@ const integer = (flag: string) => (value: string) => {
 };
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(
       'end to end on the synthetic world: data → tokenizer → SFT → StableReinforce RL → held-out evaluation → report.html (a rerun resumes)',
@@ -31,9 +31,9 @@ export function registerDemo(program: Command): void {
     )
     .option('--out <dir>', 'run folder (default: runs/demo-PRESET)')
     .option('--seed <n>', 'random seed', integer('--seed'), 1)
-    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", integer('--threads'))
-    .addHelpText('after', exitCodesHelp())
-    .action((o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
+    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", integer('--threads'));
+  withExitCodes(command).action(
+    (o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
       reportErrors(async () => {
         const config = demoConfig(o.preset, {
           seed: o.seed,
@@ -55,5 +55,5 @@ export function registerDemo(program: Command): void {
         console.log(formatSummary(summary));
         console.error(`[demo] finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }),
-    );
+  );
 }

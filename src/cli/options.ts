@@ -33,7 +33,7 @@ const EXIT_TEXT: Record<ExitName, string> = {
 };
 
 /** The "Exit codes:" block of a command's --help: 0, 1, 2 and the command's own `extra` codes. */
-export function exitCodesHelp(extra: readonly ExitName[] = []): string {
+function exitCodesHelp(extra: readonly ExitName[] = []): string {
   const names: ExitName[] = ['ok', 'failed', 'usage', ...extra];
   const lines = names.map((n) => `  ${String(EXIT[n]).padEnd(4)}${EXIT_TEXT[n]}`);
   return `\nExit codes:\n${lines.join('\n')}`;
