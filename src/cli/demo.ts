@@ -1,5 +1,5 @@
 // `r1-reward demo`: the whole pipeline on the synthetic world (src/experiments/demo/pipeline.ts); wiring only.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_DEMO_PRESET,
   DEMO_PRESETS,
@@ -8,15 +8,8 @@ import {
 } from '../experiments/demo/config.js';
 import { runDemo } from '../experiments/demo/pipeline.js';
 import { formatSummary } from '../experiments/demo/report.js';
-import { withExitCodes } from './options.js';
+import { addThreadsOption, numberOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
-
-const integer = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n))
-    throw new InvalidArgumentError(`${flag} must be an integer, got '${value}'`);
-  return n;
-};
 
 export function registerDemo(program: Command): void {
   const command = program
@@ -30,8 +23,8 @@ export function registerDemo(program: Command): void {
         .default(DEFAULT_DEMO_PRESET),
     )
     .option('--out <dir>', 'run folder (default: runs/demo-PRESET)')
-    .option('--seed <n>', 'random seed', integer('--seed'), 1)
-    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", integer('--threads'));
+    .option('--seed <n>', 'random seed', numberOption('--seed', Number.isSafeInteger, 'an integer'), 1);
+  addThreadsOption(command);
   withExitCodes(command).action(
     (o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
       reportErrors(async () => {

@@ -18,8 +18,7 @@ import {
   writePolicyRlReport,
 } from '../experiments/policy/rl-experiment.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
-import { positiveInteger } from './judge-backend-options.js';
-import { commaList, shardOption, withExitCodes } from './options.js';
+import { addThreadsOption, commaList, positiveInteger, shardOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
 /** `--judge NAME=PATH` or `--judge PATH` (named after its run folder), repeatable. */
@@ -98,12 +97,8 @@ export function registerPolicyExperiment(experiment: Command): void {
       '--shard <i/n>',
       'only the held-out questions i, i+n, … (after one run without it trained the policy) (default: all)',
       shardOption,
-    )
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
     );
+  addThreadsOption(command);
   withExitCodes(command).action(
     (o: {
       out: string;
@@ -204,12 +199,8 @@ export function registerPolicyRlExperiment(experiment: Command): void {
       '--kinds <list>',
       `question kinds (default: ${d.task.kinds.join(',')})`,
       commaList<QuestionKind>('--kinds', QUESTION_KINDS),
-    )
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
     );
+  addThreadsOption(command);
   withExitCodes(command).action(
     (o: {
       policy: string;

@@ -15,8 +15,7 @@ import {
 } from '../experiments/ablation.js';
 import type { PresetName } from '../model/config.js';
 import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
-import { positiveInteger } from './judge-backend-options.js';
-import { commaList, shardOption, withExitCodes } from './options.js';
+import { addThreadsOption, commaList, positiveInteger, shardOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
 export function registerExperiment(program: Command): void {
@@ -48,11 +47,6 @@ export function registerExperiment(program: Command): void {
     .option('--rollout-batch <n>', 'sequences per rollout', positiveInteger('--rollout-batch'), 8)
     .option('--max-new-tokens <n>', 'longest sampled judgement', positiveInteger('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', positiveInteger('--eval-size'), 100)
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
-    )
     .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
     .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
@@ -61,6 +55,7 @@ export function registerExperiment(program: Command): void {
       shardOption,
     )
     .option('--dry-run', 'print the planned runs and exit');
+  addThreadsOption(command);
   withExitCodes(command).action(
     (o: {
       world: string;

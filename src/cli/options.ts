@@ -156,6 +156,33 @@ export function resolveCheckpointPath(path: string): string {
   return steps.length > 0 ? join(root, steps[steps.length - 1]!) : path;
 }
 
+/** A number flag's parser: refuses an empty value or one `check` rejects, naming the flag and `what` it takes. */
+export function numberOption(flag: string, check: (x: number) => boolean = () => true, what = 'a number') {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || !check(x))
+      throw new InvalidArgumentError(`${flag} must be ${what}, got ${JSON.stringify(value)}`);
+    return x;
+  };
+}
+
+/** An integer flag of at least `min`. */
+export const integerAtLeast = (flag: string, min: number) =>
+  numberOption(flag, (x) => Number.isSafeInteger(x) && x >= min, `an integer ≥ ${min}`);
+
+/** A whole count of at least 1. */
+export const positiveInteger = (flag: string) =>
+  numberOption(flag, (x) => Number.isSafeInteger(x) && x >= 1, 'a positive integer');
+
+/** `--threads N`: libtorch's intra-op threads for this process (docs/engine.md, "Threads"). */
+export function addThreadsOption(command: Command): Command {
+  return command.option(
+    '--threads <n>',
+    "libtorch threads (default: libtorch's own choice)",
+    positiveInteger('--threads'),
+  );
+}
+
 /** A number of seconds > 0 (fractions allowed): the unit of every timeout option. */
 export function seconds(flag: string) {
   return (value: string): number => {
