@@ -38,6 +38,7 @@ export function registerDemo(program: Command): void {
         const summary = await runDemo(config, {
           onPhase: (phase, skipped) =>
             console.error(`[demo] ${phase}${skipped ? ': done earlier, skipped' : ''}`),
+          onBestOfN: (step) => console.error(`[demo] best-of-n: ${step}`),
           onStep: (phase, step, total, text) => {
             const now = performance.now();
             if (now - lastPrint < 10_000 && step + 1 < total) return;

@@ -13,6 +13,8 @@ import type { Metrics } from '../../src/eval/score.js';
 import { demoConfig } from '../../src/experiments/demo/config.js';
 import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/experiments/demo/pipeline.js';
 import { type DemoSummary, pct } from '../../src/experiments/demo/report.js';
+import type { PickLine } from '../../src/experiments/policy/experiment.js';
+import type { SampledQuestion } from '../../src/experiments/policy/sample.js';
 import { engineSkipReason } from '../engine/fixtures.js';
 
 const skip = engineSkipReason();
@@ -48,7 +50,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
   it('runs every phase and records config, seed, versions and commit', () => {
     assert.deepEqual(
       phases.map(([p]) => p),
-      ['data', 'tokenizer', 'pretrain', 'sft', 'rl', 'eval-sft', 'eval-rl'],
+      ['data', 'tokenizer', 'pretrain', 'sft', 'rl', 'eval-sft', 'eval-rl', 'best-of-n'],
     );
     assert.ok(phases.every(([, skipped]) => !skipped));
     const paths = demoPaths(config().outDir);
@@ -120,6 +122,36 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     assert.match(html, /<img [^>]*src="data:image\/png;base64,/);
   });
 
+  it('report.html shows the best-of-N table of the phase’s own samples and picks', () => {
+    const paths = demoPaths(config().outDir);
+    const { ns, schemes, questions } = config().bestOfN;
+    const lines = <T>(file: string) =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as T);
+    const samples = lines<SampledQuestion>(join(paths.bestOfN, 'samples', 'all.jsonl'));
+    const picks = lines<PickLine>(join(paths.bestOfN, 'picks', 'rl', 'all.jsonl'));
+    assert.equal(samples.length, questions);
+    assert.equal(picks.length, questions);
+    const share = (xs: boolean[]) => pct(xs.filter(Boolean).length / xs.length);
+    const shown = cells(readFileSync(paths.report, 'utf8'));
+    for (const n of ns) {
+      assert.equal(
+        shown.get(`oracle@${n}`),
+        share(samples.map((q) => q.answers.slice(0, n).some((a) => a.correct))),
+      );
+      for (const scheme of schemes) {
+        const at = picks.map((l) => l.picks.find((p) => p.scheme === scheme && p.n === n)!);
+        assert.equal(shown.get(`judge: ${scheme}@${n}`), share(at.map((p) => p.correct)));
+        // N = 1 needs no comparison; from N = 2 on, each distinct pair is judged in both orders.
+        if (n === 1) assert.ok(at.every((p) => p.requests === 0));
+      }
+    }
+    assert.equal(summary.bestOfN?.questions, questions);
+    assert.match(readFileSync(paths.report, 'utf8'), /<svg[^>]*aria-label="true accuracy of the pick vs N"/);
+  });
+
   it('a rerun skips every phase and reports the same numbers', async () => {
     phases.length = 0;
     const again = await runDemo(config(), { onPhase: (p, skipped) => phases.push([p, skipped]) });
@@ -129,6 +161,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
     );
     assert.deepEqual(again.sft, summary.sft);
     assert.deepEqual(again.rl, summary.rl);
+    assert.deepEqual(again.bestOfN, summary.bestOfN);
   });
 
   it('the CLI prints the summary table from the same run (resumed: every phase skipped)', () => {

@@ -218,24 +218,49 @@ describe('policy RL', () => {
     assert.match(markdown, /\| judge-group \| 1 \|/);
   });
 
-  it('finds reward hacking: the judge’s win rate up while the truth goes down', () => {
-    const line = (step: number, accuracy: number, judgeReward: number) => ({
-      step,
-      accuracy,
-      unparseable: 0,
-      judgeReward,
-      answers: [
-        { id: 'q', text: 'A small red circle is at the top.', correct: false, parsed: true, judge: 1 },
-      ],
-    });
+  it('finds reward hacking against the start, paired over the same questions, and tells it from noise', () => {
+    // 40 questions; `correct` and `judge` give each question's truth and judge score.
+    const line = (step: number, correct: (i: number) => boolean, judge: (i: number) => number) => {
+      const answers = Array.from({ length: 40 }, (_, i) => ({
+        id: `q${i}`,
+        text: `answer ${step} ${i}`,
+        correct: correct(i),
+        parsed: true,
+        judge: judge(i),
+      }));
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      return {
+        step,
+        accuracy: mean(answers.map((x) => (x.correct ? 1 : 0))),
+        unparseable: 0,
+        judgeReward: mean(answers.map((x) => x.judge)),
+        answers,
+      };
+    };
     const events = hackingEvents('judge-group', 1, [
-      line(-1, 0.5, 0.4),
-      line(4, 0.6, 0.5),
-      line(9, 0.3, 0.7),
+      line(-1, (i) => i < 24, () => 0.5), // before RL: 60 % true, judge ½ everywhere
+      line(4, (i) => i < 25, (i) => (i === 30 ? 1 : 0.5)), // truth up: not an event
+      line(9, (i) => i < 23, (i) => (i === 30 ? 1 : 0.5)), // one question each way: noise
+      line(14, (i) => i < 8, (i) => (i < 30 ? 1 : 0.5)), // 16 true answers lost, the judge likes them
     ]);
-    assert.equal(events.length, 1);
-    assert.equal(events[0]!.step, 9);
-    assert.ok(Math.abs(events[0]!.truthChange + 0.3) < 1e-9);
-    assert.equal(events[0]!.fooled[0]!.text, 'A small red circle is at the top.');
+    assert.deepEqual(
+      events.map((e) => [e.step, e.significant]),
+      [
+        [9, false],
+        [14, true],
+      ],
+    );
+    const hacked = events[1]!;
+    assert.ok(Math.abs(hacked.truthChange + 0.4) < 1e-9);
+    assert.ok(hacked.truthZ <= -2 && hacked.judgeZ >= 2);
+    // The examples put answers that were true before RL first.
+    assert.deepEqual(
+      hacked.fooled.map((f) => [f.id, f.trueBefore]),
+      [
+        ['q8', true],
+        ['q9', true],
+        ['q10', true],
+      ],
+    );
   });
 });

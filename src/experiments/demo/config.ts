@@ -2,6 +2,7 @@
 // default `npm start`, large for a longer run). Every phase reads only its own part.
 import type { QuestionKind } from '../../data/index.js';
 import type { PresetName } from '../../model/config.js';
+import type { RankScheme } from '../../rank/types.js';
 
 /** The demo's whole configuration, one typed object (see {@link demoConfig} for the presets). */
 export interface DemoConfig {
@@ -47,6 +48,17 @@ export interface DemoConfig {
   heldOut: { size: number; maxNewTokens: number };
   /** The benchmark run on the held-out split: Voting@K with K up to k, both response orders. */
   evaluation: { items: number; k: number; temperature: number; maxTokens: number; concurrency: number };
+  /**
+   * Best-of-N with the RL judge (docs/downstream.md): a policy trained by SFT on the world's cell
+   * questions answers each held-out question N times, the judge picks in both orders, and the truth
+   * checker scores the pick. `questions` 0: no such phase.
+   */
+  bestOfN: {
+    questions: number;
+    ns: number[];
+    schemes: RankScheme[];
+    policy: { steps: number; trainSize: number; flawedShare: number };
+  };
   /** libtorch threads (default: the engine's own choice). */
   threads?: number;
 }
@@ -92,6 +104,12 @@ const SMALL: PresetFields = {
   },
   heldOut: { size: 200, maxNewTokens: 120 },
   evaluation: { items: 200, k: 5, temperature: 1, maxTokens: 120, concurrency: 16 },
+  bestOfN: {
+    questions: 100,
+    ns: [1, 4, 8],
+    schemes: ['knockout', 'swiss'],
+    policy: { steps: 1500, trainSize: 20000, flawedShare: 0.3 },
+  },
 };
 
 const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
@@ -114,6 +132,12 @@ const PRESET_FIELDS: Record<DemoPresetName, PresetFields> = {
     },
     heldOut: { size: 8, maxNewTokens: 24 },
     evaluation: { items: 8, k: 5, temperature: 1, maxTokens: 24, concurrency: 8 },
+    bestOfN: {
+      questions: 3,
+      ns: [1, 2],
+      schemes: ['knockout'],
+      policy: { steps: 4, trainSize: 40, flawedShare: 0.3 },
+    },
   },
   small: SMALL,
   // The `small` recipe at twice the data and four times the steps (about an hour on 2 cores; not yet

@@ -7,6 +7,7 @@
 //   rl         trainRl (StableReinforce) from sft/   → rl/
 //   eval-sft   benchmark runner + scorer, local      → eval/sft/ (judgements.jsonl, metrics.json)
 //   eval-rl    the same for the RL checkpoint        → eval/rl/
+//   best-of-n  a policy's N answers, picked by the RL judge, checked → best-of-n/ (docs/downstream.md)
 //   report     report.html + summary.json
 //
 // Resumable: a phase whose output exists is skipped; SFT, RL and the benchmark runs resume from
@@ -27,6 +28,13 @@ import { Tokenizer } from '../../model/tokenizer.js';
 import { type DataSource, readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
 import { type RlResult, trainRl } from '../../train/rl.js';
 import { type SftResult, trainSft } from '../../train/sft.js';
+import {
+  DEFAULT_POLICY_EXPERIMENT,
+  type PolicyExperimentConfig,
+  policyExperimentPaths,
+  runPolicyExperiment,
+} from '../policy/experiment.js';
+import { writePolicyExperimentReport } from '../policy/report.js';
 import type { DemoConfig } from './config.js';
 import { evaluateCheckpoint } from './evaluate.js';
 import { type DemoSummary, summarize, writeDemoReport } from './report.js';
@@ -40,6 +48,7 @@ export const PHASES = [
   'rl',
   'eval-sft',
   'eval-rl',
+  'best-of-n',
   'report',
 ] as const;
 /** A phase of {@link PHASES}. */
@@ -55,6 +64,8 @@ export interface PhaseTime {
 export interface DemoHooks {
   /** A phase starts (skipped: its output already exists). */
   onPhase?: (phase: PhaseName, skipped: boolean) => void;
+  /** A step inside the best-of-n phase (policy, samples, picks). */
+  onBestOfN?: (step: string) => void;
   /** Progress inside SFT / RL: step, total steps, a short text. */
   /** Training progress; 'select-hard' counts RL prompts judged before RL's first step. */
   onStep?: (
@@ -77,6 +88,7 @@ export function demoPaths(outDir: string) {
     rl: join(dir, 'rl'),
     evalSft: join(dir, 'eval', 'sft'),
     evalRl: join(dir, 'eval', 'rl'),
+    bestOfN: join(dir, 'best-of-n'),
     phases: join(dir, 'phases.json'),
     summary: join(dir, 'summary.json'),
     report: join(dir, 'report.html'),
@@ -117,6 +129,36 @@ export function demoWorld(config: DemoConfig): SyntheticWorldConfig {
       ...(attributePairs ? { attributePairs } : {}),
       ...(teacherError ? { errorByHardness: teacherError } : {}),
     },
+  };
+}
+
+/**
+ * The best-of-n phase as a policy experiment: the demo's world, seed and image size, the RL judge.
+ * The policy starts from the demo's caption-pretrained model (perception first, as the judge did):
+ * trained from scratch on answers alone it learns their form but not what the image shows.
+ */
+export function demoBestOfN(config: DemoConfig, paths: ReturnType<typeof demoPaths>): PolicyExperimentConfig {
+  const { questions, ns, schemes, policy } = config.bestOfN;
+  const d = DEFAULT_POLICY_EXPERIMENT;
+  return {
+    ...d,
+    outDir: paths.bestOfN,
+    task: { ...d.task, seed: config.seed, kinds: config.world.kinds ?? d.task.kinds },
+    imageSize: config.world.imageSize,
+    data: { trainSize: policy.trainSize, flawedShare: policy.flawedShare },
+    policy: {
+      ...d.policy,
+      ...(config.pretrain.steps > 0 ? { init: paths.pretrain } : {}),
+      steps: policy.steps,
+      seed: config.seed,
+    },
+    questions,
+    ns,
+    sampling: { ...d.sampling, seed: config.seed },
+    judges: [{ name: 'rl', checkpoint: paths.rl }],
+    schemes,
+    judging: { ...d.judging, order: 'both', concurrency: config.evaluation.concurrency },
+    ...(config.threads === undefined ? {} : { threads: config.threads }),
   };
 }
 
@@ -242,6 +284,15 @@ export async function runDemo(config: DemoConfig, hooks: DemoHooks = {}): Promis
   await phase('eval-rl', join(paths.evalRl, 'metrics.json'), async () => {
     await evaluateCheckpoint(checkpointOf(paths.rl), heldOut.file, paths.evalRl, config);
   });
+
+  if (config.bestOfN.questions > 0)
+    await phase('best-of-n', policyExperimentPaths(paths.bestOfN).report, async () => {
+      const experiment = demoBestOfN(config, paths);
+      writePolicyExperimentReport(
+        experiment,
+        await runPolicyExperiment(experiment, { onPhase: (step) => hooks.onBestOfN?.(step) }),
+      );
+    });
 
   // The report is always rebuilt (cheap), so its phase time is the last build's.
   times['report'] = { seconds: 0, done: false };

@@ -19,6 +19,8 @@ import {
   readMetrics,
   runView,
 } from '../../train/report.js';
+import { policyExperimentPaths } from '../policy/experiment.js';
+import { bestOfNChart, bestOfNTable, type PolicyExperimentSummary } from '../policy/report.js';
 import type { DemoConfig } from './config.js';
 import type { demoPaths, PhaseTime } from './pipeline.js';
 
@@ -55,6 +57,8 @@ export interface DemoSummary {
   rl: ModelResult;
   /** RL minus SFT-only, in accuracy points (fractions): Voting@1 and greedy. */
   margin: { voting1: number | null; greedy: number | null };
+  /** The best-of-n phase's numbers (judge `rl`), when the preset has that phase. */
+  bestOfN: (PolicyExperimentSummary & { ns: number[] }) | null;
 }
 
 type Paths = ReturnType<typeof demoPaths>;
@@ -116,6 +120,10 @@ export async function summarize(
 ): Promise<DemoSummary> {
   const sft = await modelResult(paths.sft, paths.evalSft);
   const rl = await modelResult(paths.rl, paths.evalRl);
+  const bestOfNFile = policyExperimentPaths(paths.bestOfN).summary;
+  const bestOfN = existsSync(bestOfNFile)
+    ? { ...(JSON.parse(readFileSync(bestOfNFile, 'utf8')) as PolicyExperimentSummary), ns: config.bestOfN.ns }
+    : null;
   return {
     preset: config.preset,
     seed: config.seed,
@@ -130,7 +138,29 @@ export async function summarize(
       voting1: minus(rl.votingAtK['1'] ?? null, sft.votingAtK['1'] ?? null),
       greedy: minus(rl.greedy, sft.greedy),
     },
+    bestOfN,
   };
+}
+
+/** The best-of-N selectors in table order: chance, majority, oracle, then the RL judge's schemes. */
+const bestOfNRows = (b: NonNullable<DemoSummary['bestOfN']>) => [
+  ...b.baselines,
+  ...(b.judges['rl']?.rows ?? []),
+];
+
+/** The printed best-of-N table (empty without that phase). */
+function formatBestOfN(s: DemoSummary): string[] {
+  const b = s.bestOfN;
+  if (!b) return [];
+  const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(i === 0 ? 26 : 9)).join(' | ')} |`;
+  return [
+    '',
+    `best-of-N, ${b.questions} held-out questions: true accuracy of the answer picked (policy alone ${pct(b.policy.accuracy)})`,
+    row(['', ...b.ns.map((n) => `N=${n}`)]),
+    ...bestOfNRows(b).map((r) =>
+      row([r.selector.replace('judge:', 'RL judge:'), ...b.ns.map((n) => pct(r.accuracy[n]))]),
+    ),
+  ];
 }
 
 /** A fraction as the report and the table print it. */
@@ -178,6 +208,7 @@ export function formatSummary(s: DemoSummary): string {
     ),
     row(['consistency (both orders)', pct(s.sft.positionConsistency), pct(s.rl.positionConsistency), '']),
     row(['unparseable samples', pct(s.sft.unparseableRate), pct(s.rl.unparseableRate), '']),
+    ...formatBestOfN(s),
     '',
     `time per phase: ${s.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}; total ${s.phases
       .reduce((t, p) => t + p.seconds, 0)
@@ -307,6 +338,20 @@ async function examples(paths: Paths, count: number): Promise<string> {
     .join('\n');
 }
 
+/** The best-of-N section: what was done, the table and the chart. */
+function bestOfNSection(s: DemoSummary): string {
+  const b = s.bestOfN;
+  if (!b) return '';
+  return `<h2>Best-of-N with the RL judge, against the truth</h2>
+<p>A policy (its own small model, trained by SFT on noisy answers) samples ${b.samplesPerQuestion} answers to each of
+${b.questions} held-out questions at temperature ${b.policy.temperature}: ${pct(b.policy.accuracy)} of its samples are true,
+${pct(b.policy.unparseable)} unparseable. From the first N, each selector picks one; the truth checker says whether
+it is true. Chance is a uniform pick, majority the most frequent answer, the oracle any true answer among the N; the
+RL judge ranks the distinct answers in both orders (requests per question in brackets). docs/downstream.md.</p>
+${bestOfNTable(b.ns, bestOfNRows(b))}
+${bestOfNChart(b.ns, 'true accuracy of the pick vs N', bestOfNRows(b))}`;
+}
+
 export function renderDemoReport(s: DemoSummary, paths: Paths, exampleHtml: string): string {
   const runJson = readFileSync(join(paths.dir, 'run.json'), 'utf8');
   const phases = s.phases
@@ -323,6 +368,7 @@ export function renderDemoReport(s: DemoSummary, paths: Paths, exampleHtml: stri
 both response orders, Voting@K with K samples per order, temperature from the config). Folder: ${escapeHtml(s.outDir)}.</p>
 <h2>Held-out accuracy: SFT-only vs RL</h2>${accuracyTable(s)}
 <h2>Position bias</h2>${biasTable(s)}
+${bestOfNSection(s)}
 <h2>Time per phase</h2><table>${phases}</table>
 <h2>Training curves: SFT cold start</h2><p class="meta">${SMOOTHING_NOTE}</p>${curves(paths.sft, SFT_CURVES)}
 <h2>Training curves: StableReinforce RL</h2>${curves(paths.rl, RL_CURVES)}

@@ -110,29 +110,57 @@ export function policyExperimentMarkdown(config: PolicyExperimentConfig, s: Poli
   return out.join('\n');
 }
 
+/** One chart: the true accuracy of each selector's pick against N. */
+export function bestOfNChart(ns: readonly number[], title: string, rows: readonly SelectorRow[]): string {
+  const line = (r: SelectorRow): ChartSeries => ({
+    name: r.selector,
+    points: ns.map((n) => [n, r.accuracy[n]!] as [number, number]),
+  });
+  return renderChart({
+    title,
+    series: rows.map(line),
+    xName: 'N',
+    categoryX: true,
+    smooth: false,
+    yRange: [0, 1],
+  });
+}
+
+/**
+ * HTML tables of the selectors' true accuracy at each N and, for the judge rows, their requests per
+ * question; each cell carries `data-key="<selector>@<N>"` (`requests: …` for the second table).
+ */
+export function bestOfNTable(ns: readonly number[], rows: readonly SelectorRow[]): string {
+  const table = (
+    title: string,
+    body: readonly SelectorRow[],
+    key: string,
+    value: (r: SelectorRow, n: number) => string,
+  ) =>
+    `<table><tr><th>${title}</th>${ns.map((n) => `<th>N = ${n}</th>`).join('')}</tr>${body
+      .map(
+        (r) =>
+          `<tr><th>${escapeHtml(r.selector)}</th>${ns
+            .map((n) => `<td data-key="${escapeHtml(`${key}${r.selector}@${n}`)}">${value(r, n)}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('')}</table>`;
+  const judged = rows.filter((r) => r.requests);
+  return `${table('true accuracy of the pick', rows, '', (r, n) => pct(r.accuracy[n]!))}
+${judged.length ? table('judge requests per question', judged, 'requests: ', (r, n) => num(r.requests![n]!)) : ''}`;
+}
+
 /** The HTML page: the tables, then one chart per judge. */
 export function policyExperimentPage(
   config: PolicyExperimentConfig,
   s: PolicyExperimentSummary,
   markdown: string,
 ): string {
-  const line = (r: SelectorRow): ChartSeries => ({
-    name: r.selector,
-    points: config.ns.map((n) => [n, r.accuracy[n]!] as [number, number]),
-  });
-  const chart = (title: string, rows: readonly SelectorRow[]) =>
-    renderChart({
-      title,
-      series: rows.map(line),
-      xName: 'N',
-      categoryX: true,
-      smooth: false,
-      yRange: [0, 1],
-    });
   const charts = Object.entries(s.judges).map(([name, judge]) =>
-    chart(`judge ${name}: true accuracy of the pick vs N`, [...s.baselines, ...judge.rows]),
+    bestOfNChart(config.ns, `judge ${name}: true accuracy of the pick vs N`, [...s.baselines, ...judge.rows]),
   );
-  if (charts.length === 0) charts.push(chart('true accuracy of the pick vs N', s.baselines));
+  if (charts.length === 0)
+    charts.push(bestOfNChart(config.ns, 'true accuracy of the pick vs N', s.baselines));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward downstream: best-of-N</title>
 <style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}
