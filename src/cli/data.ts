@@ -10,16 +10,14 @@ import {
   writeSyntheticWorld,
 } from '../data/synthetic/index.js';
 import type { BenchmarkName } from '../data/types.js';
-import { addDataOption, addImagesRootOption, deprecatedAlias, runAction, withExitCodes } from './options.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${value}`);
-    return n;
-  };
-}
+import {
+  addDataOption,
+  addImagesRootOption,
+  deprecatedAlias,
+  integerAtLeast,
+  runAction,
+  withExitCodes,
+} from './options.js';
 
 function parseKinds(value: string): QuestionKind[] {
   const kinds = value.split(',').map((k) => k.trim());
@@ -48,13 +46,18 @@ export function registerData(program: Command): void {
     .command('synth')
     .description('generate the synthetic multimodal preference world (images, SFT/RL splits, benchmark)')
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
-    .option('--seed <s>', 'random seed', integer('--seed', 0), DEFAULT_WORLD.seed)
-    .option('--n <n>', 'training samples', integer('--n', 0), DEFAULT_WORLD.trainSize)
-    .option('--bench-n <n>', 'held-out benchmark pairs', integer('--bench-n', 0), DEFAULT_WORLD.benchmarkSize)
+    .option('--seed <s>', 'random seed', integerAtLeast('--seed', 0), DEFAULT_WORLD.seed)
+    .option('--n <n>', 'training samples', integerAtLeast('--n', 0), DEFAULT_WORLD.trainSize)
+    .option(
+      '--bench-n <n>',
+      'held-out benchmark pairs',
+      integerAtLeast('--bench-n', 0),
+      DEFAULT_WORLD.benchmarkSize,
+    )
     .option(
       '--image-size <px>',
       'image side in pixels (≥ 32)',
-      integer('--image-size', 32),
+      integerAtLeast('--image-size', 32),
       DEFAULT_WORLD.imageSize,
     )
     .option(

@@ -1,5 +1,5 @@
 // `r1-reward demo`: the whole pipeline on the synthetic world (src/experiments/demo/pipeline.ts); wiring only.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_DEMO_PRESET,
   DEMO_PRESETS,
@@ -8,18 +8,11 @@ import {
 } from '../experiments/demo/config.js';
 import { runDemo } from '../experiments/demo/pipeline.js';
 import { formatSummary } from '../experiments/demo/report.js';
-import { exitCodesHelp } from './options.js';
+import { addThreadsOption, numberOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
-const integer = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n))
-    throw new InvalidArgumentError(`${flag} must be an integer, got '${value}'`);
-  return n;
-};
-
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(
       'end to end on the synthetic world: data → tokenizer → SFT → StableReinforce RL → held-out evaluation → report.html (a rerun resumes)',
@@ -30,10 +23,10 @@ export function registerDemo(program: Command): void {
         .default(DEFAULT_DEMO_PRESET),
     )
     .option('--out <dir>', 'run folder (default: runs/demo-PRESET)')
-    .option('--seed <n>', 'random seed', integer('--seed'), 1)
-    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", integer('--threads'))
-    .addHelpText('after', exitCodesHelp())
-    .action((o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
+    .option('--seed <n>', 'random seed', numberOption('--seed', Number.isSafeInteger, 'an integer'), 1);
+  addThreadsOption(command);
+  withExitCodes(command).action(
+    (o: { preset: DemoPresetName; out?: string; seed: number; threads?: number }) =>
       reportErrors(async () => {
         const config = demoConfig(o.preset, {
           seed: o.seed,
@@ -56,5 +49,5 @@ export function registerDemo(program: Command): void {
         console.log(formatSummary(summary));
         console.error(`[demo] finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }),
-    );
+  );
 }

@@ -8,7 +8,6 @@ import {
   type JudgeSpec,
   type PolicyExperimentConfig,
   runPolicyExperiment,
-  type Shard,
 } from '../experiments/policy/experiment.js';
 import { POLICY_REWARDS, type PolicyRewardName } from '../experiments/policy/policy-rl.js';
 import { writePolicyExperimentReport } from '../experiments/policy/report.js';
@@ -18,10 +17,10 @@ import {
   runPolicyRlExperiment,
   writePolicyRlReport,
 } from '../experiments/policy/rl-experiment.js';
+import type { Shard } from '../experiments/shard.js';
 import { RANK_SCHEMES, type RankScheme } from '../rank/types.js';
 import { ALGORITHMS } from '../train/rl-config.js';
-import { positiveInteger } from './judge-backend-options.js';
-import { commaList, exitCodesHelp, shardOption } from './options.js';
+import { addThreadsOption, commaList, positiveInteger, shardOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
 /** `--judge NAME=PATH` or `--judge PATH` (named after its run folder), repeatable. */
@@ -38,9 +37,8 @@ const judgeOf = (value: string, previous: JudgeSpec[] = []): JudgeSpec[] => {
 
 export function registerPolicyExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_EXPERIMENT;
-  experiment
+  const command = experiment
     .command('policy')
-    .addHelpText('after', exitCodesHelp())
     .description(
       'train a policy on the synthetic world, sample N answers per held-out question, and measure the true accuracy of the answer each judge picks (vs chance, majority vote, oracle); resumable; writes OUT/best-of-n.md',
     )
@@ -101,63 +99,58 @@ export function registerPolicyExperiment(experiment: Command): void {
       '--shard <i/n>',
       'only the held-out questions i, i+n, … (after one run without it trained the policy) (default: all)',
       shardOption,
-    )
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
-    )
-    .action(
-      (o: {
-        out: string;
-        judge: JudgeSpec[];
-        kinds?: QuestionKind[];
-        questions: number;
-        maxN: number;
-        schemes?: RankScheme[];
-        policySteps: number;
-        policyInit?: string;
-        trainSize: number;
-        flawedShare: number;
-        k: number;
-        seed: number;
-        shard?: Shard;
-        threads?: number;
-      }) =>
-        reportErrors(async () => {
-          const ns: number[] = [];
-          for (let n = 1; n <= o.maxN; n *= 2) ns.push(n);
-          const config: PolicyExperimentConfig = {
-            ...d,
-            outDir: o.out,
-            task: { ...d.task, seed: o.seed, ...(o.kinds ? { kinds: o.kinds } : {}) },
-            data: { trainSize: o.trainSize, flawedShare: o.flawedShare },
-            policy: {
-              ...d.policy,
-              steps: o.policySteps,
-              seed: o.seed,
-              ...(o.policyInit ? { init: o.policyInit } : {}),
-            },
-            questions: o.questions,
-            ns,
-            sampling: { ...d.sampling, seed: o.seed },
-            judges: o.judge,
-            schemes: o.schemes ?? d.schemes,
-            judging: { ...d.judging, k: o.k },
-            ...(o.shard ? { shard: o.shard } : {}),
-            ...(o.threads ? { threads: o.threads } : {}),
-          };
-          const data = await runPolicyExperiment(config, { onPhase: (p) => console.error(`[policy] ${p}`) });
-          console.log(writePolicyExperimentReport(config, data));
-        }),
     );
+  addThreadsOption(command);
+  withExitCodes(command).action(
+    (o: {
+      out: string;
+      judge: JudgeSpec[];
+      kinds?: QuestionKind[];
+      questions: number;
+      maxN: number;
+      schemes?: RankScheme[];
+      policySteps: number;
+      policyInit?: string;
+      trainSize: number;
+      flawedShare: number;
+      k: number;
+      seed: number;
+      shard?: Shard;
+      threads?: number;
+    }) =>
+      reportErrors(async () => {
+        const ns: number[] = [];
+        for (let n = 1; n <= o.maxN; n *= 2) ns.push(n);
+        const config: PolicyExperimentConfig = {
+          ...d,
+          outDir: o.out,
+          task: { ...d.task, seed: o.seed, ...(o.kinds ? { kinds: o.kinds } : {}) },
+          data: { trainSize: o.trainSize, flawedShare: o.flawedShare },
+          policy: {
+            ...d.policy,
+            steps: o.policySteps,
+            seed: o.seed,
+            ...(o.policyInit ? { init: o.policyInit } : {}),
+          },
+          questions: o.questions,
+          ns,
+          sampling: { ...d.sampling, seed: o.seed },
+          judges: o.judge,
+          schemes: o.schemes ?? d.schemes,
+          judging: { ...d.judging, k: o.k },
+          ...(o.shard ? { shard: o.shard } : {}),
+          ...(o.threads ? { threads: o.threads } : {}),
+        };
+        const data = await runPolicyExperiment(config, { onPhase: (p) => console.error(`[policy] ${p}`) });
+        console.log(writePolicyExperimentReport(config, data));
+      }),
+  );
 }
 
 export function registerPolicyRlExperiment(experiment: Command): void {
   const d = DEFAULT_POLICY_RL;
-  experiment
+  const command = experiment
     .command('policy-rl')
-    .addHelpText('after', exitCodesHelp())
     .description(
       'RL of a policy (from experiment policy) with the judge ranking each group, the judge against the reference, or the truth; every reward × seed; logs held-out true accuracy and the judge’s win rate; resumable; writes OUT/policy-rl.md',
     )
@@ -213,58 +206,54 @@ export function registerPolicyRlExperiment(experiment: Command): void {
       '--kinds <list>',
       `question kinds (default: ${d.task.kinds.join(',')})`,
       commaList<QuestionKind>('--kinds', QUESTION_KINDS),
-    )
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
-    )
-    .action(
-      (o: {
-        policy: string;
-        out: string;
-        judge: JudgeSpec[];
-        rewards?: PolicyRewardName[];
-        seeds: number;
-        steps: number;
-        rolloutBatch: number;
-        group: number;
-        algorithm: PolicyRlExperimentConfig['loop']['algorithm'];
-        lr: number;
-        evalEvery: number;
-        evalQuestions: number;
-        kinds?: QuestionKind[];
-        threads?: number;
-      }) =>
-        reportErrors(async () => {
-          if (o.judge.length > 1) throw new InvalidArgumentError('--judge: policy-rl takes one judge');
-          const config = {
-            ...d,
-            outDir: o.out,
-            policy: o.policy,
-            judge: o.judge[0] ?? null,
-            rewards: o.rewards ?? (o.judge.length > 0 ? d.rewards : ['truth' as const]),
-            seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
-            task: { ...d.task, ...(o.kinds ? { kinds: o.kinds } : {}) },
-            evalQuestions: o.evalQuestions,
-            loop: {
-              ...d.loop,
-              steps: o.steps,
-              rolloutBatch: o.rolloutBatch,
-              samplesPerPrompt: o.group,
-              algorithm: o.algorithm,
-              lr: o.lr,
-              evalEvery: o.evalEvery,
-            },
-            ...(o.threads ? { threads: o.threads } : {}),
-          };
-          await runPolicyRlExperiment(config, {
-            onRun: (reward, seed) => console.error(`[policy-rl] ${reward} · seed ${seed}`),
-            onStep: (step, total) => {
-              if ((step + 1) % 5 === 0 || step + 1 === total) console.error(`  step ${step + 1}/${total}`);
-            },
-          });
-          console.log(await writePolicyRlReport(config));
-        }),
     );
+  addThreadsOption(command);
+  withExitCodes(command).action(
+    (o: {
+      policy: string;
+      out: string;
+      judge: JudgeSpec[];
+      rewards?: PolicyRewardName[];
+      seeds: number;
+      steps: number;
+      rolloutBatch: number;
+      group: number;
+      algorithm: PolicyRlExperimentConfig['loop']['algorithm'];
+      lr: number;
+      evalEvery: number;
+      evalQuestions: number;
+      kinds?: QuestionKind[];
+      threads?: number;
+    }) =>
+      reportErrors(async () => {
+        if (o.judge.length > 1) throw new InvalidArgumentError('--judge: policy-rl takes one judge');
+        const config = {
+          ...d,
+          outDir: o.out,
+          policy: o.policy,
+          judge: o.judge[0] ?? null,
+          rewards: o.rewards ?? (o.judge.length > 0 ? d.rewards : ['truth' as const]),
+          seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+          task: { ...d.task, ...(o.kinds ? { kinds: o.kinds } : {}) },
+          evalQuestions: o.evalQuestions,
+          loop: {
+            ...d.loop,
+            steps: o.steps,
+            rolloutBatch: o.rolloutBatch,
+            samplesPerPrompt: o.group,
+            algorithm: o.algorithm,
+            lr: o.lr,
+            evalEvery: o.evalEvery,
+          },
+          ...(o.threads ? { threads: o.threads } : {}),
+        };
+        await runPolicyRlExperiment(config, {
+          onRun: (reward, seed) => console.error(`[policy-rl] ${reward} · seed ${seed}`),
+          onStep: (step, total) => {
+            if ((step + 1) % 5 === 0 || step + 1 === total) console.error(`  step ${step + 1}/${total}`);
+          },
+        });
+        console.log(await writePolicyRlReport(config));
+      }),
+  );
 }

@@ -6,24 +6,22 @@ import {
   type AblationConfig,
   ARMS,
   type ArmName,
-  inShard,
   planRuns,
   runAblation,
   SETTINGS,
   type SettingName,
-  type Shard,
 } from '../experiments/ablation.js';
+import { inShard, type Shard } from '../experiments/shard.js';
 import type { PresetName } from '../model/config.js';
 import { registerPolicyExperiment, registerPolicyRlExperiment } from './experiment-policy.js';
-import { positiveInteger } from './judge-backend-options.js';
-import { commaList, exitCodesHelp, shardOption } from './options.js';
+import { addThreadsOption, commaList, positiveInteger, shardOption, withExitCodes } from './options.js';
 import { reportErrors } from './train.js';
 
 export function registerExperiment(program: Command): void {
   const experiment = program.command('experiment').description('experiments that test the paper’s claims');
   registerPolicyExperiment(experiment);
   registerPolicyRlExperiment(experiment);
-  experiment
+  const command = experiment
     .command('ablation')
     .description('SFT cold start, then every arm × setting × seed of RL; resumable; writes OUT/ablation.md')
     .requiredOption(
@@ -48,11 +46,6 @@ export function registerExperiment(program: Command): void {
     .option('--rollout-batch <n>', 'sequences per rollout', positiveInteger('--rollout-batch'), 8)
     .option('--max-new-tokens <n>', 'longest sampled judgement', positiveInteger('--max-new-tokens'), 64)
     .option('--eval-size <n>', 'held-out pairs judged', positiveInteger('--eval-size'), 100)
-    .option(
-      '--threads <n>',
-      "libtorch threads (default: libtorch's own choice)",
-      positiveInteger('--threads'),
-    )
     .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
     .option('--both-orders', 'RL sees every item in both response orders, a pair per batch (every arm)')
     .option(
@@ -60,72 +53,71 @@ export function registerExperiment(program: Command): void {
       'run only the planned runs i, i+n, i+2n, … (0-based), to split one experiment over n processes (default: all runs)',
       shardOption,
     )
-    .option('--dry-run', 'print the planned runs and exit')
-    .addHelpText('after', exitCodesHelp())
-    .action(
-      (o: {
-        world: string;
-        out: string;
-        arms?: ArmName[];
-        settings?: SettingName[];
-        seeds: number;
-        rlSteps: number;
-        sftSteps: number;
-        preset: PresetName;
-        rolloutBatch: number;
-        maxNewTokens: number;
-        evalSize: number;
-        threads?: number;
-        device?: string;
-        bothOrders?: boolean;
-        shard?: Shard;
-        dryRun?: boolean;
-      }) =>
-        reportErrors(async () => {
-          // Passed to both trainers; the config schemas check the device name.
-          const runtime = {
-            ...(o.threads === undefined ? {} : { threads: o.threads }),
-            ...(o.device === undefined ? {} : { device: o.device as Device }),
-          };
-          const config: AblationConfig = {
-            outDir: o.out,
-            sftData: join(o.world, 'sft.jsonl'),
-            rlData: join(o.world, 'rl.jsonl'),
-            heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
-            ...(o.arms ? { arms: o.arms } : {}),
-            ...(o.settings ? { settings: o.settings } : {}),
-            ...(o.shard ? { shard: o.shard } : {}),
-            seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
-            sft: {
-              preset: o.preset,
-              steps: o.sftSteps,
-              evalSize: o.evalSize,
-              evalMaxNewTokens: o.maxNewTokens,
-              ...runtime,
-            },
-            rl: {
-              steps: o.rlSteps,
-              rolloutBatch: o.rolloutBatch,
-              microBatch: o.rolloutBatch,
-              maxNewTokens: o.maxNewTokens,
-              evalSize: o.evalSize,
-              ...(o.bothOrders ? { bothOrders: true } : {}),
-              ...runtime,
-            },
-          };
-          const plans = planRuns(config);
-          if (o.dryRun) {
-            for (const [i, p] of plans.entries())
-              if (!o.shard || inShard(i, o.shard))
-                console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
-            console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
-            return;
-          }
-          const table = await runAblation(config, {
-            onRunStart: (p, i, n) =>
-              console.error(`[${i + 1}/${n}] ${p.setting} · ${p.arm} · seed ${p.seed}`),
-          });
-          console.log(table.markdown);
-        }),
-    );
+    .option('--dry-run', 'print the planned runs and exit');
+  addThreadsOption(command);
+  withExitCodes(command).action(
+    (o: {
+      world: string;
+      out: string;
+      arms?: ArmName[];
+      settings?: SettingName[];
+      seeds: number;
+      rlSteps: number;
+      sftSteps: number;
+      preset: PresetName;
+      rolloutBatch: number;
+      maxNewTokens: number;
+      evalSize: number;
+      threads?: number;
+      device?: string;
+      bothOrders?: boolean;
+      shard?: Shard;
+      dryRun?: boolean;
+    }) =>
+      reportErrors(async () => {
+        // Passed to both trainers; the config schemas check the device name.
+        const runtime = {
+          ...(o.threads === undefined ? {} : { threads: o.threads }),
+          ...(o.device === undefined ? {} : { device: o.device as Device }),
+        };
+        const config: AblationConfig = {
+          outDir: o.out,
+          sftData: join(o.world, 'sft.jsonl'),
+          rlData: join(o.world, 'rl.jsonl'),
+          heldOut: { file: join(o.world, 'benchmark.jsonl'), format: 'synthetic' },
+          ...(o.arms ? { arms: o.arms } : {}),
+          ...(o.settings ? { settings: o.settings } : {}),
+          ...(o.shard ? { shard: o.shard } : {}),
+          seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+          sft: {
+            preset: o.preset,
+            steps: o.sftSteps,
+            evalSize: o.evalSize,
+            evalMaxNewTokens: o.maxNewTokens,
+            ...runtime,
+          },
+          rl: {
+            steps: o.rlSteps,
+            rolloutBatch: o.rolloutBatch,
+            microBatch: o.rolloutBatch,
+            maxNewTokens: o.maxNewTokens,
+            evalSize: o.evalSize,
+            ...(o.bothOrders ? { bothOrders: true } : {}),
+            ...runtime,
+          },
+        };
+        const plans = planRuns(config);
+        if (o.dryRun) {
+          for (const [i, p] of plans.entries())
+            if (!o.shard || inShard(i, o.shard))
+              console.log(`${p.setting}\t${p.arm}\tseed ${p.seed}\t${p.dir}`);
+          console.log(`${plans.length} runs of ${o.rlSteps} RL steps after ${o.sftSteps} SFT steps`);
+          return;
+        }
+        const table = await runAblation(config, {
+          onRunStart: (p, i, n) => console.error(`[${i + 1}/${n}] ${p.setting} · ${p.arm} · seed ${p.seed}`),
+        });
+        console.log(table.markdown);
+      }),
+  );
 }

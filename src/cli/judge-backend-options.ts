@@ -1,5 +1,5 @@
 // Options shared by `judge` and `bench run`: which judge backend to use and how to sample from it.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { R1_EVAL_MAX_PIXELS } from '../data/index.js';
 import { checkDevice } from '../engine/dtype.js';
 import type { JudgeBackend } from '../judge/backend.js';
@@ -8,7 +8,15 @@ import { OpenAICompatibleBackend } from '../judge/openai-backend.js';
 import { ORDER_PROTOCOLS, type OrderProtocol, parseOrder } from '../judge/order.js';
 import { loadTemplate } from '../judge/prompt.js';
 import { COMPACT_TEMPLATE } from '../model/judge-format.js';
-import { addCheckpointOption, deprecatedAlias, resolveCheckpointPath, runAction } from './options.js';
+import {
+  addCheckpointOption,
+  deprecatedAlias,
+  integerAtLeast,
+  numberOption,
+  positiveInteger,
+  resolveCheckpointPath,
+  runAction,
+} from './options.js';
 
 export interface BackendOptions {
   endpoint: string[];
@@ -32,17 +40,7 @@ export interface BackendOptions {
   maxPixels: number;
 }
 
-function number(name: string, check: (x: number) => boolean, what: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (value.trim() === '' || !Number.isFinite(x) || !check(x))
-      throw new InvalidArgumentError(`${name} must be ${what}, got ${JSON.stringify(value)}`);
-    return x;
-  };
-}
-export const positiveInteger = (name: string) =>
-  number(name, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
-const nonNegative = (name: string) => number(name, (x) => x >= 0, 'a number ≥ 0');
+const nonNegative = (flag: string) => numberOption(flag, (x) => x >= 0, 'a number ≥ 0');
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function addBackendOptions(
@@ -82,7 +80,7 @@ export function addBackendOptions(
     .option(
       '--seed <n>',
       'seed for the random order (and coin flips when scoring)',
-      number('--seed', Number.isInteger, 'an integer'),
+      numberOption('--seed', Number.isSafeInteger, 'an integer'),
       0,
     )
     .option(
@@ -94,7 +92,7 @@ export function addBackendOptions(
     .option(
       '--top-p <p>',
       'nucleus sampling',
-      number('--top-p', (x) => x > 0 && x <= 1, 'in (0, 1]'),
+      numberOption('--top-p', (x) => x > 0 && x <= 1, 'in (0, 1]'),
       1,
     )
     .option(
@@ -107,7 +105,7 @@ export function addBackendOptions(
     .option(
       '--retries <n>',
       'retries per request and endpoint (429/5xx/timeouts, honouring retry-after)',
-      number('--retries', (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0'),
+      integerAtLeast('--retries', 0),
       4,
     )
     .option(

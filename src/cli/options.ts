@@ -33,7 +33,7 @@ const EXIT_TEXT: Record<ExitName, string> = {
 };
 
 /** The "Exit codes:" block of a command's --help: 0, 1, 2 and the command's own `extra` codes. */
-export function exitCodesHelp(extra: readonly ExitName[] = []): string {
+function exitCodesHelp(extra: readonly ExitName[] = []): string {
   const names: ExitName[] = ['ok', 'failed', 'usage', ...extra];
   const lines = names.map((n) => `  ${String(EXIT[n]).padEnd(4)}${EXIT_TEXT[n]}`);
   return `\nExit codes:\n${lines.join('\n')}`;
@@ -154,6 +154,33 @@ export function resolveCheckpointPath(path: string): string {
     .filter((name) => /^step-\d{6}$/.test(name) && existsSync(join(root, name, 'manifest.json')))
     .sort();
   return steps.length > 0 ? join(root, steps[steps.length - 1]!) : path;
+}
+
+/** A number flag's parser: refuses an empty value or one `check` rejects, naming the flag and `what` it takes. */
+export function numberOption(flag: string, check: (x: number) => boolean = () => true, what = 'a number') {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || !check(x))
+      throw new InvalidArgumentError(`${flag} must be ${what}, got ${JSON.stringify(value)}`);
+    return x;
+  };
+}
+
+/** An integer flag of at least `min`. */
+export const integerAtLeast = (flag: string, min: number) =>
+  numberOption(flag, (x) => Number.isSafeInteger(x) && x >= min, `an integer ≥ ${min}`);
+
+/** A whole count of at least 1. */
+export const positiveInteger = (flag: string) =>
+  numberOption(flag, (x) => Number.isSafeInteger(x) && x >= 1, 'a positive integer');
+
+/** `--threads N`: libtorch's intra-op threads for this process (docs/engine.md, "Threads"). */
+export function addThreadsOption(command: Command): Command {
+  return command.option(
+    '--threads <n>',
+    "libtorch threads (default: libtorch's own choice)",
+    positiveInteger('--threads'),
+  );
 }
 
 /** A number of seconds > 0 (fractions allowed): the unit of every timeout option. */

@@ -13,9 +13,8 @@ import {
   backendFromOptions,
   exitOnError,
   judgeSettings,
-  positiveInteger,
 } from './judge-backend-options.js';
-import { withExitCodes } from './options.js';
+import { positiveInteger, withExitCodes } from './options.js';
 
 /** The options `rank` and `best-of-n` share on top of the backend's. */
 export interface RankCliOptions extends BackendOptions {

@@ -7,9 +7,8 @@ import {
   type BackendOptions,
   backendFromOptions,
   judgeSettings,
-  positiveInteger,
 } from './judge-backend-options.js';
-import { runAction, withExitCodes } from './options.js';
+import { positiveInteger, runAction, withExitCodes } from './options.js';
 import {
   addRewardServerOptions,
   positiveInt,

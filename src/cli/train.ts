@@ -9,13 +9,16 @@ import { HeldOutSchema } from '../train/config-fields.js';
 import { type RlConfig, trainRl } from '../train/rl.js';
 import { RlConfigSchema } from '../train/rl-config.js';
 import { type SftConfig, SftConfigSchema, trainSft } from '../train/sft.js';
-import { deprecatedAlias, describeDefault, runAction, withExitCodes } from './options.js';
+import {
+  addThreadsOption,
+  deprecatedAlias,
+  describeDefault,
+  numberOption,
+  runAction,
+  withExitCodes,
+} from './options.js';
 
-const num = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${value}'`);
-  return n;
-};
+const num = (flag: string) => numberOption(flag);
 
 function fileConfig(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
@@ -65,7 +68,7 @@ function heldOutSource(file: string | undefined, format: string | undefined) {
 
 /** The options both trainers take (after each one's own). */
 function withRunOptions(command: Command): Command {
-  return command
+  command
     .requiredOption('--out <dir>', 'run folder (run.json, metrics.jsonl, checkpoints/)')
     .option(
       '--held-out <file>',
@@ -84,8 +87,8 @@ function withRunOptions(command: Command): Command {
     .option('--lr <x>', 'peak learning rate (warmup + cosine to 0.1×)', num('--lr'))
     .option('--eval-every <n>', 'held-out accuracy every n steps (0: only at the end)', num('--eval-every'))
     .option('--eval-size <n>', 'held-out pairs judged', num('--eval-size'))
-    .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'))
-    .option('--threads <n>', "libtorch threads (default: libtorch's own choice)", num('--threads'))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps', num('--checkpoint-every'));
+  return addThreadsOption(command)
     .option('--device <name>', "'cpu', 'cuda' or 'cuda:N' (needs a CUDA libtorch) (default: cpu)")
     .option('--config <file>', 'JSON with any config fields; flags win (default: none)')
     .option('--resume', 'continue the run in --out from its newest intact checkpoint');

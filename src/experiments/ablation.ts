@@ -17,6 +17,7 @@ import type { RlStepMetrics } from '../train/rl.js';
 import { type RlConfig, trainRl } from '../train/rl.js';
 import { type SftConfig, trainSft } from '../train/sft.js';
 import { renderAblationPage, type SettingRuns } from './ablation-report.js';
+import { checkShard, inShard, type Shard } from './shard.js';
 
 /**
  * The ablation's arms as RL config overrides: StableReinforce, Reinforce++, GRPO, and StableReinforce without
@@ -141,23 +142,6 @@ export function planRuns(config: AblationConfig): RunPlan[] {
       }
   return plans;
 }
-
-/** A shard of the plan: runs index, index + count, index + 2·count, … (0-based). */
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** Validates a shard (none = the whole plan). */
-export function checkShard(shard: Shard = { index: 0, count: 1 }): Shard {
-  const { index, count } = shard;
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count)
-    throw new RangeError(`ablation shard ${index}/${count}: need integers with 0 ≤ index < count, e.g. 0/4`);
-  return shard;
-}
-
-/** Whether planned run `i` belongs to the shard; the shards of one count partition the plan. */
-export const inShard = (i: number, shard: Shard): boolean => i % shard.count === shard.index;
 
 /** Callbacks of {@link runAblation} around each run. */
 export interface AblationProgress {

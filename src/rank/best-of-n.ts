@@ -5,14 +5,13 @@
 // and an abort keeps everything written. The run's settings are recorded once in run.json; a rerun
 // must use the same ones. summary.json is written atomically at the end from every row on disk.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../io/run-record.js';
+import { openRunRecord } from '../io/run-record.js';
 import { readJsonLines } from '../judge/append-log.js';
 import type { JudgeBackend } from '../judge/backend.js';
 import type { JudgementCache } from '../judge/cache.js';
-import { checkSameSettings, openRunDir, runItems } from '../judge/item-run.js';
+import { openRunDir, runItems } from '../judge/item-run.js';
 import { R1_REWARD_PROMPT_TEMPLATE } from '../judge/prompt.js';
 import type { BestOfNItem } from './best-of-n-data.js';
 import { DEFAULT_SWISS_ROUNDS, rankCandidates } from './rank.js';
@@ -162,22 +161,16 @@ function settingsOf(options: BestOfNOptions): BestOfNSettings {
 
 /** Writes run.json on the first session; a rerun must use the same settings (it continues that run). */
 function recordRun(outDir: string, settings: BestOfNSettings, config: Record<string, unknown>): void {
-  const path = join(outDir, 'run.json');
-  if (existsSync(path)) {
-    let previous: BestOfNSettings | undefined;
-    try {
-      previous = (JSON.parse(readFileSync(path, 'utf8')) as { config?: { settings?: BestOfNSettings } })
-        .config?.settings;
-    } catch (error) {
-      throw new Error(
-        `${path} is damaged (${(error as Error).message}); restore it or give a new --out directory`,
-      );
-    }
-    if (!previous) throw new Error(`${path} is not a best-of-n run; give a new --out directory`);
-    checkSameSettings(previous, settings, outDir);
-    return;
-  }
-  saveRunRecord(outDir, makeRunRecord('best-of-n', { settings, ...config }, settings.seed));
+  openRunRecord(
+    outDir,
+    'best-of-n',
+    { settings, ...config },
+    {
+      seed: settings.seed,
+      mayDiffer: Object.keys(config).filter((key) => key !== 'settings'),
+      sameAs: 'the same settings',
+    },
+  );
 }
 
 /**

@@ -47,8 +47,11 @@ describe('the command tree', () => {
   });
 
   it('lists its exit codes in every command’s --help', () => {
-    for (const [name, command] of commands)
-      assert.match(captureHelp(command), /Exit codes:\n {2}0 {3}done\n {2}1 {3}failed/, name);
+    for (const [name, command] of commands) {
+      const help = captureHelp(command);
+      assert.match(help, /Exit codes:\n {2}0 {3}done\n {2}1 {3}failed/, name);
+      assert.equal(help.match(/Exit codes:/g)?.length, 1, `${name}: one exit-code table`);
+    }
     assert.match(captureHelp(commandNamed('judge')), /\n {2}4 {3}no majority/);
     assert.match(
       captureHelp(commandNamed('bench score')),

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { engineAvailable } from '../../src/engine/index.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { png, writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
 
 const run = promisify(execFile);
@@ -15,9 +15,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const example = (name: string, ...args: string[]) =>
   run(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', name), ...args], { cwd: ROOT });
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 describe('examples/', () => {
   it('parse-and-reward: rewards 2 for a right, consistent, well-formed judgement and 0.5 when inconsistent', async () => {

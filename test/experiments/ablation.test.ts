@@ -6,25 +6,22 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable } from '../../src/engine/index.js';
 import {
   type AblationConfig,
   ARMS,
   type ArmName,
   buildTable,
-  checkShard,
-  inShard,
   planRuns,
   runAblation,
   summarizeRun,
 } from '../../src/experiments/ablation.js';
+import { checkShard, inShard } from '../../src/experiments/shard.js';
 import { escapeHtml } from '../../src/io/html.js';
 import type { RlStepMetrics } from '../../src/train/rl.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { writeTinyWorld } from '../train/tiny-world.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 describe('ablation experiment (smoke)', { skip }, () => {
   let dir: string;

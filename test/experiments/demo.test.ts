@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_WORLD, validateWorldConfig } from '../../src/data/index.js';
-import { engineAvailable } from '../../src/engine/index.js';
 import type { JudgedItemRecord } from '../../src/eval/record.js';
 import type { Metrics } from '../../src/eval/score.js';
 import { demoConfig } from '../../src/experiments/demo/config.js';
@@ -16,10 +15,9 @@ import { demoPaths, demoWorld, type PhaseName, runDemo } from '../../src/experim
 import { type DemoSummary, pct } from '../../src/experiments/demo/report.js';
 import type { PickLine } from '../../src/experiments/policy/experiment.js';
 import type { SampledQuestion } from '../../src/experiments/policy/sample.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 /** Every `<td data-key="…">value</td>` of the page. */
 function cells(html: string): Map<string, string> {
@@ -215,7 +213,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
   it('refuses to continue a run folder with another config', async () => {
     await assert.rejects(
       runDemo(demoConfig('tiny', { outDir: join(root, 'run'), seed: 4 })),
-      /another config.*same --preset and --seed/,
+      /was started with seed = \d+, not 4; rerun with the same --preset and --seed/,
     );
   });
 });

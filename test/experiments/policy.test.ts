@@ -238,10 +238,26 @@ describe('policy RL', () => {
       };
     };
     const events = hackingEvents('judge-group', 1, [
-      line(-1, (i) => i < 24, () => 0.5), // before RL: 60 % true, judge ½ everywhere
-      line(4, (i) => i < 25, (i) => (i === 30 ? 1 : 0.5)), // truth up: not an event
-      line(9, (i) => i < 23, (i) => (i === 30 ? 1 : 0.5)), // one question each way: noise
-      line(14, (i) => i < 8, (i) => (i < 30 ? 1 : 0.5)), // 16 true answers lost, the judge likes them
+      line(
+        -1,
+        (i) => i < 24,
+        () => 0.5,
+      ), // before RL: 60 % true, judge ½ everywhere
+      line(
+        4,
+        (i) => i < 25,
+        (i) => (i === 30 ? 1 : 0.5),
+      ), // truth up: not an event
+      line(
+        9,
+        (i) => i < 23,
+        (i) => (i === 30 ? 1 : 0.5),
+      ), // one question each way: noise
+      line(
+        14,
+        (i) => i < 8,
+        (i) => (i < 30 ? 1 : 0.5),
+      ), // 16 true answers lost, the judge likes them
     ]);
     assert.deepEqual(
       events.map((e) => [e.step, e.significant]),

@@ -105,13 +105,27 @@ describe('GenerationBatcher', () => {
     assert.equal(other!.length, 2);
   });
 
-  it('waits for requests still being prepared, so they join the batch', async () => {
+  it('waits for requests still being prepared, so they join the batch', async (t) => {
+    // The batcher's window and wait run on a scripted clock: time passes only when the test ticks it.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { b, calls } = batcher({ windowMs: 1, maxWaitMs: 5000 });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const slow = b.prepare(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      await held;
       return job('slow');
     });
-    await Promise.all([b.submit(job('fast')), slow.then((j) => b.submit(j))]);
+    const fast = b.submit(job('fast'));
+    const slowDone = slow.then((j) => b.submit(j));
+    t.mock.timers.tick(100); // a hundred windows long, well inside maxWaitMs
+    assert.deepEqual(calls, [], 'nothing runs while a request is being prepared');
+    assert.equal(b.queueDepth, 1);
+    release();
+    await slow;
+    t.mock.timers.tick(1);
+    await Promise.all([fast, slowDone]);
     assert.deepEqual(calls, [2]);
   });
 

@@ -5,6 +5,15 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { nodeHttpFetch } from '../../src/io/http-transport.js';
 
+/** Resolves on the next request for /held, which is never answered (the client must give up). */
+let nextHeld: Promise<void>;
+let heldArrived = () => {};
+const expectHeld = () => {
+  nextHeld = new Promise<void>((resolve) => {
+    heldArrived = resolve;
+  });
+};
+
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (c) => {
@@ -22,9 +31,8 @@ const server = createServer((req, res) => {
       res.end();
     } else if (req.url === '/cut') {
       res.writeHead(200, { 'content-length': '100' });
-      res.write('partial');
-      setTimeout(() => res.destroy(), 10);
-    } else if (req.url === '/slow') setTimeout(() => res.end('late'), 2000);
+      res.write('partial', () => res.destroy()); // cut once the first bytes are out
+    } else if (req.url === '/held') heldArrived();
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -55,10 +63,12 @@ describe('nodeHttpFetch (the openai client transport)', () => {
 
   it('rejects with AbortError when aborted (what the client reads as a timeout)', async () => {
     const controller = new AbortController();
-    const pending = nodeHttpFetch(`${base}/slow`, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    expectHeld();
+    const pending = nodeHttpFetch(`${base}/held`, { signal: controller.signal });
+    await nextHeld; // the request is in flight on the server
+    controller.abort();
     await assert.rejects(pending, { name: 'AbortError' });
-    await assert.rejects(nodeHttpFetch(`${base}/slow`, { signal: AbortSignal.abort() }), {
+    await assert.rejects(nodeHttpFetch(`${base}/held`, { signal: AbortSignal.abort() }), {
       name: 'AbortError',
     });
   });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/errors.js';
 import { JsonlAppender, writeJsonAtomic } from '../../src/io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../../src/io/run-record.js';
+import { makeRunRecord, openRunRecord, saveRunRecord } from '../../src/io/run-record.js';
 import { learningRate } from '../../src/train/schedule.js';
 
 describe('durable output', () => {
@@ -42,6 +43,43 @@ describe('durable output', () => {
     assert.deepEqual(saved.config, { lr: 1e-3 });
     assert.equal(saved.versions.node, process.version);
     assert.ok(saved.gitCommit === null || /^[0-9a-f]{40}$/.test(saved.gitCommit));
+  });
+
+  it('openRunRecord writes run.json once, continues the same config, refuses another one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r1-io-'));
+    const config = { outDir: dir, lr: 1e-3, world: { kinds: ['cell'], size: 4 } };
+    const options = { seed: 7, mayDiffer: ['outDir'], sameAs: 'the same --lr' };
+    const first = openRunRecord(dir, 'demo', config, options);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')), first);
+    // The same config (in another key order, from another folder) continues the run: run.json stays.
+    const moved = { world: { size: 4, kinds: ['cell'] }, lr: 1e-3, outDir: '/elsewhere' };
+    assert.deepEqual(openRunRecord(dir, 'demo', moved, options), first);
+    const refusals: [string, object, RegExp][] = [
+      [
+        'demo',
+        { ...config, world: { kinds: ['cell'], size: 5 } },
+        /was started with world\.size = 4, not 5; rerun with the same --lr to continue it, or give a new --out folder/,
+      ],
+      ['demo', { ...config, lr: undefined }, /was started with lr = 0\.001, not unset/],
+      ['demo', { ...config, extra: true }, /was started with extra = unset, not true/],
+      ['best-of-n', config, /holds a 'demo' run, not 'best-of-n'; give a new --out folder/],
+    ];
+    for (const [command, other, message] of refusals)
+      assert.throws(
+        () => openRunRecord(dir, command, other, options),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+        `${command} ${JSON.stringify(other)}`,
+      );
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')),
+      first,
+      'a refusal writes nothing',
+    );
+    writeFileSync(join(dir, 'run.json'), '{"command": "demo", "conf');
+    assert.throws(
+      () => openRunRecord(dir, 'demo', config, options),
+      /run\.json is damaged .*restore it, or give a new --out folder/,
+    );
   });
 });
 

@@ -5,6 +5,7 @@
 // Used by the tests and by bench/runner (not a mocked client: the real openai client talks to it).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Gate } from './gate.js';
 
 export interface ChatBody {
   model: string;
@@ -119,33 +120,19 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
   const started = performance.now();
   let inFlight = 0;
   let hold = options.hold ?? false;
-  const held: (() => void)[] = [];
-  const waiting: { count: number; resolve: () => void }[] = [];
-  const wake = () => {
-    for (const w of [...waiting])
-      if (held.length >= w.count) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve();
-      }
-  };
+  const gate = new Gate();
   const judge: ScriptedJudge = {
     url: '',
     log: [],
     maxInFlight: 0,
     get held() {
-      return held.length;
+      return gate.held;
     },
-    whenHeld: (count) =>
-      new Promise<void>((resolve) => {
-        waiting.push({ count, resolve });
-        wake();
-      }),
-    release: (count = held.length) => {
-      for (const answer of held.splice(0, count)) answer();
-    },
+    whenHeld: (count) => gate.whenHeld(count),
+    release: (count) => gate.release(count),
     open: () => {
       hold = false;
-      judge.release();
+      gate.release();
     },
     close: async () => {},
   };
@@ -162,11 +149,7 @@ export async function startScriptedJudge(options: ScriptedJudgeOptions = {}): Pr
         authorization: req.headers.authorization,
       };
       judge.log.push(entry);
-      if (hold === true || (typeof hold === 'function' && hold(body)))
-        await new Promise<void>((resolve) => {
-          held.push(resolve);
-          wake();
-        });
+      if (hold === true || (typeof hold === 'function' && hold(body))) await gate.enter();
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
       const n = body.n ?? 1;
       const fault = faults.shift();

@@ -2,26 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/algo/random.js';
-import { getNumThreads, nn, noGrad, setNumThreads, tensor } from '../../src/engine/index.js';
+import { getNumThreads, nn, setNumThreads, tensor } from '../../src/engine/index.js';
 import { generate } from '../../src/model/generate.js';
 import type { KVCache, VisionLanguageModel } from '../../src/model/model.js';
-import { maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
-
-/** Local mixing's weights start at zero (no effect); random ones make the tests see them. */
-function withRandomMixing(m: VisionLanguageModel, seed: number): VisionLanguageModel {
-  const rng = new Rng(seed);
-  noGrad(() => {
-    for (const [name, w] of m.namedParameters())
-      if (name.endsWith('.mix.weight'))
-        w.copy_(
-          tensor(
-            Float32Array.from({ length: w.numel() }, () => rng.next() * 2 - 1),
-            { shape: w.shape },
-          ),
-        );
-  });
-  return m;
-}
+import { maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer, withRandomMixing } from './tiny-model.js';
 
 const learned = tinyModel(4);
 const rope = tinyModel(4, 'rope');
@@ -43,6 +27,40 @@ function prefilled(): KVCache {
   model.prefill(cache, input).dispose();
   return cache;
 }
+interface DecodeStepCall {
+  cache: KVCache;
+  weights: nn.DecodeWeights;
+  /** nn.decodeStep on the next column of `cache`, with `patch` over its input and `w` as the weights. */
+  step: (patch: Partial<nn.DecodeStepInput>, w?: nn.DecodeWeights) => ReturnType<typeof nn.decodeStep>;
+}
+
+/** Runs `body` with `m`'s decode weights and a step on a prefilled cache, then frees them. */
+function withDecodeStep(m: VisionLanguageModel, body: (call: DecodeStepCall) => void): void {
+  model = m;
+  const cache = prefilled();
+  const ids = tensor(BigInt64Array.from([1n, 2n]));
+  try {
+    const weights = (model as unknown as { decodeWeights(c: KVCache): nn.DecodeWeights }).decodeWeights(
+      cache,
+    );
+    const step = (patch: Partial<nn.DecodeStepInput>, w: nn.DecodeWeights = weights) =>
+      nn.decodeStep(w, {
+        ids,
+        positions: ids,
+        keys: cache.keys,
+        values: cache.values,
+        column: cache.length,
+        ...(model.config.localMix ? { mixHistory: cache.mixHistory } : {}),
+        ...patch,
+      });
+    body({ cache, weights, step });
+  } finally {
+    ids.dispose();
+    model.disposeCache(cache);
+    model = learned;
+  }
+}
+
 const read = (t: { toTypedArray(): unknown; dispose(): void }) => {
   const data = t.toTypedArray() as Float32Array;
   t.dispose();
@@ -121,21 +139,7 @@ describe('fused decode step', () => {
   });
 
   it('restores the engine thread setting and rejects malformed arguments with a clear error', () => {
-    const cache = prefilled();
-    try {
-      const weights = (model as unknown as { decodeWeights(c: KVCache): nn.DecodeWeights }).decodeWeights(
-        cache,
-      );
-      const ids = tensor(BigInt64Array.from([1n, 2n]));
-      const step = (patch: Partial<nn.DecodeStepInput>, w: nn.DecodeWeights = weights) =>
-        nn.decodeStep(w, {
-          ids,
-          positions: ids,
-          keys: cache.keys,
-          values: cache.values,
-          column: cache.length,
-          ...patch,
-        });
+    withDecodeStep(learned, ({ step, weights, cache }) => {
       const before = getNumThreads();
       setNumThreads(2);
       step({ threads: 1 }).dispose();
@@ -145,30 +149,11 @@ describe('fused decode step', () => {
       assert.throws(() => step({ column: cache.capacity }), /outside the cache capacity/);
       assert.throws(() => step({ keys: cache.keys.map((k) => k.narrow(2, 0, 3)) }), /contiguous/);
       assert.throws(() => step({}, { ...weights, pos: null }), /learned positions \(pos\) or a rotary base/);
-      ids.dispose();
-    } finally {
-      model.disposeCache(cache);
-    }
+    });
   });
 
   it('rejects local-mixing weights or histories that do not fit, naming the layer', () => {
-    model = mixed;
-    const cache = prefilled();
-    try {
-      const weights = (model as unknown as { decodeWeights(c: KVCache): nn.DecodeWeights }).decodeWeights(
-        cache,
-      );
-      const ids = tensor(BigInt64Array.from([1n, 2n]));
-      const step = (patch: Partial<nn.DecodeStepInput>, w: nn.DecodeWeights = weights) =>
-        nn.decodeStep(w, {
-          ids,
-          positions: ids,
-          keys: cache.keys,
-          values: cache.values,
-          column: cache.length,
-          mixHistory: cache.mixHistory,
-          ...patch,
-        });
+    withDecodeStep(mixed, ({ step, weights, cache }) => {
       assert.throws(() => step({ mixHistory: [] }), /2 mixing weights and 0 mixing histories for 2 layers/);
       assert.throws(
         () => step({ mixHistory: cache.mixHistory.map((h) => h.narrow(1, 0, 2)) }),
@@ -178,10 +163,6 @@ describe('fused decode step', () => {
         () => step({}, { ...weights, mix: weights.mix!.map((w) => w.narrow(1, 0, 8)) }),
         /layer 0 mixing weight has shape \[3, 8\]/,
       );
-      ids.dispose();
-    } finally {
-      model.disposeCache(cache);
-      model = learned;
-    }
+    });
   });
 });

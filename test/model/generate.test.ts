@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/algo/random.js';
-import { noGrad, scope, tensor } from '../../src/engine/index.js';
+import { noGrad, scope } from '../../src/engine/index.js';
 import { generate, type Prompt } from '../../src/model/generate.js';
 import type { VisionLanguageModel } from '../../src/model/model.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
-import { config, maxAbsDiff, noiseImage, promptIds, tinyModel, tokenizer } from './tiny-model.js';
+import {
+  config,
+  maxAbsDiff,
+  noiseImage,
+  promptIds,
+  tinyModel,
+  tokenizer,
+  withRandomMixing,
+} from './tiny-model.js';
 
 const model = tinyModel(3);
 // Prompts of different lengths (left padding), with one, two and no images.
@@ -55,19 +63,7 @@ describe('generate', () => {
   }
 
   it('with local mixing: decoding (the fused step, with its mix history) gives the forward pass log-probs', () => {
-    const m = tinyModel(3, 'rope', { localMix: 3 });
-    // Mixing weights start at zero (no effect); random ones make the test see them.
-    const rng = new Rng(2);
-    noGrad(() => {
-      for (const [name, w] of m.namedParameters())
-        if (name.endsWith('.mix.weight'))
-          w.copy_(
-            tensor(
-              Float32Array.from({ length: w.numel() }, () => rng.next() * 2 - 1),
-              { shape: w.shape },
-            ),
-          );
-    });
+    const m = withRandomMixing(tinyModel(3, 'rope', { localMix: 3 }), 2);
     const params = { maxNewTokens: 20, temperature: 1, n: 2, stopAtEos: false };
     const out = generate(m, tokenizer, prompts, params, new Rng(5));
     const { got, want } = rescore(m, out, 2);

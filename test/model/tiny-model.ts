@@ -1,6 +1,7 @@
 // Shared fixtures for the model tests: a small tokenizer, the tiny preset, generated images.
 
 import { Rng } from '../../src/algo/random.js';
+import { noGrad, tensor } from '../../src/engine/index.js';
 import { type ModelConfig, type PositionEncoding, presetConfig } from '../../src/model/config.js';
 import { type ImagePixels, VisionLanguageModel } from '../../src/model/model.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
@@ -51,5 +52,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** Local mixing's weights start at zero (no effect); random ones make the tests see them. */
+export function withRandomMixing(m: VisionLanguageModel, seed: number): VisionLanguageModel {
+  const rng = new Rng(seed);
+  noGrad(() => {
+    for (const [name, w] of m.namedParameters())
+      if (name.endsWith('.mix.weight'))
+        w.copy_(
+          tensor(
+            Float32Array.from({ length: w.numel() }, () => rng.next() * 2 - 1),
+            { shape: w.shape },
+          ),
+        );
+  });
   return m;
 }

@@ -238,7 +238,7 @@ describe('r1-reward best-of-n', () => {
     assert.equal((await run([...base, '--scheme', 'swiss'])).code, 0);
     const other = await run([...base, '--scheme', 'sort']);
     assert.equal(other.code, 1);
-    assert.match(other.stderr, /was started with scheme = "swiss", not "sort"/);
+    assert.match(other.stderr, /was started with settings\.scheme = "swiss", not "sort"/);
   });
 
   it('names file, line and field of a bad data line', async () => {

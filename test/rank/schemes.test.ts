@@ -5,6 +5,7 @@ import { rankCandidates } from '../../src/rank/rank.js';
 import { bracketSeeds } from '../../src/rank/schemes.js';
 import { swissPairing } from '../../src/rank/swiss.js';
 import type { RankItem } from '../../src/rank/types.js';
+import { Gate } from '../judge/gate.js';
 import { RuleJudge, ruleSample } from './rule-judge.js';
 
 const item: RankItem = { id: 'schemes', images: [], question: 'Which is better?' };
@@ -152,62 +153,54 @@ describe('edge cases and options', () => {
   });
 
   it('bounds the requests in flight by `concurrency`', async () => {
-    const gate = new GatedJudge();
-    const ranking = rankCandidates(item, texts([1, 2, 3, 4, 5, 6]), gate, {
+    const judge = new GatedJudge();
+    const ranking = rankCandidates(item, texts([1, 2, 3, 4, 5, 6]), judge, {
       scheme: 'round-robin',
       k: 1,
       concurrency: 4,
     });
-    await gate.waiting(4);
-    assert.equal(gate.pending.length, 4, 'no fifth request while four are in flight');
-    gate.releaseAll();
+    await judge.gate.whenHeld(4);
+    assert.equal(judge.gate.held, 4, 'no fifth request while four are in flight');
+    judge.releaseAll();
     assert.equal((await ranking).calls.requests, 30);
-    assert.equal(gate.maxInFlight, 4);
+    assert.equal(judge.maxInFlight, 4);
   });
 
   it('an abort stops the ranking', async () => {
-    const gate = new GatedJudge();
+    const judge = new GatedJudge();
     const controller = new AbortController();
-    const ranking = rankCandidates(item, texts([1, 2, 3]), gate, {
+    const ranking = rankCandidates(item, texts([1, 2, 3]), judge, {
       scheme: 'round-robin',
       k: 1,
       signal: controller.signal,
     });
-    await gate.waiting(1);
+    await judge.gate.whenHeld(1);
     controller.abort();
     await assert.rejects(ranking, /abort/i);
   });
 });
 
-/** A rule judge whose answers wait until the test releases them (no timers), aborting with the signal. */
+/** A rule judge whose answers wait at a gate until the test releases them, aborting with the signal. */
 class GatedJudge implements JudgeBackend {
   readonly identity = 'gated-rule-judge';
-  pending: { release: () => void }[] = [];
+  readonly gate = new Gate();
   maxInFlight = 0;
   private inFlight = 0;
   private open = false;
-  private arrived: (() => void)[] = [];
 
   async sample(request: JudgeRequest, k: number, options: { signal?: AbortSignal } = {}): Promise<string[]> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    if (!this.open)
-      await new Promise<void>((resolve, reject) => {
-        this.pending.push({ release: resolve });
-        options.signal?.addEventListener('abort', () => reject(new Error('request aborted')));
-        for (const wake of this.arrived.splice(0)) wake();
-      });
-    this.inFlight--;
+    try {
+      if (!this.open) await this.gate.enter(options.signal);
+    } finally {
+      this.inFlight--;
+    }
     return Array.from({ length: k }, (_, i) => ruleSample(request.text, i));
-  }
-
-  /** Resolves once `n` requests wait. */
-  async waiting(n: number): Promise<void> {
-    while (this.pending.length < n) await new Promise<void>((resolve) => this.arrived.push(resolve));
   }
 
   releaseAll(): void {
     this.open = true;
-    for (const p of this.pending.splice(0)) p.release();
+    this.gate.release();
   }
 }

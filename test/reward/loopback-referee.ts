@@ -1,15 +1,19 @@
 // A real HTTP server on 127.0.0.1 that plays an OpenAI-compatible referee (GET /v1/models,
 // POST /v1/chat/completions). Tests and bench/serve point the real `openai` client at it; its
-// behaviour (reply, delay, HTTP status) can be changed between calls.
+// behaviour (reply, hold, delay, HTTP status) can be changed between calls. Tests hold completions at
+// its gate until they release them; the fixed delay is for bench/serve's latency runs.
 // Run directly (`tsx test/reward/loopback-referee.ts --delay-ms 50 --reply 1`) it prints its port
 // and serves until killed — bench/serve runs it in its own process.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { Gate } from '../judge/gate.js';
 
 export interface LoopbackBehaviour {
   /** Text of the assistant reply, or a function of the request body. */
   reply: string | ((body: ChatBody) => string);
-  /** Wait this long before answering a completion. */
+  /** Hold every completion at `gate` until the test releases it. */
+  hold: boolean;
+  /** Wait this long before answering a completion (benchmarks; tests hold instead). */
   delayMs: number;
   /** Answer completions with this HTTP status and an error body instead (e.g. 500). */
   status: number;
@@ -33,6 +37,8 @@ export interface LoopbackReferee {
   /** Completions being answered now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
+  /** Where held completions wait (`behaviour.hold`); closing releases them. */
+  gate: Gate;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,7 @@ export async function startLoopbackReferee(
     url: '',
     behaviour: {
       reply: '1',
+      hold: false,
       delayMs: 0,
       status: 200,
       models: ['loopback-referee'],
@@ -61,6 +68,7 @@ export async function startLoopbackReferee(
     received: [],
     inFlight: 0,
     maxInFlight: 0,
+    gate: new Gate(),
     close: async () => {},
   };
   const server: Server = createServer(async (request, response) => {
@@ -90,6 +98,7 @@ export async function startLoopbackReferee(
     state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
     response.once('close', finish);
+    if (state.behaviour.hold) await state.gate.enter();
     const { delayMs, status, reply } = state.behaviour;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     finish();
@@ -119,6 +128,7 @@ export async function startLoopbackReferee(
   state.url = `http://127.0.0.1:${port}/v1`;
   state.close = () =>
     new Promise<void>((resolve) => {
+      state.gate.release();
       server.closeAllConnections();
       server.close(() => resolve());
     });

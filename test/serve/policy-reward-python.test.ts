@@ -2,15 +2,12 @@
 // only): OpenRLHF's one-rollout-per-request pattern with a dropped connection and its retry, and
 // the shipped verl and TRL reward functions, each against a real server on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { prompt, query, type Served, serve } from './policy-fixtures.js';
 import { runPython } from './run-python.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const hasPython = spawnSync('python3', ['--version']).status === 0;
-const skip = hasPython ? false : 'python3 is not installed (the trainers’ clients are Python)';
 
 /** Runs python3 and parses its JSON stdout. */
 const python = async (args: string[], stdin: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
@@ -38,7 +35,7 @@ interface ClientResult {
   rollouts: RewardAnswer[];
 }
 
-describe('policy reward server: OpenRLHF’s request pattern from Python', { skip }, () => {
+describe('policy reward server: OpenRLHF’s request pattern from Python', () => {
   let s: Served;
   before(async () => {
     s = await serve({ groupSize: 4 });
@@ -63,7 +60,7 @@ describe('policy reward server: OpenRLHF’s request pattern from Python', { ski
   });
 });
 
-describe('policy reward server: the verl and TRL reward functions', { skip }, () => {
+describe('policy reward server: the verl and TRL reward functions', () => {
   let reference: Served;
   let group: Served;
   before(async () => {

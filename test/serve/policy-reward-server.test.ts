@@ -50,7 +50,7 @@ describe('policy reward server: reference mode', () => {
   it('judging past its deadline answers the neutral reward, counted as judge_failed', async () => {
     s.backend.hold();
     const pending = rollout(s.url, 3, 'something new');
-    while (s.backend.waiting === 0) await new Promise((r) => setImmediate(r));
+    await s.backend.whenHeld(1);
     s.timers.advance(100_000);
     const r = await pending;
     s.backend.release();
@@ -135,7 +135,7 @@ describe('policy reward server: group mode', () => {
     const gone = new AbortController();
     const dropped = rollout(s.url, 3, 'GOOD q', gone.signal).catch((e: Error) => e);
     const others = ['plain r', 'plain s', 'plain t'].map((r) => rollout(s.url, 3, r));
-    while (s.backend.waiting === 0) await new Promise((r) => setImmediate(r));
+    await s.backend.whenHeld(1);
     gone.abort();
     await dropped;
     await until(s.url, (h) => h.groups.orphaned === 1);

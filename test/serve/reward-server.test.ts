@@ -262,15 +262,16 @@ describe('reward server: referee down, slow, garbage — always answered, C = 0 
     assert.deepEqual(r.body.rewards, [1.5, 0.5, 1]);
   });
 
-  it('slow past the request deadline: answered at the deadline with C = 0', async () => {
-    endpoint.behaviour.delayMs = 10_000;
+  it('no referee answer by the request deadline: answered at the deadline with C = 0', async () => {
+    endpoint.behaviour.hold = true;
     try {
       const r = await withReferee(createOpenAIReferee({ baseURL: endpoint.url, model: 'm' }), 300);
       assert.equal(r.status, 200);
       assert.deepEqual(r.body.rewards, [1.5, 0.5, 1]);
       assert.deepEqual(r.body.extra_logs.referee_failed, [1, 1, 1]);
     } finally {
-      endpoint.behaviour.delayMs = 0;
+      endpoint.behaviour.hold = false;
+      endpoint.gate.release();
     }
   });
 });
@@ -431,7 +432,7 @@ describe('reward server: bad input gets a clear 4xx', () => {
 
 describe('reward server: graceful shutdown', () => {
   it('drains an in-flight request before closing, then refuses new connections', async () => {
-    const endpoint = await startLoopbackReferee({ delayMs: 300 });
+    const endpoint = await startLoopbackReferee({ hold: true });
     const { app, url } = await serve({ referee: createOpenAIReferee({ baseURL: endpoint.url, model: 'm' }) });
     try {
       const inFlight = fetch(`${url}/get_reward`, {
@@ -439,8 +440,9 @@ describe('reward server: graceful shutdown', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: [chatml(consistent1)], prompts: [P1] }),
       });
-      while (endpoint.received.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await endpoint.gate.whenHeld(1);
       const closed = app.close();
+      endpoint.gate.release();
       const response = await inFlight;
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { rewards: [2] });

@@ -12,10 +12,10 @@ import {
   readCaptions,
   writeSyntheticWorld,
 } from '../../src/data/index.js';
-import { engineAvailable } from '../../src/engine/index.js';
 import { readMetrics } from '../../src/train/report.js';
 import { loadPolicy } from '../../src/train/run.js';
 import { type SftConfig, trainSft } from '../../src/train/sft.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
 const world = { ...DEFAULT_WORLD, seed: 5, trainSize: 64, benchmarkSize: 0, imageSize: 32 };
 let dir: string;
@@ -54,9 +54,7 @@ describe('captions.jsonl', () => {
   });
 });
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 describe("trainSft with format 'captions'", { skip }, () => {
   /** Caption pretraining of a fresh tiny model on 16 captions. */

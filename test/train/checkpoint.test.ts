@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { engineAvailable, scope } from '../../src/engine/index.js';
+import { scope } from '../../src/engine/index.js';
 import { presetConfig } from '../../src/model/config.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
 import {
@@ -17,10 +17,9 @@ import {
   saveTrainingCheckpoint,
 } from '../../src/train/checkpoint.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 function setup() {
   const tokenizer = Tokenizer.train(['<think>a</think><answer>1</answer> Response 1: a cat'], {

@@ -1,5 +1,5 @@
-// Devices: the model, the sampler and both trainers run where `device` says. On a CPU-only libtorch a
-// CUDA device is refused with a clear message before anything is written; with a CUDA libtorch the
+// Devices: the model, the sampler and both trainers run where `device` says. A CUDA device libtorch
+// does not have is refused with a clear message before anything is written; with a CUDA libtorch the
 // GPU's forward pass, log-probs and greedy judgements match the CPU's, and SFT → RL (with the KL
 // reference and a stale sampler) trains, checkpoints and resumes on the GPU.
 import assert from 'node:assert/strict';
@@ -8,19 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/algo/random.js';
-import { checkDevice, cudaIsAvailable, engineAvailable, noGrad } from '../../src/engine/index.js';
+import {
+  checkDevice,
+  cudaDeviceCount,
+  cudaIsAvailable,
+  type Device,
+  noGrad,
+} from '../../src/engine/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/model/generate.js';
 import { VisionLanguageModel } from '../../src/model/model.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
 import { trainRl } from '../../src/train/rl.js';
 import { trainSft } from '../../src/train/sft.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { config, maxAbsDiff, noiseImage, promptIds, tokenizer } from '../model/tiny-model.js';
 import { writeTinyWorld } from './tiny-world.js';
 
-const noEngine = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const noEngine = engineSkipReason();
 const noCuda =
   noEngine || (!cudaIsAvailable() && 'no CUDA device (cudaIsAvailable() is false): CPU-only libtorch');
 
@@ -66,20 +71,22 @@ describe('device names and a device libtorch cannot use', { skip: noEngine }, ()
     }
   });
 
-  it('without a CUDA libtorch, cuda is refused before a model or a run folder is made', {
-    skip: noEngine || (cudaIsAvailable() && 'this libtorch has CUDA'),
-  }, async () => {
+  it('a CUDA device libtorch does not have is refused before a model or a run folder is made', async () => {
+    // A CPU-only libtorch has no CUDA device at all; a CUDA one has no device past its last.
+    const count = cudaIsAvailable() ? cudaDeviceCount() : 0;
+    const missing: Device = count === 0 ? 'cuda' : `cuda:${count}`;
+    const refused =
+      count === 0
+        ? /this libtorch sees no CUDA device .*LIBTORCH=.* or use device 'cpu'/
+        : new RegExp(`libtorch sees ${count} CUDA device\\(s\\), cuda:0 … cuda:${count - 1}`);
     assert.throws(
-      () => new VisionLanguageModel(config, { imageTokenId: tokenizer.id('image'), device: 'cuda' }),
-      /device 'cuda': this libtorch sees no CUDA device .*LIBTORCH=.* or use device 'cpu'/,
+      () => new VisionLanguageModel(config, { imageTokenId: tokenizer.id('image'), device: missing }),
+      (error: Error) => error.message.startsWith(`device '${missing}': `) && refused.test(error.message),
     );
     const dir = mkdtempSync(join(tmpdir(), 'r1-device-'));
     try {
       writeTinyWorld(join(dir, 'world'), { sft: 8, rl: 4, heldOut: 4 });
-      await assert.rejects(
-        trainSft(sftConfig(dir, 'sft', 'cuda:1')),
-        /device 'cuda:1': this libtorch sees no CUDA/,
-      );
+      await assert.rejects(trainSft(sftConfig(dir, 'sft', missing)), refused);
       assert.equal(existsSync(join(dir, 'sft')), false, 'nothing written for a refused device');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -5,14 +5,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable } from '../../src/engine/index.js';
 import { type RlStepMetrics, trainRl } from '../../src/train/rl.js';
 import { type SftResult, trainSft } from '../../src/train/sft.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { writeTinyWorld } from './tiny-world.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 describe('SFT → RL end to end on a tiny world', { skip }, () => {
   let dir: string;

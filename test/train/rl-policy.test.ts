@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable } from '../../src/engine/index.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { presetConfig } from '../../src/model/config.js';
 import { Tokenizer } from '../../src/model/tokenizer.js';
@@ -17,10 +16,9 @@ import { runRl } from '../../src/train/rl-loop.js';
 import type { RlMetrics } from '../../src/train/rl-metrics.js';
 import { TIMING_FIELDS } from '../../src/train/rl-metrics.js';
 import { createPolicy, type Policy } from '../../src/train/run.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 const QUESTIONS = ['Name a fruit:', 'A fruit, please:'];
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PRE_CLIP } from '../../src/algo/index.js';
 import { Rng } from '../../src/algo/random.js';
-import { engineAvailable, tensor } from '../../src/engine/index.js';
+import { tensor } from '../../src/engine/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
 import { presetConfig } from '../../src/model/config.js';
 import { sequenceLogProbsNoGrad } from '../../src/model/scoring.js';
@@ -20,11 +20,10 @@ import { readJudgeItems, tokenizerCorpus, withBothOrders } from '../../src/train
 import { ppoUpdate, type RlConfig, type RlStepMetrics, TIMING_FIELDS, trainRl } from '../../src/train/rl.js';
 import { createPolicy, makeOptimizer } from '../../src/train/run.js';
 import { trainSft } from '../../src/train/sft.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { trainTinyJudge } from './tiny-world.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 const withoutTiming = (line: string) => {
   const row = JSON.parse(line) as Record<string, unknown>;

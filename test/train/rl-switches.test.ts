@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable } from '../../src/engine/index.js';
 import { judgeReward } from '../../src/reward/judge-reward.js';
 import { createReferee } from '../../src/reward/referees/index.js';
 import type { RewardSource } from '../../src/reward/reward-source.js';
@@ -16,11 +15,10 @@ import type { RlLoopConfig } from '../../src/train/rl-config.js';
 import { runRl } from '../../src/train/rl-loop.js';
 import type { RlMetrics } from '../../src/train/rl-metrics.js';
 import type { Policy } from '../../src/train/run.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 import { trainTinyJudge } from './tiny-world.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 /** The shortest response of the batch (the first, on a tie) earns 1, every other response 0. */
 const shortestWins: RewardSource = {

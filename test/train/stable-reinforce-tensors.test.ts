@@ -13,7 +13,7 @@ import {
   tokenRewards,
 } from '../../src/algo/index.js';
 import { Rng } from '../../src/algo/random.js';
-import { engineAvailable, scope, type Tensor, tensor } from '../../src/engine/index.js';
+import { scope, type Tensor, tensor } from '../../src/engine/index.js';
 import {
   cumulativeReturnsT,
   groupAdvantagesT,
@@ -22,10 +22,9 @@ import {
   rlooAdvantagesT,
   tokenRewardsT,
 } from '../../src/train/stable-reinforce-tensors.js';
+import { engineSkipReason } from '../engine/fixtures.js';
 
-const skip = engineAvailable()
-  ? false
-  : 'the tensor engine (native addon) is not built: run npm run build:native';
+const skip = engineSkipReason();
 
 const f64 = (m: Matrix | number[]) => tensor(m, { dtype: 'float64' });
 const rows = (t: Tensor) => t.toArray() as Matrix;

@@ -23,7 +23,7 @@ import {
 } from '../../data/index.js';
 import { engineInfo } from '../../engine/index.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
+import { openRunRecord } from '../../io/run-record.js';
 import { Tokenizer } from '../../model/tokenizer.js';
 import { type DataSource, readJudgeItems, tokenizerCorpus } from '../../train/judge-items.js';
 import { type RlResult, trainRl } from '../../train/rl.js';
@@ -107,19 +107,12 @@ function libtorchVersion(): string | undefined {
 
 /** Writes run.json on the first invocation; a rerun must use the same config (it continues that run). */
 function recordRun(config: DemoConfig, dir: string): void {
-  const path = join(dir, 'run.json');
-  if (existsSync(path)) {
-    const previous = readJson<{ config: DemoConfig }>(path).config;
-    const { outDir: _a, ...before } = previous;
-    const { outDir: _b, ...now } = config;
-    if (JSON.stringify(before) !== JSON.stringify(now))
-      throw new Error(
-        `${dir} holds a demo run with another config (preset ${previous.preset}, seed ${previous.seed}); ` +
-          'rerun with the same --preset and --seed to continue it, or give a new --out folder',
-      );
-    return;
-  }
-  saveRunRecord(dir, makeRunRecord('demo', config, config.seed, { libtorch: libtorchVersion() }));
+  openRunRecord(dir, 'demo', config, {
+    seed: config.seed,
+    versions: { libtorch: libtorchVersion() },
+    mayDiffer: ['outDir'],
+    sameAs: 'the same --preset and --seed',
+  });
 }
 
 /** The demo's synthetic world: the default world with the config's sizes, kinds and teacher lines. */

@@ -21,7 +21,7 @@ import {
   writePolicyData,
 } from '../../data/index.js';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
-import { makeRunRecord, saveRunRecord } from '../../io/run-record.js';
+import { openRunRecord } from '../../io/run-record.js';
 import { AppendLog, readJsonLines } from '../../judge/append-log.js';
 import { FileJudgementCache } from '../../judge/cache.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
@@ -31,6 +31,7 @@ import { RANK_SCHEMES, type RankOrder, type RankScheme } from '../../rank/types.
 import { resolveCheckpoint } from '../../train/checkpoint.js';
 import { loadPolicy } from '../../train/run.js';
 import { type SftResult, trainSft } from '../../train/sft.js';
+import { checkShard, inShard, type Shard } from '../shard.js';
 import { type CheckedAnswer, type JudgePick, judgePicks } from './best-of-n.js';
 import { type SampledQuestion, sampleAnswers } from './sample.js';
 
@@ -38,12 +39,6 @@ import { type SampledQuestion, sampleAnswers } from './sample.js';
 export interface JudgeSpec {
   name: string;
   checkpoint: string;
-}
-
-/** A slice of the held-out questions: those whose index mod `count` is `index`. */
-export interface Shard {
-  index: number;
-  count: number;
 }
 
 /** Everything the experiment does, one typed object (the CLI fills it from flags). */
@@ -130,36 +125,16 @@ export function validatePolicyExperiment(config: PolicyExperimentConfig): void {
   }
   for (const s of config.schemes)
     if (!RANK_SCHEMES.includes(s)) fail(`unknown scheme '${s}'; use ${RANK_SCHEMES.join(', ')}`);
-  const shard = config.shard;
-  if (
-    shard &&
-    !(
-      Number.isInteger(shard.index) &&
-      Number.isInteger(shard.count) &&
-      shard.index >= 0 &&
-      shard.index < shard.count
-    )
-  )
-    fail(`shard ${shard.index}/${shard.count}: need 0 ≤ index < count`);
+  if (config.shard) checkShard(config.shard, 'policy experiment');
 }
 
 const shardName = (shard?: Shard) => (shard && shard.count > 1 ? `${shard.index}-of-${shard.count}` : 'all');
-const inShard = (index: number, shard?: Shard) => !shard || index % shard.count === shard.index;
 
 /** Writes run.json on the first invocation; a rerun must keep what decides the numbers. */
 function recordRun(config: PolicyExperimentConfig, dir: string): void {
-  const path = join(dir, 'run.json');
   // Shards, threads and the judge list may differ between invocations of one experiment.
   const { outDir: _o, shard: _s, threads: _t, judges: _j, ...decisive } = config;
-  if (existsSync(path)) {
-    const before = JSON.parse(readFileSync(path, 'utf8')) as { config: typeof decisive };
-    if (JSON.stringify(before.config) !== JSON.stringify(decisive))
-      throw new Error(
-        `${dir} holds a policy experiment with another config (see its run.json); rerun with the same options or use a new --out folder`,
-      );
-    return;
-  }
-  saveRunRecord(dir, makeRunRecord('experiment policy', decisive, config.policy.seed));
+  openRunRecord(dir, 'experiment policy', decisive, { seed: config.policy.seed });
 }
 
 /** Every line of every shard's JSON-lines file in `dir` whose name matches, first line per id wins. */

@@ -6,12 +6,13 @@
 // "No RL" is every run's evaluation before its first step. Reward hacking: between two evaluations of
 // a run, the judge's win rate against the reference rises while the true accuracy falls; the report
 // gives the step, both changes and held-out answers the judge scored at least a tie that are false.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_POLICY_TASK, type PolicyTaskConfig } from '../../data/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { type ChartSeries, renderChart } from '../../io/charts.js';
 import { escapeHtml } from '../../io/html.js';
+import { openRunRecord } from '../../io/run-record.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
 import { resolveCheckpoint } from '../../train/checkpoint.js';
@@ -76,6 +77,12 @@ export async function runPolicyRlExperiment(
   for (const reward of config.rewards)
     if (reward !== 'truth' && !config.judge)
       throw new Error(`the ${reward} reward needs a judge: give --judge PATH`);
+  // Rewards and seeds may be added to a folder later; what decides each run's numbers may not change.
+  mkdirSync(resolve(config.outDir), { recursive: true });
+  openRunRecord(resolve(config.outDir), 'experiment policy-rl', config, {
+    seed: config.seeds[0] ?? 1,
+    mayDiffer: ['outDir', 'rewards', 'seeds', 'threads'],
+  });
   const backend = config.judge
     ? new LocalModelBackend({
         checkpoint: resolveCheckpoint(config.judge.checkpoint),
