@@ -2,7 +2,7 @@
 // judge: true accuracy of the picked answer against N, one line per selector).
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { type ChartSeries, renderChart } from '../../io/charts.js';
-import { escapeHtml } from '../../io/html.js';
+import { escapeHtml, REPORT_CSS } from '../../io/html.js';
 import { baselinePicks } from './best-of-n.js';
 import {
   type PolicyExperimentConfig,
@@ -150,24 +150,30 @@ export function bestOfNTable(ns: readonly number[], rows: readonly SelectorRow[]
 ${judged.length ? table('judge requests per question', judged, 'requests: ', (r, n) => num(r.requests![n]!)) : ''}`;
 }
 
-/** The HTML page: the tables, then one chart per judge. */
+/** The HTML page: per judge, its chart beside its tables; the Markdown at the end. */
 export function policyExperimentPage(
   config: PolicyExperimentConfig,
   s: PolicyExperimentSummary,
   markdown: string,
 ): string {
-  const charts = Object.entries(s.judges).map(([name, judge]) =>
-    bestOfNChart(config.ns, `judge ${name}: true accuracy of the pick vs N`, [...s.baselines, ...judge.rows]),
+  const section = (title: string, rows: readonly SelectorRow[]) => `<h2>${escapeHtml(title)}</h2>
+<div class="grid">${bestOfNChart(config.ns, 'true accuracy of the pick vs N', rows)}<div>${bestOfNTable(config.ns, rows)}</div></div>`;
+  const judges = Object.entries(s.judges).map(([name, judge]) =>
+    section(`Judge ${name} (${judge.questions} questions picked)`, [...s.baselines, ...judge.rows]),
   );
-  if (charts.length === 0)
-    charts.push(bestOfNChart(config.ns, 'true accuracy of the pick vs N', s.baselines));
+  if (judges.length === 0) judges.push(section('Without a judge', s.baselines));
+  const distinct = config.ns.map((n) => `${num(s.distinct[n]!)} (N = ${n})`).join(', ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward downstream: best-of-N</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}
-pre{background:#f6f8fa;padding:12px;overflow:auto}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>Best-of-N against the truth</h1>
-<div class="grid">${charts.join('\n')}</div>
-<pre>${escapeHtml(markdown)}</pre>
+<p class="meta">${s.questions} held-out questions (${escapeHtml(config.task.kinds.join(', '))}), ${s.samplesPerQuestion} policy samples
+each at temperature ${s.policy.temperature}. The policy alone: ${pct(s.policy.accuracy)} of its samples true,
+${pct(s.policy.unparseable)} unparseable; distinct answers among the first N: ${distinct}. Chance is a uniform pick,
+majority the most frequent answer, the oracle any true answer among the N; each judge scheme ranks the distinct
+answers in ${escapeHtml(config.judging.order === 'both' ? 'both orders' : 'one random order')}.</p>
+${judges.join('\n')}
+<details><summary>The same as Markdown (best-of-n.md)</summary><pre>${escapeHtml(markdown)}</pre></details>
 </body></html>
 `;
 }

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_POLICY_TASK, type PolicyTaskConfig } from '../../data/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { type ChartSeries, renderChart } from '../../io/charts.js';
-import { escapeHtml } from '../../io/html.js';
+import { escapeHtml, REPORT_CSS } from '../../io/html.js';
 import { openRunRecord } from '../../io/run-record.js';
 import { readJsonLines } from '../../judge/append-log.js';
 import { LocalModelBackend } from '../../judge/local-backend.js';
@@ -334,15 +334,16 @@ function rlPage(markdown: string, curves: ReadonlyMap<string, HeldOutLine[][]>):
   const charts = [
     chart('held-out true accuracy', (l) => l.accuracy),
     chart('judge win rate vs reference', (l) => l.judgeReward),
+    chart('held-out unparseable answers', (l) => l.unparseable),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>r1-reward downstream: policy RL</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:12px}
-pre{background:#f6f8fa;padding:12px;overflow:auto}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>Policy RL against the truth</h1>
-<p>Mean over each reward's seeds (their number in brackets).</p>
+<p class="meta">Held-out evaluations, mean over each reward's seeds (their number in brackets); step 0 is
+the policy before RL.</p>
 <div class="grid">${charts.join('\n')}</div>
-<pre>${escapeHtml(markdown)}</pre>
+<pre style="max-height:none">${escapeHtml(markdown)}</pre>
 </body></html>
 `;
 }
