@@ -68,14 +68,19 @@ function brokenLinks(file: string): string[] {
     if (!resolved.endsWith('.md') || statSync(resolved).isDirectory()) continue;
     const anchors = anchorsOf(readFileSync(resolved, 'utf8'));
     if (!anchors.has(decodeURIComponent(fragment)))
-      problems.push(`${file}: (${target}) — no heading or anchor '#${fragment}' in ${relative(ROOT, resolved)}`);
+      problems.push(
+        `${file}: (${target}) — no heading or anchor '#${fragment}' in ${relative(ROOT, resolved)}`,
+      );
   }
   return problems;
 }
 
 describe('documentation links', () => {
   it('slugs headings as GitHub does', () => {
-    assert.equal(slugOf('RL data: the hard samples, in both orders'), 'rl-data-the-hard-samples-in-both-orders');
+    assert.equal(
+      slugOf('RL data: the hard samples, in both orders'),
+      'rl-data-the-hard-samples-in-both-orders',
+    );
     assert.equal(slugOf('The `small` preset (default)'), 'the-small-preset-default');
     assert.equal(slugOf('Step 1 — rollout'), 'step-1--rollout');
   });
