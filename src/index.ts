@@ -47,7 +47,22 @@ export {
   readR1RewardData,
 } from './data/r1-reward-format.js';
 export { type Claim, RELATIONS, type Relation } from './data/synthetic/claims.js';
-export { type Hardness, type Problem, QUESTION_KINDS, type QuestionKind } from './data/synthetic/questions.js';
+export {
+  type AnswerCheck,
+  checkAnswer,
+  DEFAULT_POLICY_TASK,
+  type PolicyProblem,
+  type PolicySplit,
+  type PolicyTaskConfig,
+  parseAnswer,
+  policyProblem,
+} from './data/synthetic/policy-task.js';
+export {
+  type Hardness,
+  type Problem,
+  QUESTION_KINDS,
+  type QuestionKind,
+} from './data/synthetic/questions.js';
 export {
   COLORS,
   type Color,
@@ -68,16 +83,6 @@ export {
   validateWorldConfig,
 } from './data/synthetic/world.js';
 export { formatSynthSummary, type SynthSummary, writeSyntheticWorld } from './data/synthetic/write.js';
-export {
-  type AnswerCheck,
-  checkAnswer,
-  DEFAULT_POLICY_TASK,
-  type PolicyProblem,
-  type PolicySplit,
-  type PolicyTaskConfig,
-  parseAnswer,
-  policyProblem,
-} from './data/synthetic/policy-task.js';
 export type { BenchmarkName, ImageInput, PreferencePair } from './data/types.js';
 // The libtorch tensor engine, as a namespace (`engine.tensor(...)`); the addon loads on first use.
 export * as engine from './engine/index.js';
@@ -126,18 +131,17 @@ export {
 export { DEMO_PRESETS, type DemoConfig, type DemoPresetName, demoConfig } from './experiments/demo/config.js';
 export { type DemoHooks, demoPaths, PHASES, type PhaseName, runDemo } from './experiments/demo/pipeline.js';
 export { type DemoSummary, formatSummary, type ModelResult } from './experiments/demo/report.js';
+export type { CheckedAnswer, JudgePick } from './experiments/policy/best-of-n.js';
 export {
   DEFAULT_POLICY_EXPERIMENT,
   type JudgeSpec,
-  type PolicyExperimentConfig,
   type PickLine,
+  type PolicyExperimentConfig,
   type PolicyExperimentData,
   type PolicyExperimentHooks,
   runPolicyExperiment,
 } from './experiments/policy/experiment.js';
-export type { CheckedAnswer, JudgePick } from './experiments/policy/best-of-n.js';
 export type { HeldOutLine, PolicyHeldOut } from './experiments/policy/policy-rl.js';
-export type { SampledQuestion } from './experiments/policy/sample.js';
 export {
   type PolicyExperimentSummary,
   type SelectorRow,
@@ -152,6 +156,7 @@ export {
   runPolicyRlExperiment,
   writePolicyRlReport,
 } from './experiments/policy/rl-experiment.js';
+export type { SampledQuestion } from './experiments/policy/sample.js';
 export { checkShard, inShard, type Shard } from './experiments/shard.js';
 // Batched local generation from a checkpoint.
 export {

@@ -268,7 +268,7 @@ describe('policy RL', () => {
     );
     const hacked = events[1]!;
     assert.ok(Math.abs(hacked.truthChange + 0.4) < 1e-9);
-    assert.ok(hacked.truthZ <= -2 && hacked.judgeZ >= 2);
+    assert.ok(hacked.truthZ <= -2 && hacked.judgeChange > 0);
     // The examples put answers that were true before RL first.
     assert.deepEqual(
       hacked.fooled.map((f) => [f.id, f.trueBefore]),
