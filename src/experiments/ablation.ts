@@ -41,8 +41,7 @@ export type ArmName = keyof typeof ARMS;
  * - base: the base config itself (one PPO epoch, one optimiser step per rollout — on-policy, as the
  *   paper trains): does an arm improve a judge that already judges?
  * - mild: 4 PPO epochs over each rollout (4 optimiser steps, epochs 2–4 off-policy — where Pre-CLIP
- *   and the clip act) and a 3× learning rate: strained but not broken (one StableReinforce run from
- *   the demo's judge: 98.5 → 77–80 %, with KL spikes);
+ *   and the clip act) and a 3× learning rate: strained but not broken;
  * - stress: several PPO epochs per rollout (4 optimiser steps each) and a 10× learning rate;
  * - mismatch: stress + the rollout/trainer mismatch (sampler 2 updates stale, its log-probs used as
  *   the old log-probs, plus N(0, 0.5²) noise on them);

@@ -87,13 +87,11 @@ export const PRESETS: Record<PresetName, Omit<ModelConfig, 'vocabSize'>> = {
     dropout: 0,
   },
   // The ablation's judge and the base of `cells-mix` (~0.6 M parameters): one 16×16 patch per cell of the synthetic world's
-  // 3×3 grid at 48×48, and a 128-wide LM with 4 heads. Measured on the synthetic world: a 64-wide,
-  // 2-head LM learnt where objects are but read colour, shape and size at chance (1,000 caption
-  // steps), while this width read colours at 93 % after 750.
+  // 3×3 grid at 48×48, and a 128-wide LM with 4 heads: narrower LMs learn where objects are before
+  // they read colour, shape and size.
   cells: CELLS,
-  // The default demo's judge: `cells` with local mixing over the 4 previous tokens (localMix). On
-  // the cell world with attribute pairs (1,500 caption + 1,500 SFT steps) it judged 96.5 % of held-out
-  // pairs, against 74.5 % without the mixing (docs/training.md).
+  // The default demo's judge: `cells` with local mixing over the 4 previous tokens (localMix), which
+  // lets it compare the attribute pairs of a trace (docs/training.md).
   'cells-mix': { ...CELLS, localMix: 4 },
   // The policy of the downstream experiment (docs/downstream.md): the judge's architecture
   // (`cells-mix`) with a context for a question and a one-sentence answer (9 image tokens + ~40).

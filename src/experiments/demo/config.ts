@@ -73,12 +73,11 @@ export type DemoPresetName = (typeof DEMO_PRESETS)[number];
 
 type PresetFields = Omit<DemoConfig, 'outDir' | 'preset' | 'seed' | 'threads'>;
 
-// `npm start`: sized to finish in ≤ 20 minutes on 2 shared cores. Cell questions with attribute
-// pairs and a judge with local mixing: the combination whose verdicts a small model learns
+// `npm start`: sized to finish in about 15 minutes on 2 cores. Cell questions with attribute pairs
+// and a judge with local mixing: the combination whose verdicts a small model learns
 // (docs/training.md). The teacher misses size differences (0.97 per attempt), so most size-only
-// pairs reach RL with their labels only, as the paper's hard samples do: SFT judges 90.5 % of
-// held-out pairs (seed 1), RL in both orders 95.0 % (size-only pairs 75 → 87 % per sample) —
-// docs/results.md, "The demo"; docs/training.md, "When RL adds to SFT".
+// pairs reach RL with their labels only, as the paper's hard samples do; RL adds most on those
+// (docs/results.md, "The demo").
 const SMALL: PresetFields = {
   world: {
     trainSize: 6000,
