@@ -10,6 +10,8 @@ h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.15rem;margin:28px 0 8px;border
 .meta{color:#57606a;margin:0 0 12px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}
 .grid svg{width:100%;height:auto;border:1px solid #d8dee4;border-radius:6px;display:block}
+.side{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.side>svg{width:520px;max-width:100%;height:auto;border:1px solid #d8dee4;border-radius:6px}
+.nums td{white-space:nowrap}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
 .card{border:1px solid #d8dee4;border-radius:6px;padding:8px 14px;min-width:120px}
 .card b{display:block;font-size:1.3rem}.card span{color:#57606a;font-size:.85rem}

@@ -343,13 +343,12 @@ function bestOfNSection(s: DemoSummary): string {
   const b = s.bestOfN;
   if (!b) return '';
   return `<h2>Best-of-N with the RL judge, against the truth</h2>
-<p>A policy (its own small model, trained by SFT on noisy answers) samples ${b.samplesPerQuestion} answers to each of
-${b.questions} held-out questions at temperature ${b.policy.temperature}: ${pct(b.policy.accuracy)} of its samples are true,
-${pct(b.policy.unparseable)} unparseable. From the first N, each selector picks one; the truth checker says whether
-it is true. Chance is a uniform pick, majority the most frequent answer, the oracle any true answer among the N; the
-RL judge ranks the distinct answers in both orders (requests per question in brackets). docs/downstream.md.</p>
-${bestOfNTable(b.ns, bestOfNRows(b))}
-${bestOfNChart(b.ns, 'true accuracy of the pick vs N', bestOfNRows(b))}`;
+<p>A policy (the caption-pretrained model, fine-tuned by SFT on answers of which some are wrong) samples
+${b.samplesPerQuestion} answers to each of ${b.questions} held-out questions at temperature ${b.policy.temperature}:
+${pct(b.policy.accuracy)} of its samples are true, ${pct(b.policy.unparseable)} unparseable. From the first N, each
+selector picks one and the truth checker says whether it is true. Chance is a uniform pick, majority the most frequent
+answer, the oracle any true answer among the N; the RL judge ranks the distinct answers in both orders. docs/downstream.md.</p>
+<div class="side">${bestOfNChart(b.ns, 'true accuracy of the pick vs N', bestOfNRows(b))}<div>${bestOfNTable(b.ns, bestOfNRows(b))}</div></div>`;
 }
 
 export function renderDemoReport(s: DemoSummary, paths: Paths, exampleHtml: string): string {

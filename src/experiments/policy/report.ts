@@ -137,7 +137,7 @@ export function bestOfNTable(ns: readonly number[], rows: readonly SelectorRow[]
     key: string,
     value: (r: SelectorRow, n: number) => string,
   ) =>
-    `<table><tr><th>${title}</th>${ns.map((n) => `<th>N = ${n}</th>`).join('')}</tr>${body
+    `<table class="nums"><tr><th>${title}</th>${ns.map((n) => `<th>N = ${n}</th>`).join('')}</tr>${body
       .map(
         (r) =>
           `<tr><th>${escapeHtml(r.selector)}</th>${ns
@@ -157,7 +157,7 @@ export function policyExperimentPage(
   markdown: string,
 ): string {
   const section = (title: string, rows: readonly SelectorRow[]) => `<h2>${escapeHtml(title)}</h2>
-<div class="grid">${bestOfNChart(config.ns, 'true accuracy of the pick vs N', rows)}<div>${bestOfNTable(config.ns, rows)}</div></div>`;
+<div class="side">${bestOfNChart(config.ns, 'true accuracy of the pick vs N', rows)}<div>${bestOfNTable(config.ns, rows)}</div></div>`;
   const judges = Object.entries(s.judges).map(([name, judge]) =>
     section(`Judge ${name} (${judge.questions} questions picked)`, [...s.baselines, ...judge.rows]),
   );
