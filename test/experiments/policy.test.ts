@@ -17,6 +17,7 @@ import {
   policyExperimentPaths,
   runPolicyExperiment,
 } from '../../src/experiments/policy/experiment.js';
+import { HELD_OUT_ANSWERS, trainPolicyRl } from '../../src/experiments/policy/policy-rl.js';
 import {
   summarizePolicyExperiment,
   writePolicyExperimentReport,
@@ -28,6 +29,7 @@ import {
   runPolicyRlExperiment,
   writePolicyRlReport,
 } from '../../src/experiments/policy/rl-experiment.js';
+import type { JudgeBackend, JudgeRequest } from '../../src/judge/backend.js';
 import { COMPACT_TEMPLATE } from '../../src/model/judge-format.js';
 import { MemoryJudgementCache } from '../../src/rank/cache.js';
 import { writeTinyCheckpoint } from '../serve/tiny-checkpoint.js';
@@ -216,6 +218,76 @@ describe('policy RL', () => {
     const markdown = await writePolicyRlReport(config);
     assert.match(markdown, /\| truth \| 1 \|/);
     assert.match(markdown, /\| judge-group \| 1 \|/);
+  });
+
+  it('a run stopped after two of four steps resumes to the same metrics and answers as an unbroken one', async () => {
+    // A judge with a rule the untrained tiny policy's answers vary under (the shorter response wins,
+    // equal lengths tie), so every batch has non-zero advantages and the policy really trains.
+    const shorter: JudgeBackend = {
+      identity: 'shorter-wins',
+      async sample(request: JudgeRequest, k: number) {
+        const m = /\nResponse 1: (.*)\nResponse 2: (.*)\nWhich response/s.exec(request.text);
+        if (!m) throw new Error('the shorter-wins judge needs the compact judge prompt');
+        const pick = m[1]!.length <= m[2]!.length ? 1 : 2;
+        return Array.from({ length: k }, () => `<think>shorter</think><answer>${pick}</answer>`);
+      },
+    };
+    const root = mkdtempSync(join(tmpdir(), 'r1-policy-rl-resume-'));
+    const policy = writeTinyCheckpoint(6);
+    const config = (runDir: string, resume: boolean) => ({
+      runDir,
+      init: policy,
+      seed: 2,
+      algorithm: 'grpo' as const,
+      steps: 4,
+      rolloutBatch: 2,
+      samplesPerPrompt: 3,
+      microBatch: 6,
+      lr: 1e-2,
+      maxNewTokens: 6,
+      evalEvery: 1,
+      checkpointEvery: 1,
+      resume,
+      threads: 1,
+      task: { ...task, kinds: ['cell' as const] },
+      reward: 'judge-group' as const,
+      trainQuestions: 6,
+      evalQuestions: 3,
+      judgeK: 1,
+    });
+    const judge = { backend: shorter, seed: 0 };
+    const whole = join(root, 'whole');
+    await trainPolicyRl(config(whole, false), judge);
+    const broken = join(root, 'broken');
+    const stop = new Error('stopped');
+    await assert.rejects(
+      trainPolicyRl(config(broken, false), judge, {
+        onStep: (m) => {
+          if (m.step === 1) throw stop;
+        },
+      }),
+      stop,
+    );
+    await trainPolicyRl(config(broken, true), judge);
+    // Wall-clock fields (the time stamp, seconds per phase) differ between runs; nothing else may.
+    const lines = (dir: string, file: string) =>
+      readFileSync(join(dir, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) =>
+          JSON.parse(l, (key, value) => (key === 'time' || key.endsWith('_s') ? undefined : value)),
+        );
+    const metrics = lines(whole, 'metrics.jsonl');
+    assert.equal(metrics.length, 4);
+    assert.ok(
+      metrics.every((row) => row.grad_norm > 0),
+      'every step trained (a non-zero gradient)',
+    );
+    assert.deepEqual(lines(broken, 'metrics.jsonl'), metrics);
+    const evaluations = (dir: string) => [
+      ...new Map(lines(dir, HELD_OUT_ANSWERS).map((l) => [l.step, l])).values(),
+    ];
+    assert.deepEqual(evaluations(broken), evaluations(whole));
   });
 
   it('finds reward hacking against the start, paired over the same questions, and tells it from noise', () => {
