@@ -330,7 +330,7 @@ function rlPage(markdown: string, curves: ReadonlyMap<string, HeldOutLine[][]>):
       points: meanCurve(runs, value),
     }));
   const chart = (title: string, value: (l: HeldOutLine) => number | null) =>
-    renderChart({ title, series: series(value), xName: 'steps done', smooth: false, yRange: [0, 1] });
+    renderChart({ title, series: series(value), xName: 'step', smooth: false, yRange: [0, 1] });
   const charts = [
     chart('held-out true accuracy', (l) => l.accuracy),
     chart('judge win rate vs reference', (l) => l.judgeReward),
