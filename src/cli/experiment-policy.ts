@@ -167,7 +167,7 @@ export function registerPolicyRlExperiment(experiment: Command): void {
     )
     .option(
       '--rewards <list>',
-      `comma-separated rewards: ${POLICY_REWARDS.join(', ')} (default: all)`,
+      `comma-separated rewards: ${POLICY_REWARDS.join(', ')} (default: ${d.rewards.join(',')} with --judge, truth without)`,
       commaList<PolicyRewardName>('--rewards', POLICY_REWARDS),
     )
     .option('--seeds <n>', 'seeds per reward', positiveInteger('--seeds'), d.seeds.length)

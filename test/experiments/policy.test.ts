@@ -17,7 +17,7 @@ import {
   policyExperimentPaths,
   runPolicyExperiment,
 } from '../../src/experiments/policy/experiment.js';
-import { HELD_OUT_ANSWERS, trainPolicyRl } from '../../src/experiments/policy/policy-rl.js';
+import { HELD_OUT_ANSWERS, judgeReward, trainPolicyRl } from '../../src/experiments/policy/policy-rl.js';
 import {
   summarizePolicyExperiment,
   writePolicyExperimentReport,
@@ -288,6 +288,40 @@ describe('policy RL', () => {
       ...new Map(lines(dir, HELD_OUT_ANSWERS).map((l) => [l.step, l])).values(),
     ];
     assert.deepEqual(evaluations(broken), evaluations(whole));
+  });
+
+  it('the format gate gives 0 to an answer the claim language cannot parse, whatever the judge says', async () => {
+    const problem = policyProblem({ ...task, kinds: ['cell'] }, 'test', 0);
+    const prompt = {
+      id: problem.id,
+      promptTokens: [],
+      images: [],
+      problem,
+      imageUrl: 'data:image/png;base64,',
+    };
+    const broken = `${problem.reference.replace(/ is /, 'I ')} and more`;
+    const rollouts = [problem.reference, broken].map((text) => ({
+      text,
+      prompt,
+      tokenIds: [],
+      logProbs: [],
+      finishReason: 'stop' as const,
+    }));
+    // A judge that prefers the longer response: the broken answer wins every comparison.
+    const longer: JudgeBackend = {
+      identity: 'longer-wins',
+      async sample(request: JudgeRequest, k: number) {
+        const m = /\nResponse 1: (.*)\nResponse 2: (.*)\nWhich response/s.exec(request.text)!;
+        const pick = m[1]!.length >= m[2]!.length ? 1 : 2;
+        return Array.from({ length: k }, () => `<answer>${pick}</answer>`);
+      },
+    };
+    const scoring = { backend: longer, k: 1, seed: 0, cache: new MemoryJudgementCache() };
+    const ungated = await judgeReward(scoring, 'group').score(rollouts, { step: 0 });
+    assert.deepEqual(ungated.rewards, [0, 1]);
+    assert.equal(ungated.diagnostics.unparseable_rate, 0.5);
+    const gated = await judgeReward(scoring, 'group', true).score(rollouts, { step: 0 });
+    assert.deepEqual(gated.rewards, [0, 0]);
   });
 
   it('finds reward hacking against the start, paired over the same questions, and tells it from noise', () => {

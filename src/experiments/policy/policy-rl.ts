@@ -3,6 +3,8 @@
 //   judge-group      the judge ranks each prompt's group of samples (round-robin); reward = win rate
 //   judge-reference  the judge compares each sample with the reference answer; reward = win rate (tie ½)
 //   truth            the truth checker: 1 when the answer is correct, else 0
+//   judge-group-gated  judge-group behind a format gate: an answer the claim language cannot parse
+//                    gets 0 (a grammar check only; it does not look at the image)
 // Every evaluation step samples one answer per held-out question and logs its true accuracy and,
 // when a judge is given, the judge's win rate of those answers against the reference: the judge's
 // opinion of the policy. Where that rises while the true accuracy falls, the policy fools the judge.
@@ -33,7 +35,7 @@ import type { TrainHooks } from '../../train/sft.js';
 import { policyInput } from './sample.js';
 
 /** The rewards a policy can be trained on. */
-export const POLICY_REWARDS = ['judge-group', 'judge-reference', 'truth'] as const;
+export const POLICY_REWARDS = ['judge-group', 'judge-reference', 'truth', 'judge-group-gated'] as const;
 /** A reward of {@link POLICY_REWARDS}. */
 export type PolicyRewardName = (typeof POLICY_REWARDS)[number];
 
@@ -138,11 +140,13 @@ async function judgeScores(
 
 /**
  * The judge as a reward: `group` ranks each prompt's samples against each other (round-robin),
- * `reference` compares each sample with the prompt's reference answer.
+ * `reference` compares each sample with the prompt's reference answer. With `formatGate`, an answer
+ * the claim language cannot parse gets 0 whatever the judge says.
  */
 export function judgeReward(
   judge: JudgeScoring,
   mode: 'group' | 'reference',
+  formatGate = false,
 ): RewardSource<PolicyPrompt, PolicyRewardDiagnostics> {
   return {
     async score(rollouts) {
@@ -163,6 +167,7 @@ export function judgeReward(
           rewards[i] = scores[j]!;
         });
       }
+      if (formatGate) for (const [i, check] of truthOf(rollouts).entries()) if (!check.parsed) rewards[i] = 0;
       return { rewards, diagnostics: truthDiagnostics(rollouts) };
     },
   };
@@ -261,7 +266,11 @@ export async function trainPolicyRl(
   const source =
     reward === 'truth'
       ? truthReward()
-      : judgeReward(scoring!, reward === 'judge-group' ? 'group' : 'reference');
+      : judgeReward(
+          scoring!,
+          reward === 'judge-reference' ? 'reference' : 'group',
+          reward === 'judge-group-gated',
+        );
   // The step being trained, as the reward last saw it: an evaluation belongs to it (−1: before RL).
   let step = -1;
   const tracked: RewardSource<PolicyPrompt, PolicyRewardDiagnostics> = {
