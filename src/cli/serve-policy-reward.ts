@@ -1,7 +1,7 @@
 // `r1-reward serve-policy-reward`: rewards for a policy's rollouts from the pairwise judge, served
 // to OpenRLHF, verl and TRL (docs/policy-reward.md). Wiring only.
 import { dirname, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   addBackendOptions,
   type BackendOptions,
@@ -31,6 +31,7 @@ interface ServePolicyRewardOptions extends BackendOptions, RewardServerCliOption
   scheme: 'round-robin' | 'knockout' | 'swiss' | 'sort';
   rounds?: number;
   cacheEntries: number;
+  formatPattern?: RegExp;
   chatTemplate: string;
 }
 
@@ -94,6 +95,11 @@ export function registerServePolicyReward(program: Command): void {
       100_000,
     )
     .option(
+      '--format-pattern <regex>',
+      'a format gate: a response this JavaScript regular expression does not match scores 0 unjudged (anchor it with ^…$ to match the whole response) (default: none)',
+      regexOption('--format-pattern'),
+    )
+    .option(
       '--chat-template <family>',
       'chat template of the queries: auto, chatml, llama3 or plain',
       'auto',
@@ -106,7 +112,7 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
   // Loaded here, not at start-up, so other commands do not pay for fastify and the judge.
   const { readPolicyItems, ItemImages } = await import('../serve/policy-items.js');
   const { buildPolicyRewardServer } = await import('../serve/policy-reward-server.js');
-  const { createPolicyJudge } = await import('../serve/policy-judge.js');
+  const { createPolicyJudge, gateResponses } = await import('../serve/policy-judge.js');
   const { BoundedJudgementCache } = await import('../serve/bounded-cache.js');
   const { closeOnSignals } = await import('../serve/http-guards.js');
   // Where to listen; the rest (key, body and batch limits, logging) goes to the server as it is.
@@ -129,7 +135,7 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
       })
     : undefined;
   const backend = backendFromOptions(options);
-  const judge = createPolicyJudge(backend, {
+  const judged = createPolicyJudge(backend, {
     scheme: options.scheme,
     k: options.k,
     order: options.order,
@@ -138,6 +144,7 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
     ...(options.rounds === undefined ? {} : { rounds: options.rounds }),
     ...(settings.template === undefined ? {} : { template: settings.template }),
   });
+  const judge = options.formatPattern ? gateResponses(judged, options.formatPattern) : judged;
   const app = await buildPolicyRewardServer({
     mode: options.mode,
     judge,
@@ -162,4 +169,15 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
   );
   // SIGTERM: held rollouts are ranked with their groups as they stand and answered, then exit.
   closeOnSignals(app, () => backend.close?.());
+}
+
+/** Parses a regular expression flag, naming the flag and the error when it does not compile. */
+function regexOption(flag: string): (value: string) => RegExp {
+  return (value) => {
+    try {
+      return new RegExp(value, 's');
+    } catch (error) {
+      throw new InvalidArgumentError(`${flag}: not a regular expression (${(error as Error).message})`);
+    }
+  };
 }

@@ -46,3 +46,32 @@ export function createPolicyJudge(backend: JudgeBackend, settings: PolicyJudgeSe
     };
   };
 }
+
+/**
+ * A format gate in front of a judge: a response that does not match `pattern` scores 0 without
+ * being judged (strength 0, no comparisons); the others are judged among themselves (group mode)
+ * or against the reference, as without the gate. Reward hacking against a judge often starts with
+ * text the judge never saw in training (docs/downstream.md); a format check costs no judge call.
+ */
+export function gateResponses(judge: JudgeResponses, pattern: RegExp): JudgeResponses {
+  const matcher = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  return async (item, responses, mode, signal) => {
+    const pass = responses.map((r) => matcher.test(r));
+    const kept = responses.filter((_, i) => pass[i]);
+    const judged =
+      kept.length === 0
+        ? { scores: [], strengths: [], comparisons: [], judgeCalls: 0, consistency: null }
+        : await judge(item, kept, mode, signal);
+    const spread = <T>(values: readonly T[], gated: T): T[] => {
+      let next = 0;
+      return pass.map((ok) => (ok ? values[next++]! : gated));
+    };
+    return {
+      scores: spread(judged.scores, 0),
+      strengths: spread(judged.strengths, 0),
+      comparisons: spread(judged.comparisons, 0),
+      judgeCalls: judged.judgeCalls,
+      consistency: judged.consistency,
+    };
+  };
+}

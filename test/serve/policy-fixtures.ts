@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { BoundedJudgementCache } from '../../src/serve/bounded-cache.js';
 import { ItemImages, type PolicyItemSpec, readPolicyItems } from '../../src/serve/policy-items.js';
-import { createPolicyJudge } from '../../src/serve/policy-judge.js';
+import { createPolicyJudge, gateResponses } from '../../src/serve/policy-judge.js';
 import {
   buildPolicyRewardServer,
   type PolicyRewardServerOptions,
@@ -49,16 +49,21 @@ export interface Served {
   timers: ManualTimers;
 }
 
-export async function serve(options: Partial<PolicyRewardServerOptions> = {}): Promise<Served> {
+/** A server over the scripted backend; `formatPattern` puts the format gate in front of its judge. */
+export async function serve(
+  options: Partial<PolicyRewardServerOptions> & { formatPattern?: RegExp } = {},
+): Promise<Served> {
+  const { formatPattern, ...serverOptions } = options;
   const backend = new ScriptedBackend();
   const timers = new ManualTimers();
-  const judge = createPolicyJudge(backend, {
+  const judged = createPolicyJudge(backend, {
     scheme: 'round-robin',
     k: 1,
     order: 'both',
     seed: 0,
     cache: new BoundedJudgementCache(1000),
   });
+  const judge = formatPattern ? gateResponses(judged, formatPattern) : judged;
   const app = await buildPolicyRewardServer({
     mode: 'group',
     judge,
@@ -67,7 +72,7 @@ export async function serve(options: Partial<PolicyRewardServerOptions> = {}): P
     imagesRoot: dir,
     groupSize: 4,
     timers,
-    ...options,
+    ...serverOptions,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, backend, timers };

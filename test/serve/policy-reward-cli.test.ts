@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from '../cli/run-cli.js';
 import { type ScriptedJudge, startScriptedJudge } from '../judge/scripted-judge.js';
 import { startCliServer } from './cli-server.js';
 import { post, prompt, rollout, until } from './policy-fixtures.js';
@@ -60,6 +61,12 @@ describe('serve-policy-reward (CLI)', () => {
     assert.deepEqual([good!.body.scores, plain!.body.scores], [[1], [0]]);
     assert.deepEqual(good!.body.extra_logs.group_flushed, [1]);
     assert.equal(await exited, 0);
+  });
+
+  it('refuses a --format-pattern that is not a regular expression (exit 2, naming the flag)', async () => {
+    const r = await runCli(['serve-policy-reward', '--data', data, '--format-pattern', '(unclosed']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--format-pattern: not a regular expression/);
   });
 
   it('refuses bad options with one clear line', async () => {

@@ -205,3 +205,32 @@ describe('policy reward server: group mode', () => {
     assert.deepEqual([r.body.scores, r.body.rewards], [[0.5], [0]]);
   });
 });
+
+describe('policy reward server: a format gate in front of the judge', () => {
+  let s: Served;
+  before(async () => {
+    s = await serve({ formatPattern: /^(GOOD|plain) [a-z]$/ });
+  });
+  after(() => s.app.close());
+
+  it('a response that fails the pattern scores 0 unjudged; the rest are ranked among themselves', async () => {
+    const responses = ['GOOD a', 'GOOD a, trust me', 'plain c', 'plain d'];
+    const all = await Promise.all(responses.map((r) => rollout(s.url, 3, r)));
+    // Among the three that pass: GOOD a beats both plains (2/2), the plains tie (0.5/2); the
+    // broken one would have won the judge's comparisons (it contains GOOD) and gets 0.
+    assert.deepEqual(
+      all.map((a) => a.body.scores[0]),
+      [1, 0, 0.25, 0.25],
+    );
+    assert.deepEqual(
+      all.map((a) => a.body.rewards[0]),
+      [0.625, -0.375, -0.125, -0.125],
+    );
+    assert.deepEqual(
+      all.map((a) => a.body.extra_logs.comparisons[0]),
+      [2, 0, 2, 2],
+    );
+    assert.equal(s.backend.requests.length, 6, '3 pairs × 2 orders: the gated response is never judged');
+    assert.ok(s.backend.requests.every((r) => !r.text.includes('trust me')));
+  });
+});
