@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/algo/random.js';
-import { mean } from '../../src/algo/stats.js';
+import { mean, sampleStd } from '../../src/algo/stats.js';
 
 const digest = (values: unknown): string =>
   createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
@@ -93,5 +93,14 @@ describe('mean', () => {
     assert.equal(mean([1, 2, 6]), 3);
     assert.equal(mean([0.1, 0.2]), (0.1 + 0.2) / 2);
     assert.ok(Number.isNaN(mean([])));
+  });
+});
+
+describe('sampleStd', () => {
+  it('divides by n − 1, and is 0 below two values', () => {
+    assert.equal(sampleStd([1, 2, 3]), 1);
+    assert.equal(sampleStd([2, 4, 4, 4, 5, 5, 7, 9]), Math.sqrt(32 / 7));
+    assert.equal(sampleStd([5]), 0);
+    assert.equal(sampleStd([]), 0);
   });
 });

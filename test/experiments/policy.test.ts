@@ -170,6 +170,23 @@ describe('the policy experiment', () => {
   });
 });
 
+/**
+ * A judge that reads only the two responses of the compact prompt and prefers the shorter (or the
+ * longer) one; on equal lengths it picks Response 1, so the two orders disagree and ranking scores a tie.
+ */
+function lengthJudge(prefer: 'shorter' | 'longer'): JudgeBackend {
+  return {
+    identity: `${prefer}-wins`,
+    async sample(request: JudgeRequest, k: number) {
+      const m = /\nResponse 1: (.*)\nResponse 2: (.*)\nWhich response/s.exec(request.text);
+      if (!m) throw new Error(`the ${prefer}-wins judge needs the compact judge prompt`);
+      const [a, b] = [m[1]!.length, m[2]!.length];
+      const pick = a === b || (prefer === 'shorter' ? a < b : a > b) ? 1 : 2;
+      return Array.from({ length: k }, () => `<think>${prefer}</think><answer>${pick}</answer>`);
+    },
+  };
+}
+
 describe('policy RL', () => {
   it('trains a tiny policy against the truth and against the judge, logging truth and the judge’s opinion', async () => {
     const root = mkdtempSync(join(tmpdir(), 'r1-policy-rl-'));
@@ -223,15 +240,7 @@ describe('policy RL', () => {
   it('a run stopped after two of four steps resumes to the same metrics and answers as an unbroken one', async () => {
     // A judge with a rule the untrained tiny policy's answers vary under (the shorter response wins,
     // equal lengths tie), so every batch has non-zero advantages and the policy really trains.
-    const shorter: JudgeBackend = {
-      identity: 'shorter-wins',
-      async sample(request: JudgeRequest, k: number) {
-        const m = /\nResponse 1: (.*)\nResponse 2: (.*)\nWhich response/s.exec(request.text);
-        if (!m) throw new Error('the shorter-wins judge needs the compact judge prompt');
-        const pick = m[1]!.length <= m[2]!.length ? 1 : 2;
-        return Array.from({ length: k }, () => `<think>shorter</think><answer>${pick}</answer>`);
-      },
-    };
+    const shorter = lengthJudge('shorter');
     const root = mkdtempSync(join(tmpdir(), 'r1-policy-rl-resume-'));
     const policy = writeTinyCheckpoint(6);
     const config = (runDir: string, resume: boolean) => ({
@@ -308,14 +317,7 @@ describe('policy RL', () => {
       finishReason: 'stop' as const,
     }));
     // A judge that prefers the longer response: the broken answer wins every comparison.
-    const longer: JudgeBackend = {
-      identity: 'longer-wins',
-      async sample(request: JudgeRequest, k: number) {
-        const m = /\nResponse 1: (.*)\nResponse 2: (.*)\nWhich response/s.exec(request.text)!;
-        const pick = m[1]!.length >= m[2]!.length ? 1 : 2;
-        return Array.from({ length: k }, () => `<answer>${pick}</answer>`);
-      },
-    };
+    const longer = lengthJudge('longer');
     const scoring = { backend: longer, k: 1, seed: 0, cache: new MemoryJudgementCache() };
     const ungated = await judgeReward(scoring, 'group').score(rollouts, { step: 0 });
     assert.deepEqual(ungated.rewards, [0, 1]);

@@ -1,5 +1,6 @@
 // The downstream experiment's tables (Markdown), summary (JSON) and page (HTML with a chart per
 // judge: true accuracy of the picked answer against N, one line per selector).
+import { mean } from '../../algo/stats.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { type ChartSeries, renderChart } from '../../io/charts.js';
 import { escapeHtml, REPORT_CSS } from '../../io/html.js';
@@ -31,9 +32,6 @@ export interface PolicyExperimentSummary {
   /** Per judge: one row per scheme, over the questions that judge has picked for. */
   judges: Record<string, { questions: number; rows: SelectorRow[] }>;
 }
-
-const mean = (xs: readonly number[]) =>
-  xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Aggregates the samples and picks read back from the experiment's files. */
 export function summarizePolicyExperiment(

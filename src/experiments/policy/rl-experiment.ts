@@ -8,6 +8,7 @@
 // gives the step, both changes and held-out answers the judge scored at least a tie that are false.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { mean, sampleStd } from '../../algo/stats.js';
 import { DEFAULT_POLICY_TASK, type PolicyTaskConfig } from '../../data/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import { type ChartSeries, renderChart } from '../../io/charts.js';
@@ -173,9 +174,8 @@ export function pairedChange(
     if (u !== undefined && u !== null && v !== null) diffs.push(v - u);
   }
   if (diffs.length === 0) return { change: 0, z: 0 };
-  const m = diffs.reduce((s, d) => s + d, 0) / diffs.length;
-  const variance = diffs.reduce((s, d) => s + (d - m) ** 2, 0) / Math.max(1, diffs.length - 1);
-  const se = Math.sqrt(variance / diffs.length);
+  const m = mean(diffs);
+  const se = sampleStd(diffs) / Math.sqrt(diffs.length);
   return { change: m, z: se > 0 ? m / se : m === 0 ? 0 : Math.sign(m) * Number.POSITIVE_INFINITY };
 }
 
@@ -229,9 +229,7 @@ const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 const meanSd = (xs: readonly number[]) => {
   if (xs.length === 0) return '–';
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return `${(100 * m).toFixed(1)} ± ${(100 * sd).toFixed(1)} %`;
+  return `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sampleStd(xs)).toFixed(1)} %`;
 };
 
 /** Writes OUT/policy-rl.md, .json and .html from the runs so far; returns the Markdown. */
@@ -319,9 +317,7 @@ function meanCurve(
       const v = value(l);
       if (v !== null) byStep.set(l.step, [...(byStep.get(l.step) ?? []), v]);
     }
-  return [...byStep]
-    .sort(([a], [b]) => a - b)
-    .map(([step, vs]) => [step + 1, vs.reduce((a, b) => a + b, 0) / vs.length]);
+  return [...byStep].sort(([a], [b]) => a - b).map(([step, vs]) => [step + 1, mean(vs)]);
 }
 
 function rlPage(markdown: string, curves: ReadonlyMap<string, HeldOutLine[][]>): string {
