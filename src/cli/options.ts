@@ -174,6 +174,17 @@ export const integerAtLeast = (flag: string, min: number) =>
 export const positiveInteger = (flag: string) =>
   numberOption(flag, (x) => Number.isSafeInteger(x) && x >= 1, 'a positive integer');
 
+/** A regular-expression flag (flag `s`): refuses one that does not compile, naming the flag and why. */
+export function regexOption(flag: string): (value: string) => RegExp {
+  return (value) => {
+    try {
+      return new RegExp(value, 's');
+    } catch (error) {
+      throw new InvalidArgumentError(`${flag}: not a regular expression (${(error as Error).message})`);
+    }
+  };
+}
+
 /** `--threads N`: libtorch's intra-op threads for this process (docs/engine.md, "Threads"). */
 export function addThreadsOption(command: Command): Command {
   return command.option(

@@ -1,14 +1,14 @@
 // `r1-reward serve-policy-reward`: rewards for a policy's rollouts from the pairwise judge, served
 // to OpenRLHF, verl and TRL (docs/policy-reward.md). Wiring only.
 import { dirname, resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   addBackendOptions,
   type BackendOptions,
   backendFromOptions,
   judgeSettings,
 } from './judge-backend-options.js';
-import { positiveInteger, runAction, withExitCodes } from './options.js';
+import { positiveInteger, regexOption, runAction, withExitCodes } from './options.js';
 import {
   addRewardServerOptions,
   positiveInt,
@@ -169,15 +169,4 @@ async function servePolicyReward(options: ServePolicyRewardOptions): Promise<voi
   );
   // SIGTERM: held rollouts are ranked with their groups as they stand and answered, then exit.
   closeOnSignals(app, () => backend.close?.());
-}
-
-/** Parses a regular expression flag, naming the flag and the error when it does not compile. */
-function regexOption(flag: string): (value: string) => RegExp {
-  return (value) => {
-    try {
-      return new RegExp(value, 's');
-    } catch (error) {
-      throw new InvalidArgumentError(`${flag}: not a regular expression (${(error as Error).message})`);
-    }
-  };
 }

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../algo/random.js';
 import {
+  type AnswerCheck,
   checkAnswer,
   imageToDataUrl,
   type PolicyProblem,
@@ -80,10 +81,8 @@ export interface PolicyRlConfig extends RlLoopConfig {
 const truthOf = (rollouts: readonly { text: string; prompt: PolicyPrompt }[]) =>
   rollouts.map((r) => checkAnswer(r.prompt.problem, r.text));
 
-function truthDiagnostics(
-  rollouts: readonly { text: string; prompt: PolicyPrompt }[],
-): PolicyRewardDiagnostics {
-  const checks = truthOf(rollouts);
+/** The batch's share of true and of unparseable answers, from its checks. */
+function truthDiagnostics(checks: readonly AnswerCheck[]): PolicyRewardDiagnostics {
   const n = Math.max(1, checks.length);
   return {
     true_rate: checks.filter((c) => c.correct).length / n,
@@ -95,10 +94,8 @@ function truthDiagnostics(
 export function truthReward(): RewardSource<PolicyPrompt, PolicyRewardDiagnostics> {
   return {
     async score(rollouts) {
-      return {
-        rewards: truthOf(rollouts).map((c) => (c.correct ? 1 : 0)),
-        diagnostics: truthDiagnostics(rollouts),
-      };
+      const checks = truthOf(rollouts);
+      return { rewards: checks.map((c) => (c.correct ? 1 : 0)), diagnostics: truthDiagnostics(checks) };
     },
   };
 }
@@ -167,8 +164,9 @@ export function judgeReward(
           rewards[i] = scores[j]!;
         });
       }
-      if (formatGate) for (const [i, check] of truthOf(rollouts).entries()) if (!check.parsed) rewards[i] = 0;
-      return { rewards, diagnostics: truthDiagnostics(rollouts) };
+      const checks = truthOf(rollouts);
+      if (formatGate) for (const [i, check] of checks.entries()) if (!check.parsed) rewards[i] = 0;
+      return { rewards, diagnostics: truthDiagnostics(checks) };
     },
   };
 }
