@@ -149,6 +149,7 @@ describe('r1-reward demo, tiny preset, end to end', { skip }, () => {
       }
     }
     assert.equal(summary.bestOfN?.questions, questions);
+    assert.deepEqual(summary.bestOfN?.ns, ns);
     assert.match(readFileSync(paths.report, 'utf8'), /<svg[^>]*aria-label="true accuracy of the pick vs N"/);
   });
 

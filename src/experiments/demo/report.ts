@@ -58,7 +58,7 @@ export interface DemoSummary {
   /** RL minus SFT-only, in accuracy points (fractions): Voting@1 and greedy. */
   margin: { voting1: number | null; greedy: number | null };
   /** The best-of-n phase's numbers (judge `rl`), when the preset has that phase. */
-  bestOfN: (PolicyExperimentSummary & { ns: number[] }) | null;
+  bestOfN: PolicyExperimentSummary | null;
 }
 
 type Paths = ReturnType<typeof demoPaths>;
@@ -122,7 +122,7 @@ export async function summarize(
   const rl = await modelResult(paths.rl, paths.evalRl);
   const bestOfNFile = policyExperimentPaths(paths.bestOfN).summary;
   const bestOfN = existsSync(bestOfNFile)
-    ? { ...(JSON.parse(readFileSync(bestOfNFile, 'utf8')) as PolicyExperimentSummary), ns: config.bestOfN.ns }
+    ? (JSON.parse(readFileSync(bestOfNFile, 'utf8')) as PolicyExperimentSummary)
     : null;
   return {
     preset: config.preset,

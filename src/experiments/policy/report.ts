@@ -23,6 +23,8 @@ export interface SelectorRow {
 /** The numbers of the experiment. */
 export interface PolicyExperimentSummary {
   questions: number;
+  /** The N of best-of-N, ascending: the keys of every per-N record below. */
+  ns: number[];
   samplesPerQuestion: number;
   /** The policy alone: share of all samples that are true / unparseable, at the sampling temperature. */
   policy: { accuracy: number; unparseable: number; temperature: number };
@@ -59,6 +61,7 @@ export function summarizePolicyExperiment(
   }
   return {
     questions: samples.length,
+    ns: [...config.ns],
     samplesPerQuestion: config.ns.at(-1)!,
     policy: {
       accuracy: mean(all.map((a) => (a.correct ? 1 : 0))),
